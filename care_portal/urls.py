@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.site_header = "eCaRE — administration"
+admin.site.site_title = "eCaRE"
+admin.site.index_title = "Référentiel et comptes"
+
+urlpatterns = [
+    path("", include("care_portal.core.urls")),
+    path("comptes/", include("care_portal.comptes.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler403 = "care_portal.core.views.erreur_403"
+handler404 = "care_portal.core.views.erreur_404"
+handler500 = "care_portal.core.views.erreur_500"

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ObjectifsConfig(AppConfig):
+    name = "objectifs"
+    verbose_name = "Objectifs et déclarations"

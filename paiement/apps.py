@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PaiementConfig(AppConfig):
+    name = "paiement"
+    verbose_name = "Paiements"

@@ -1,0 +1,96 @@
+"""Shared test configuration.
+
+Tests marked ``services`` need a real PostgreSQL and Redis (DATABASE_URL, REDIS_URL).
+Without them they skip with the reason; under CARE_REQUIRE_SERVICES=1 (CI) they fail instead.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.conf import settings
+
+
+def services_manquants() -> list[str]:
+    manquants = []
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        manquants.append("PostgreSQL (DATABASE_URL)")
+    if not settings.REDIS_URL:
+        manquants.append("Redis (REDIS_URL)")
+    return manquants
+
+
+def exiger_services(*noms: str) -> None:
+    """Skip (or fail under CARE_REQUIRE_SERVICES=1) when one of the named services is missing."""
+    manquants = [m for m in services_manquants() if not noms or any(n in m for n in noms)]
+    if manquants:
+        raison = "service absent : " + ", ".join(manquants)
+        if os.environ.get("CARE_REQUIRE_SERVICES") == "1":
+            pytest.fail(raison + " (CARE_REQUIRE_SERVICES=1)", pytrace=False)
+        pytest.skip(raison)
+
+
+def pytest_runtest_setup(item):
+    marker = item.get_closest_marker("services")
+    if marker is not None:
+        exiger_services(*marker.args)
+
+
+def pytest_report_header(config):
+    db = settings.DATABASES["default"]
+    return [
+        f"eCaRE: base {db['ENGINE'].rsplit('.', 1)[-1]} {db.get('HOST') or db.get('NAME')}, "
+        f"redis={'oui' if settings.REDIS_URL else 'non'}, "
+        f"CARE_REQUIRE_SERVICES={os.environ.get('CARE_REQUIRE_SERVICES', '0')}"
+    ]
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db):
+    """A real Celery worker (separate process, solo pool) consuming from REDIS_URL and using the test database."""
+    import signal
+    import subprocess
+    import sys
+    import time
+    import urllib.parse
+    from pathlib import Path
+
+    from django.db import connection
+
+    exiger_services()
+    db = connection.settings_dict
+    url = "postgres://{user}@{host}:{port}/{name}".format(
+        user=urllib.parse.quote(db["USER"] or "postgres"),
+        host=db["HOST"] or "127.0.0.1",
+        port=db["PORT"] or 5432,
+        name=db["NAME"],
+    )
+    if db.get("PASSWORD"):
+        url = url.replace("@", ":" + urllib.parse.quote(db["PASSWORD"]) + "@", 1)
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "care_portal.settings.test"}
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "care_portal", "worker", "--pool=solo", "--loglevel=INFO",
+         "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"test-{os.getpid()}@%h"],
+        cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    # wait until the worker is ready
+    from care_portal.celery import app
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail("le worker Celery s'est arrêté : " + (proc.stdout.read() if proc.stdout else ""))
+        replies = app.control.ping(timeout=0.5)
+        if any(f"test-{os.getpid()}@" in name for reply in replies for name in reply):
+            break
+    else:
+        proc.kill()
+        pytest.fail("le worker Celery n'a pas démarré en 30 s")
+    yield proc
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
