@@ -16,7 +16,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django_fsm import FSMField, transition
+from django_fsm import FSMField, FSMModelMixin, transition
 
 from care_portal.referentiel.models import GHT, EntiteJuridique, EtablissementGeographique, Region
 
@@ -81,7 +81,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.prenom or self.email
 
 
-class Rattachement(models.Model):
+class Rattachement(FSMModelMixin, models.Model):
     class Etat(models.TextChoices):
         EN_ATTENTE = "en_attente", "En attente de confirmation"
         CONFIRME = "confirme", "Confirmé"

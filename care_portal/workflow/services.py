@@ -7,6 +7,7 @@ fields that changed, and appends the log row. E-mails and tasks are the caller's
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -76,6 +77,8 @@ def run_transition(
         )
     if verifier_droit and acteur is not None and not has_transition_perm(method, acteur):
         raise WorkflowError("Vous n'avez pas le droit de faire cette action.", code="droit")
+    if "motif" in inspect.signature(method).parameters:
+        kwargs.setdefault("motif", motif)
     method(**kwargs)
     obj.save(update_fields=[champ_etat, *(update_fields or [])])
     model = obj.__class__._meta

@@ -5,7 +5,7 @@ from django.db import migrations
 CREATE = """
 CREATE OR REPLACE FUNCTION workflow_journal_immuable() RETURNS trigger AS $$
 BEGIN
-  RAISE EXCEPTION 'Le journal des transitions est en ajout seul (% refusé)', TG_OP;
+  RAISE EXCEPTION USING MESSAGE = 'Le journal des transitions est en ajout seul : ' || TG_OP || ' refusé';
 END;
 $$ LANGUAGE plpgsql;
 CREATE TRIGGER workflow_transitionlog_immuable
