@@ -1,0 +1,309 @@
+"""Every write on candidatures (STYLE.md). Each service: atomic → lock → check the actor →
+transition → save → log → on-commit effects. Refusals raise WorkflowError with a French message."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from care_portal.comptes.roles import Role
+from care_portal.comptes.services import a_role_confirme
+from care_portal.notifications.services import envoyer_email
+from care_portal.referentiel.categories import est_esms
+from care_portal.referentiel.models import GHT, AppelAFinancement, EntiteJuridique, StatutJuridique
+from care_portal.workflow.services import WorkflowError, journaliser, run_transition
+
+from . import selectors
+from .banque import verifier_coordonnees
+from .models import Candidature, PerimetreLigne
+from .regles import TypeCandidature
+
+CHAMPS_EDITABLES = [
+    "referent_nom", "referent_email", "referent_telephone",
+    "dsi_nom", "dsi_email", "dsi_telephone",
+    "rssi_nom", "rssi_email", "rssi_telephone",
+    "signataire_nom", "signataire_fonction", "signataire_email",
+    "titulaire_compte", "iban", "bic", "decision_support_requise",
+]
+
+
+# --- derived data -----------------------------------------------------------------------------
+
+def type_de(structure: GHT | EntiteJuridique) -> str:
+    if isinstance(structure, GHT):
+        return TypeCandidature.GHT
+    if structure.statut == StatutJuridique.PRIVE_EBNL:
+        return TypeCandidature.PRIVE_EBNL
+    if structure.statut == StatutJuridique.PRIVE_LUCRATIF:
+        return TypeCandidature.PRIVE_LUCRATIF
+    return TypeCandidature.PUBLIC_HORS_GHT
+
+
+def region_instructrice_de(structure: GHT | EntiteJuridique):
+    """GHT → the ARS of its support's region (even when members span regions); EJ → the EJ's region."""
+    if isinstance(structure, GHT):
+        if structure.support_id is None:
+            raise WorkflowError("Ce GHT n'a pas d'établissement support dans le référentiel : contactez l'ANS.")
+        return structure.support.departement.region
+    return structure.departement.region
+
+
+def lignes_perimetre(structure: GHT | EntiteJuridique) -> list[dict[str, Any]]:
+    """The perimeter from the referential: a GHT's member EJ (support first; ESMS-only members
+    excluded), a public EJ alone, or a private EJ's health EG (ESMS excluded)."""
+    lignes = []
+    if isinstance(structure, GHT):
+        for ej in structure.membres.select_related("departement").prefetch_related("etablissements"):
+            egs = list(ej.etablissements.all())
+            if egs and all(est_esms(eg.categorie_code, eg.categorie_agregee_code) for eg in egs):
+                continue
+            lignes.append({"entite_juridique": ej, "etablissement": None, "finess": ej.finess,
+                           "libelle": ej.raison_sociale, "est_support": ej.pk == structure.support_id,
+                           "activite": ej.activite_combinee})
+    elif type_de(structure) == TypeCandidature.PUBLIC_HORS_GHT:
+        lignes.append({"entite_juridique": structure, "etablissement": None, "finess": structure.finess,
+                       "libelle": structure.raison_sociale, "est_support": False,
+                       "activite": structure.activite_combinee})
+    else:
+        for eg in structure.etablissements.all():
+            if est_esms(eg.categorie_code, eg.categorie_agregee_code):
+                continue
+            lignes.append({"entite_juridique": structure, "etablissement": eg, "finess": eg.finess,
+                           "libelle": eg.raison_sociale, "est_support": False, "activite": eg.activite_combinee})
+    return lignes
+
+
+# --- rights -----------------------------------------------------------------------------------
+
+def _portee(c: Candidature) -> dict:
+    return {"ght": c.ght} if c.ght_id else {"entite_juridique": c.entite_juridique}
+
+
+def peut_editer(user, c: Candidature) -> bool:
+    return a_role_confirme(user, [Role.REFERENT_ES, Role.DSI, Role.RSSI], **_portee(c))
+
+
+def peut_deposer(user, c: Candidature) -> bool:
+    return a_role_confirme(user, [Role.REFERENT_ES], **_portee(c))
+
+
+def peut_instruire(user, c: Candidature) -> bool:
+    return a_role_confirme(user, [Role.REFERENT_ARS], region=c.region_instructrice)
+
+
+def _verrouiller(c: Candidature) -> Candidature:
+    return Candidature.objects.select_for_update().get(pk=c.pk)
+
+
+def _dans_la_fenetre(appel: AppelAFinancement) -> bool:
+    today = timezone.localdate()
+    return appel.candidature_debut <= today <= appel.candidature_fin
+
+
+# --- services -----------------------------------------------------------------------------------
+
+def candidature_creer(*, structure: GHT | EntiteJuridique, appel: AppelAFinancement, acteur) -> Candidature:
+    """A référent ES opens the draft of its structure for a call (one per structure and call)."""
+    portee = {"ght": structure} if isinstance(structure, GHT) else {"entite_juridique": structure}
+    if not a_role_confirme(acteur, [Role.REFERENT_ES], **portee):
+        raise WorkflowError("Seul un référent CaRE confirmé de la structure peut ouvrir sa candidature.",
+                            code="droit")
+    if timezone.localdate() > appel.candidature_fin:
+        raise WorkflowError(f"Les candidatures à « {appel.nom} » sont closes depuis le "
+                            f"{appel.candidature_fin:%d/%m/%Y}.", code="fenetre")
+    porteuse = structure.support if isinstance(structure, GHT) else structure
+    try:
+        with transaction.atomic():
+            c = Candidature.objects.create(
+                appel=appel, ght=structure if isinstance(structure, GHT) else None, entite_juridique=porteuse,
+                type_candidature=type_de(structure), region_instructrice=region_instructrice_de(structure),
+                cree_par=acteur, referent_nom=acteur.get_full_name(), referent_email=acteur.email,
+                referent_telephone=acteur.telephone,
+            )
+            PerimetreLigne.objects.bulk_create([
+                PerimetreLigne(candidature=c, entite_juridique=ligne["entite_juridique"],
+                               etablissement=ligne["etablissement"], finess=ligne["finess"],
+                               libelle=ligne["libelle"], est_support=ligne["est_support"],
+                               activite_combinee=ligne["activite"], activite_referentiel=ligne["activite"])
+                for ligne in lignes_perimetre(structure)
+            ])
+            journaliser(c, "candidatures.candidature.creee", acteur=acteur, etat_cible=c.etat)
+    except IntegrityError as exc:
+        raise WorkflowError("Une candidature existe déjà pour cette structure et cet appel à financement.",
+                            code="doublon") from exc
+    return c
+
+
+def candidature_enregistrer(*, candidature: Candidature, acteur, donnees: dict[str, Any]) -> Candidature:
+    """Save the draft (always possible while the ES may edit). IBAN/BIC are normalised; invalid
+    values are kept so nothing typed is lost, and the completeness check reports them."""
+    with transaction.atomic():
+        c = _verrouiller(candidature)
+        if not peut_editer(acteur, c):
+            raise WorkflowError("Vous n'avez pas le droit de modifier cette candidature.", code="droit")
+        if not c.modifiable_par_es:
+            raise WorkflowError(f"La candidature est « {c.get_etat_display().lower()} » : elle n'est plus "
+                                "modifiable.", code="etat")
+        champs = [k for k in CHAMPS_EDITABLES if k in donnees]
+        for k in champs:
+            valeur = donnees[k]
+            setattr(c, k, valeur.strip() if isinstance(valeur, str) else valeur)
+        if "iban" in champs or "bic" in champs:
+            v = verifier_coordonnees(c.iban, c.bic)
+            c.iban, c.bic = v.iban, v.bic
+        c.save(update_fields=[*champs, "modifie_le"])
+        journaliser(c, "candidatures.candidature.enregistree", acteur=acteur, donnees={"champs": champs})
+    return c
+
+
+def perimetre_ajuster(*, ligne: PerimetreLigne, acteur, activite: Decimal | str, inclus: bool,
+                      motif: str) -> PerimetreLigne:
+    """Adjust a perimeter line's activity or inclusion, with a reason (shown to the ARS)."""
+    motif = (motif or "").strip()
+    if not motif:
+        raise WorkflowError("Indiquez le motif de l'ajustement du périmètre.", code="motif")
+    try:
+        activite = Decimal(str(activite).replace(",", ".").replace(" ", ""))
+    except InvalidOperation as exc:
+        raise WorkflowError("L'activité combinée doit être un nombre.", code="valeur") from exc
+    if activite < 0 or activite.as_tuple().exponent < -2:
+        raise WorkflowError("L'activité combinée doit être positive, avec au plus 2 décimales.", code="valeur")
+    with transaction.atomic():
+        c = _verrouiller(ligne.candidature)
+        if not peut_deposer(acteur, c):
+            raise WorkflowError("Seul le référent CaRE de la structure peut ajuster le périmètre.", code="droit")
+        if not c.modifiable_par_es:
+            raise WorkflowError("Le périmètre n'est plus modifiable dans l'état actuel de la candidature.",
+                                code="etat")
+        ligne = PerimetreLigne.objects.select_for_update().get(pk=ligne.pk, candidature=c)
+        avant = {"activite": str(ligne.activite_combinee), "inclus": ligne.inclus}
+        if ligne.est_support and not inclus:
+            raise WorkflowError("L'établissement support ne peut pas être retiré du périmètre.", code="valeur")
+        ligne.activite_combinee, ligne.inclus, ligne.motif_ajustement = activite, inclus, motif
+        ligne.save(update_fields=["activite_combinee", "inclus", "motif_ajustement"])
+        journaliser(c, "candidatures.candidature.perimetre_ajuste", acteur=acteur, motif=motif,
+                    donnees={"finess": ligne.finess, "avant": avant,
+                             "apres": {"activite": str(activite), "inclus": inclus}})
+    return ligne
+
+
+def candidature_deposer(*, candidature: Candidature, acteur) -> Candidature:
+    """Submit (or answer a complement): inside the call's window and only when complete; the
+    refusal lists what is missing. Locks the documents; receipt PDF and e-mails on commit."""
+    with transaction.atomic():
+        c = _verrouiller(candidature)
+        if not peut_deposer(acteur, c):
+            raise WorkflowError("Seul le référent CaRE de la structure peut déposer la candidature.", code="droit")
+        if c.etat == Candidature.Etat.BROUILLON and not _dans_la_fenetre(c.appel):
+            raise WorkflowError(
+                f"Le dépôt est possible du {c.appel.candidature_debut:%d/%m/%Y} au "
+                f"{c.appel.candidature_fin:%d/%m/%Y} : la fenêtre de candidature est fermée.", code="fenetre")
+        manquants = [m for s in selectors.completude(c) for m in s.manquants]
+        if manquants:
+            raise WorkflowError("La candidature est incomplète : " + " ".join(manquants), code="incomplet")
+        maintenant = timezone.now()
+        run_transition(c, "deposer", acteur=acteur, verifier_droit=False, le=maintenant,
+                       update_fields=["deposee_le", "premiere_depose_le"])
+        _apres_depot(c)
+    return c
+
+
+def _apres_depot(c: Candidature) -> None:
+    from care_portal.documents import services as documents
+
+    documents.document_verrouiller(documents=selectors.documents_de(c), acteur=None)
+    from .tasks import generer_recepisse_task
+
+    transaction.on_commit(lambda: generer_recepisse_task.delay(c.pk, c.deposee_le.isoformat()))
+    lien = settings.SITE_URL + reverse("candidatures:detail", args=[c.pk])
+    envoyer_email(selectors.emails_ars(c), f"Candidature déposée : {c.structure_libelle}",
+                  "candidature_deposee_ars", {"candidature": c, "lien": lien})
+    envoyer_email([c.referent_email], "Votre candidature est déposée", "candidature_deposee_es",
+                  {"candidature": c, "lien": lien})
+
+
+def candidature_demander_complement(*, candidature: Candidature, acteur, message: str) -> Candidature:
+    message = (message or "").strip()
+    if not message:
+        raise WorkflowError("Précisez ce que l'établissement doit compléter.", code="motif")
+    with transaction.atomic():
+        c = _verrouiller(candidature)
+        if not peut_instruire(acteur, c):
+            raise WorkflowError("Seule l'ARS instructrice peut demander un complément.", code="droit")
+        run_transition(c, "demander_complement", acteur=acteur, motif=message, verifier_droit=False,
+                       update_fields=["motif"])
+        envoyer_email(selectors.emails_es(c), "Complément demandé sur votre candidature", "candidature_complement",
+                      {"candidature": c, "message": message,
+                       "lien": settings.SITE_URL + reverse("candidatures:detail", args=[c.pk])})
+    return c
+
+
+def candidature_declarer_complete(*, candidature: Candidature, acteur) -> Candidature:
+    with transaction.atomic():
+        c = _verrouiller(candidature)
+        if not peut_instruire(acteur, c):
+            raise WorkflowError("Seule l'ARS instructrice peut déclarer la candidature complète.", code="droit")
+        run_transition(c, "declarer_complete", acteur=acteur, verifier_droit=False, le=timezone.now(),
+                       update_fields=["decidee_le", "motif"])
+        lien = settings.SITE_URL + reverse("candidatures:detail", args=[c.pk])
+        envoyer_email(selectors.emails_es(c), "Votre candidature est complète", "candidature_complete",
+                      {"candidature": c, "lien": lien})
+        envoyer_email(selectors.emails_ans(), f"Candidature complète : {c.structure_libelle}",
+                      "candidature_complete_ans", {"candidature": c, "lien": lien})
+    return c
+
+
+def candidature_rejeter(*, candidature: Candidature, acteur, motif: str) -> Candidature:
+    motif = (motif or "").strip()
+    if not motif:
+        raise WorkflowError("Le motif du rejet est obligatoire : il est transmis à l'établissement.", code="motif")
+    with transaction.atomic():
+        c = _verrouiller(candidature)
+        if not peut_instruire(acteur, c):
+            raise WorkflowError("Seule l'ARS instructrice peut rejeter la candidature.", code="droit")
+        run_transition(c, "rejeter", acteur=acteur, motif=motif, verifier_droit=False, le=timezone.now(),
+                       update_fields=["decidee_le", "motif"])
+        envoyer_email(selectors.emails_es(c), "Votre candidature est rejetée", "candidature_rejetee",
+                      {"candidature": c, "motif": motif,
+                       "lien": settings.SITE_URL + reverse("candidatures:detail", args=[c.pk])})
+    return c
+
+
+def candidature_retirer(*, candidature: Candidature, acteur, motif: str = "") -> Candidature:
+    with transaction.atomic():
+        c = _verrouiller(candidature)
+        if not peut_deposer(acteur, c):
+            raise WorkflowError("Seul le référent CaRE de la structure peut retirer la candidature.", code="droit")
+        run_transition(c, "retirer", acteur=acteur, motif=(motif or "").strip(), verifier_droit=False,
+                       le=timezone.now(), update_fields=["decidee_le", "motif"],
+                       message_refus="Une candidature complète ou rejetée ne peut plus être retirée.")
+        if c.deposee_le:
+            envoyer_email(selectors.emails_ars(c), f"Candidature retirée : {c.structure_libelle}",
+                          "candidature_retiree", {"candidature": c})
+    return c
+
+
+def sunes_importer_lignes(lignes: list[tuple[str, str]], *, source: str) -> tuple[int, int]:
+    """Replace nothing, add or update: (finess, libelle) pairs of the published SUN-ES list."""
+    from .models import StructureSunes
+
+    crees = maj = 0
+    with transaction.atomic():
+        existants = dict(StructureSunes.objects.values_list("finess", "libelle"))
+        nouveaux = []
+        for finess, libelle in lignes:
+            if finess in existants:
+                if existants[finess] != libelle and libelle:
+                    StructureSunes.objects.filter(finess=finess).update(libelle=libelle, source=source)
+                    maj += 1
+            else:
+                nouveaux.append(StructureSunes(finess=finess, libelle=libelle, source=source))
+                existants[finess] = libelle
+        StructureSunes.objects.bulk_create(nouveaux)
+        crees = len(nouveaux)
+    return crees, maj
