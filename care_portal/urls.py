@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 admin.site.site_header = "eCaRE — administration"
 admin.site.site_title = "eCaRE"
@@ -8,6 +9,9 @@ admin.site.index_title = "Référentiel et comptes"
 urlpatterns = [
     path("", include("care_portal.core.urls")),
     path("comptes/", include("care_portal.comptes.urls")),
+    path("documents/", include("care_portal.documents.urls")),
+    # one login page for everyone (e-mail verification, lockout, two-factor): not the admin's own
+    path("admin/login/", RedirectView.as_view(pattern_name="comptes:connexion", query_string=True)),
     path("admin/", admin.site.urls),
 ]
 

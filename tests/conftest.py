@@ -88,7 +88,10 @@ def celery_worker_process(transactional_db):
     else:
         proc.kill()
         pytest.fail("le worker Celery n'a pas démarré en 30 s")
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = False  # this test's tasks go through Redis to the worker
     yield proc
+    app.conf.task_always_eager = before
     proc.send_signal(signal.SIGTERM)
     try:
         proc.wait(timeout=15)

@@ -77,6 +77,7 @@ class GHTFactory(DjangoModelFactory):
     class Meta:
         model = GHT
         django_get_or_create = ("code",)
+        skip_postgeneration_save = True
 
     code = factory.Sequence(lambda n: f"NA-{n:02d}")
     nom = factory.Sequence(lambda n: f"GHT de test {n}")

@@ -79,9 +79,10 @@ def habilitations(user) -> Habilitations:
 
 def structures_pour(user) -> tuple[QuerySet[EntiteJuridique], QuerySet[GHT]]:
     """EJ and GHT whose dossiers the user may open as an ES member (guardian object permissions)."""
-    ejs = get_objects_for_user(user, "referentiel.acceder_structure", klass=EntiteJuridique,
-                               accept_global_perms=False)
-    ghts = get_objects_for_user(user, "referentiel.acceder_structure", klass=GHT, accept_global_perms=False)
+    # The bare codename: "referentiel.acceder_structure" names two permissions (EJ and GHT), and
+    # guardian would fail to pick the content type from it (MultipleObjectsReturned).
+    ejs = get_objects_for_user(user, "acceder_structure", klass=EntiteJuridique, accept_global_perms=False)
+    ghts = get_objects_for_user(user, "acceder_structure", klass=GHT, accept_global_perms=False)
     return ejs, ghts
 
 

@@ -139,7 +139,8 @@ def decideurs_possibles(r: Rattachement):
 
 
 def _verrouiller(r: Rattachement) -> Rattachement:
-    return Rattachement.objects.select_for_update().select_related(
+    # of=("self",): PostgreSQL refuses FOR UPDATE on the nullable side of the outer joins below.
+    return Rattachement.objects.select_for_update(of=("self",)).select_related(
         "utilisateur", "ght__region", "entite_juridique__departement__region", "region"
     ).get(pk=r.pk)
 

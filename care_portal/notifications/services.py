@@ -1,6 +1,6 @@
-"""Sending e-mails: French text + HTML templates, sent after the transaction commits.
-
-The Notifications issue adds the in-app notices and the delivery record on top of this.
+"""Sending e-mails: French text + HTML templates, rendered when the transaction commits and sent
+by a Celery task (so a slow SMTP server never delays a page, nor reveals by its timing whether an
+account exists). The Notifications issue adds the in-app notices and the delivery record on top.
 """
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 
 
@@ -26,21 +26,18 @@ def envoyer_email(
     to = sorted({d for d in destinataires if d})
     if not to:
         return
+    cc = sorted({c for c in copies if c and c not in to})
     ctx = {"site_url": settings.SITE_URL, **(contexte or {})}
 
     def _envoyer() -> None:
+        from .tasks import envoyer_email_task
+
         texte = render_to_string(f"notifications/emails/{gabarit}.txt", ctx)
-        message = EmailMultiAlternatives(
-            subject=f"[eCaRE] {sujet}", body=texte, from_email=settings.DEFAULT_FROM_EMAIL, to=to,
-            cc=sorted({c for c in copies if c and c not in to}),
-        )
         try:
             html = render_to_string(f"notifications/emails/{gabarit}.html", ctx)
-        except Exception:  # the HTML version is optional  # noqa: BLE001
-            html = None
-        if html:
-            message.attach_alternative(html, "text/html")
-        message.send()
+        except TemplateDoesNotExist:
+            html = ""
+        envoyer_email_task.delay(to, cc, f"[eCaRE] {sujet}", texte, html)
 
     if apres_commit:
         transaction.on_commit(_envoyer)

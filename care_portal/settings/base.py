@@ -70,9 +70,10 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # dsfr before django.forms: its widget and error templates must win over Django's.
+    "dsfr",
     "django.forms",
     "widget_tweaks",
-    "dsfr",
     "django_fsm",
     "guardian",
     "django_celery_beat",
@@ -84,6 +85,7 @@ INSTALLED_APPS = [
     "care_portal.comptes",
     "care_portal.workflow",
     "care_portal.notifications",
+    "care_portal.documents",
     "care_portal.referentiel",
     "candidatures",
     "objectifs",
@@ -101,8 +103,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "care_portal.comptes.middleware.SecuriteSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # after OTPMiddleware (user.is_verified) and MessageMiddleware (its timeout message)
+    "care_portal.comptes.middleware.SecuriteSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -122,6 +125,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "dsfr.context_processors.site_config",
+                "care_portal.core.context_processors.interface",
             ],
         },
     },
@@ -229,6 +233,28 @@ FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# --- Documents (care_portal/documents) ----------------------------------------
+# Largest accepted file, in bytes; enforced while the request body streams in.
+CARE_DOCUMENTS_TAILLE_MAX = env.int("CARE_DOCUMENTS_TAILLE_MAX", default=200 * 1024 * 1024)
+# Counts each file's bytes and cuts it past the limit, then Django's handlers: memory for a small
+# request (< FILE_UPLOAD_MAX_MEMORY_SIZE), a temporary file on disk otherwise, never memory.
+FILE_UPLOAD_HANDLERS = [
+    "care_portal.documents.upload.LimiteTailleUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+# Antivirus: clamd reached by a Unix socket (CLAMD_SOCKET) or TCP (CLAMD_HOST, CLAMD_PORT); neither
+# set = no scanning (documents marked "non analysé"). clamd's StreamMaxLength must be at least
+# CARE_DOCUMENTS_TAILLE_MAX.
+CLAMD_SOCKET = env.str("CLAMD_SOCKET", default="")
+CLAMD_HOST = env.str("CLAMD_HOST", default="")
+CLAMD_PORT = env.int("CLAMD_PORT", default=3310)
+CLAMD_TIMEOUT = env.int("CLAMD_TIMEOUT", default=120)  # seconds
+if S3_BUCKET:
+    # Reading an S3 object (download, scan) spools it; past this size on disk, not in memory
+    # (django-storages' default 0 keeps the whole object in memory).
+    STORAGES["default"]["OPTIONS"].setdefault("max_memory_size", FILE_UPLOAD_MAX_MEMORY_SIZE)
+
 # --- E-mail ----------------------------------------------------------------
 EMAIL_URL = env.str("EMAIL_URL", default="")
 if EMAIL_URL:
@@ -275,8 +301,12 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "comptes/verrouille.html"
+# The French page saying when to retry (renders comptes/verrouille.html with status 429).
+AXES_LOCKOUT_CALLABLE = "care_portal.comptes.views.auth.verrouillage"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_USERNAME_FORM_FIELD = "username"
+# Failures are counted on the address as typed, lower-cased: "Nom@X.fr" gives no extra tries.
+AXES_USERNAME_CALLABLE = "care_portal.comptes.forms_auth.identifiant_axes"
 AXES_VERBOSE = False
 
 # Links sent by e-mail.

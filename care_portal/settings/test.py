@@ -7,3 +7,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CARE_REQUIRE_SERVICES = env.bool("CARE_REQUIRE_SERVICES", default=False)
+
+# Tasks run in-process in tests, so that each test sees their effects; the tests whose point is
+# the worker use the ``celery_worker_process`` fixture, which turns this off for their duration.
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
