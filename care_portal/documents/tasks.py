@@ -1,0 +1,41 @@
+"""Document tasks. Thin and idempotent (STYLE.md rule 7)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from celery import shared_task
+from django.utils import timezone
+
+from . import services
+from .antivirus import ClamdErreur, clamd_configure
+from .models import Document
+
+
+@shared_task(
+    name="documents.analyser",
+    autoretry_for=(ClamdErreur,),
+    retry_backoff=10,
+    retry_backoff_max=600,
+    max_retries=8,
+)
+def analyser_document_task(document_id: str) -> str | None:
+    """Scan one document with clamd; nothing to do when it is already judged."""
+    document = services.document_analyser(document_id=document_id)
+    return document.etat_analyse if document is not None else None
+
+
+@shared_task(name="documents.relancer_analyses")
+def relancer_analyses_task(minutes: int = 15) -> int:
+    """Re-queue the scans of documents pending for more than ``minutes`` (lost task, clamd down).
+    Meant for celery beat, e.g. every 15 minutes."""
+    if not clamd_configure():
+        return 0
+    limite = timezone.now() - timedelta(minutes=minutes)
+    ids = list(
+        Document.objects.filter(etat_analyse=Document.EtatAnalyse.EN_ATTENTE, depose_le__lt=limite)
+        .values_list("pk", flat=True)[:500]
+    )
+    for pk in ids:
+        analyser_document_task.delay(str(pk))
+    return len(ids)
