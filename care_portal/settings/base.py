@@ -187,6 +187,10 @@ CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_PER_CHILD
 CELERY_RESULT_EXPIRES = 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Periodic jobs (loaded into the database scheduler by beat at start-up); each one is idempotent.
+CELERY_BEAT_SCHEDULE = {
+    "documents-relancer-analyses": {"task": "documents.relancer_analyses", "schedule": 15 * 60},
+}
 
 # --- Files -----------------------------------------------------------------
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
