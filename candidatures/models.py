@@ -9,6 +9,10 @@ Candidature states (django-fsm-2, protected):
 A candidature is carried by a GHT (through its support) or by an EJ, for one call; its perimeter
 lines are the EJ (GHT) or EG (EJ) it covers with their combined activity; its instructing region
 is the support's (GHT) or the EJ's region (DESIGN.md §3).
+
+``Message``: the dossier's thread between the ES and its ARS (the ANS may join); attachments are
+documents owned by the message. ``Recepisse``: the receipt PDF of one submission, unique per
+(candidature, submission date) so that its task may run twice.
 """
 
 from __future__ import annotations
@@ -184,3 +188,61 @@ class PerimetreLigne(models.Model):
     @property
     def cle(self) -> str:
         return f"ligne:{self.pk}"
+
+
+class Message(models.Model):
+    """A message on the dossier between the ES and its instructing ARS (the ANS may join). Its
+    attachments are documents owned by the message (category ``piece_jointe``), added by its author
+    when the message is sent (services.message_envoyer)."""
+
+    class Cote(models.TextChoices):
+        ES = "es", "Établissement"
+        ARS = "ars", "ARS"
+        ANS = "ans", "ANS"
+
+    candidature = models.ForeignKey(Candidature, on_delete=models.PROTECT, related_name="messages")
+    auteur = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                               verbose_name="auteur")
+    cote = models.CharField("côté de l'auteur", max_length=3, choices=Cote.choices)
+    corps = models.TextField("message")
+    cree_le = models.DateTimeField("envoyé le", default=timezone.now)
+
+    class Meta:
+        verbose_name = "message"
+        ordering = ["cree_le", "pk"]
+        indexes = [models.Index(fields=["candidature", "cree_le"])]
+
+    def __str__(self) -> str:
+        return f"Message de {self.auteur} le {timezone.localtime(self.cree_le):%d/%m/%Y %H:%M}"
+
+    @property
+    def auteur_est_es(self) -> bool:
+        return self.cote == self.Cote.ES
+
+    @property
+    def auteur_libelle(self) -> str:
+        """Who wrote it, as the thread shows it: the establishment, the ARS of the region, or the ANS."""
+        if self.cote == self.Cote.ARS:
+            return f"ARS {self.candidature.region_instructrice.nom}"
+        if self.cote == self.Cote.ANS:
+            return "Agence du Numérique en Santé"
+        return self.candidature.structure_libelle
+
+
+class Recepisse(models.Model):
+    """The receipt (PDF document owned by the candidature) of one submission, keyed by its date: the
+    unique constraint makes its generation idempotent, even when its task runs twice at once."""
+
+    candidature = models.ForeignKey(Candidature, on_delete=models.PROTECT, related_name="recepisses")
+    depot = models.DateTimeField("date de la soumission")
+    document = models.OneToOneField("documents.Document", on_delete=models.PROTECT, related_name="+")
+    genere_le = models.DateTimeField("généré le", default=timezone.now)
+
+    class Meta:
+        verbose_name = "récépissé de dépôt"
+        verbose_name_plural = "récépissés de dépôt"
+        ordering = ["depot"]
+        constraints = [models.UniqueConstraint(fields=["candidature", "depot"], name="recepisse_unique_depot")]
+
+    def __str__(self) -> str:
+        return f"Récépissé du {timezone.localtime(self.depot):%d/%m/%Y %H:%M}"

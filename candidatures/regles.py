@@ -171,9 +171,11 @@ def verifier_completude(d: DonneesCompletude) -> list[Section]:
     contacts = Section("contacts", "Points de contact")
     for role, libelle in LIBELLES_CONTACTS.items():
         c = d.contacts.get(role, {})
-        for champ, nom in (("nom", "nom"), ("email", "adresse e-mail"), ("telephone", "téléphone")):
+        for champ, phrase in (("nom", "Le nom du {} est manquant."),
+                              ("email", "L'adresse e-mail du {} est manquante."),
+                              ("telephone", "Le téléphone du {} est manquant.")):
             if not (c.get(champ) or "").strip():
-                contacts.manquants.append(f"Le {nom} du {libelle} est manquant.")
+                contacts.manquants.append(phrase.format(libelle))
     signataire = Section("signataire", "Signataire de la convention")
     for champ, nom in (("nom", "nom"), ("fonction", "fonction"), ("email", "adresse e-mail")):
         if not (d.signataire.get(champ) or "").strip():

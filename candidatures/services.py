@@ -3,15 +3,20 @@ transition → save → log → on-commit effects. Refusals raise WorkflowError 
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from care_portal.comptes.roles import Role
+from care_portal.comptes.roles import ROLES_ANS, Role
 from care_portal.comptes.services import a_role_confirme
 from care_portal.notifications.services import envoyer_email
 from care_portal.referentiel.categories import est_esms
@@ -20,8 +25,10 @@ from care_portal.workflow.services import WorkflowError, journaliser, run_transi
 
 from . import selectors
 from .banque import verifier_coordonnees
-from .models import Candidature, PerimetreLigne
+from .models import Candidature, Message, PerimetreLigne
 from .regles import TypeCandidature
+
+logger = logging.getLogger(__name__)
 
 CHAMPS_EDITABLES = [
     "referent_nom", "referent_email", "referent_telephone",
@@ -116,6 +123,12 @@ def candidature_creer(*, structure: GHT | EntiteJuridique, appel: AppelAFinancem
     if timezone.localdate() > appel.candidature_fin:
         raise WorkflowError(f"Les candidatures à « {appel.nom} » sont closes depuis le "
                             f"{appel.candidature_fin:%d/%m/%Y}.", code="fenetre")
+    if not isinstance(structure, GHT) and structure.statut in (StatutJuridique.PUBLIC, ""):
+        ght = structure.ghts.order_by("code").first()
+        if ght is not None:
+            raise WorkflowError(f"{structure.raison_sociale} est membre du GHT {ght.code} : sa candidature est portée "
+                                "par l'établissement support du GHT, pour toutes ses entités juridiques.",
+                                code="structure")
     porteuse = structure.support if isinstance(structure, GHT) else structure
     try:
         with transaction.atomic():
@@ -284,8 +297,108 @@ def candidature_retirer(*, candidature: Candidature, acteur, motif: str = "") ->
                        message_refus="Une candidature complète ou rejetée ne peut plus être retirée.")
         if c.deposee_le:
             envoyer_email(selectors.emails_ars(c), f"Candidature retirée : {c.structure_libelle}",
-                          "candidature_retiree", {"candidature": c})
+                          "candidature_retiree",
+                          {"candidature": c, "lien": settings.SITE_URL + reverse("candidatures:detail", args=[c.pk])})
     return c
+
+
+# --- messages ------------------------------------------------------------------------------------
+
+CATEGORIE_PIECE_JOINTE = "piece_jointe"
+LONGUEUR_MAX_MESSAGE = 10_000
+
+_messages_en_creation: ContextVar[frozenset[int]] = ContextVar("candidatures_messages_en_creation",
+                                                               default=frozenset())
+
+
+def messages_en_creation() -> frozenset[int]:
+    """Ids of the messages being sent right now in this context: only while ``message_envoyer`` runs
+    may their author attach files to them (the documents registry asks, see apps.py)."""
+    return _messages_en_creation.get()
+
+
+@contextmanager
+def _pieces_jointes_ouvertes(message: Message):
+    jeton = _messages_en_creation.set(messages_en_creation() | {message.pk})
+    try:
+        yield
+    finally:
+        _messages_en_creation.reset(jeton)
+
+
+def cote_de(user, c: Candidature) -> str | None:
+    """On which side ``user`` writes on ``c``'s thread: ES member, instructing ARS, ANS — or None."""
+    if peut_editer(user, c):
+        return Message.Cote.ES
+    if peut_instruire(user, c):
+        return Message.Cote.ARS
+    if a_role_confirme(user, ROLES_ANS):
+        return Message.Cote.ANS
+    return None
+
+
+def _destinataires_message(c: Candidature, cote: str, auteur) -> list[str]:
+    """The other side(s): ES ↔ the instructing ARS; the ANS agents who joined the thread hear of both;
+    a message of the ANS goes to both the ES and the ARS."""
+    ans = list(
+        Message.objects.filter(candidature=c, cote=Message.Cote.ANS, auteur__is_active=True)
+        .values_list("auteur__email", flat=True).distinct()
+    )
+    if cote == Message.Cote.ES:
+        emails = [*selectors.emails_ars(c), *ans]
+    elif cote == Message.Cote.ARS:
+        emails = [*selectors.emails_es(c), *ans]
+    else:
+        emails = [*selectors.emails_es(c), *selectors.emails_ars(c), *ans]
+    return sorted({e for e in emails if e and e.lower() != (auteur.email or "").lower()})
+
+
+def message_envoyer(*, candidature: Candidature, acteur, corps: str, fichiers: Iterable = ()) -> Message:
+    """Post a message (and its attachments, through the documents service) on the dossier's thread:
+    the ES members (DSI, RSSI, référent), the instructing ARS and the ANS may; the other side is
+    told by e-mail. A refused attachment refuses the whole message: nothing is kept."""
+    corps = (corps or "").strip()
+    if not corps:
+        raise WorkflowError("Écrivez votre message.", code="motif")
+    if len(corps) > LONGUEUR_MAX_MESSAGE:
+        raise WorkflowError(f"Le message est trop long ({len(corps)} caractères, {LONGUEUR_MAX_MESSAGE} au plus).",
+                            code="valeur")
+    fichiers = [f for f in fichiers if f]
+    from care_portal.documents import services as documents
+    from care_portal.documents.models import Document
+
+    with transaction.atomic():
+        c = _verrouiller(candidature)
+        cote = cote_de(acteur, c)
+        if cote is None:
+            raise WorkflowError("Seuls l'établissement, l'ARS instructrice et l'ANS peuvent écrire sur ce dossier.",
+                                code="droit")
+        m = Message.objects.create(candidature=c, auteur=acteur, cote=cote, corps=corps)
+        pieces: list[Document] = []
+        try:
+            with _pieces_jointes_ouvertes(m):
+                for f in fichiers:
+                    pieces.append(documents.document_deposer(fichier=f, acteur=acteur, proprietaire=m,
+                                                             categorie=CATEGORIE_PIECE_JOINTE))
+            journaliser(c, "candidatures.message.envoye", acteur=acteur, donnees={
+                "message": m.pk, "cote": cote,
+                "pieces_jointes": [{"document": str(d.pk), "nom": d.nom_original, "sha256": d.sha256} for d in pieces],
+            })
+        except BaseException:
+            # The rows go with the transaction; the bytes already stored must go too.
+            for d in pieces:
+                try:
+                    default_storage.delete(d.cle_stockage)
+                except Exception:  # noqa: BLE001 — cleaning up must not hide the refusal
+                    logger.exception("candidatures: pièce jointe %s non effacée du stockage", d.pk)
+            raise
+        envoyer_email(
+            _destinataires_message(c, cote, acteur), f"Nouveau message sur la candidature {c.structure_libelle}",
+            "message_nouveau",
+            {"candidature": c, "message": m, "nb_pieces": len(pieces),
+             "lien": settings.SITE_URL + reverse("candidatures:detail", args=[c.pk]) + "#section-messages"},
+        )
+    return m
 
 
 def sunes_importer_lignes(lignes: list[tuple[str, str]], *, source: str) -> tuple[int, int]:

@@ -91,3 +91,91 @@ class GHTFactory(DjangoModelFactory):
         self.membres.add(self.support)
         for ej in extracted or []:
             self.membres.add(ej)
+
+
+# --- candidatures (appended by the Candidature issue) ----------------------------------------------
+
+def _jours(n: int):
+    import datetime
+
+    return datetime.timedelta(days=n)
+
+
+def _aujourd_hui():
+    from django.utils import timezone
+
+    return timezone.localdate()
+
+
+def _type_de(structure) -> str:
+    from candidatures.services import type_de
+
+    return type_de(structure)
+
+
+def _region_instructrice_de(structure):
+    from candidatures.services import region_instructrice_de
+
+    return region_instructrice_de(structure)
+
+
+class AppelFactory(DjangoModelFactory):
+    """A funding call whose candidature window contains today (``ouvert_depuis`` days ago →
+    ``ferme_dans`` days from now); every later date of the calendar follows the window."""
+
+    class Meta:
+        model = "referentiel.AppelAFinancement"
+        django_get_or_create = ("code",)
+
+    class Params:
+        ouvert_depuis = 10
+        ferme_dans = 20
+
+    code = factory.Sequence(lambda n: f"care-d1-test-{n}")
+    domaine = "D1"
+    nom = factory.Sequence(lambda n: f"CaRE Domaine 1 — appel de test {n}")
+    candidature_debut = factory.LazyAttribute(lambda o: _aujourd_hui() - _jours(o.ouvert_depuis))
+    candidature_fin = factory.LazyAttribute(lambda o: _aujourd_hui() + _jours(o.ferme_dans))
+    instruction_fin = factory.LazyAttribute(lambda o: o.candidature_fin + _jours(30))
+    convention_debut = factory.LazyAttribute(lambda o: o.candidature_fin + _jours(30))
+    convention_fin = factory.LazyAttribute(lambda o: o.candidature_fin + _jours(40))
+    declaration_debut = factory.LazyAttribute(lambda o: o.candidature_fin + _jours(30))
+    declaration_fin = factory.LazyAttribute(lambda o: o.candidature_fin + _jours(300))
+    controle_fin = factory.LazyAttribute(lambda o: o.candidature_fin + _jours(400))
+    paiement_debut = factory.LazyAttribute(lambda o: o.candidature_fin + _jours(50))
+    paiement_fin = factory.LazyAttribute(lambda o: o.candidature_fin + _jours(500))
+    couts_eligibles_depuis = factory.LazyAttribute(lambda o: o.candidature_debut - _jours(400))
+
+
+class CandidatureFactory(DjangoModelFactory):
+    """A draft for an EJ (default: a new public EJ outside any GHT) with its perimeter computed from
+    the referential, as ``services.candidature_creer`` builds it — without the rights check and the
+    log. For a GHT pass ``structure=ght``. Service tests open drafts with the service itself."""
+
+    class Meta:
+        model = "candidatures.Candidature"
+        exclude = ("structure",)
+        skip_postgeneration_save = True
+
+    structure = factory.SubFactory(EntiteJuridiqueFactory)
+    appel = factory.SubFactory(AppelFactory)
+    ght = factory.LazyAttribute(lambda o: o.structure if isinstance(o.structure, GHT) else None)
+    entite_juridique = factory.LazyAttribute(
+        lambda o: o.structure.support if isinstance(o.structure, GHT) else o.structure)
+    type_candidature = factory.LazyAttribute(lambda o: _type_de(o.structure))
+    region_instructrice = factory.LazyAttribute(lambda o: _region_instructrice_de(o.structure))
+
+    @factory.post_generation
+    def perimetre(self, create, extracted, **kwargs):
+        if not create:
+            return
+        from candidatures.models import PerimetreLigne
+        from candidatures.services import lignes_perimetre
+
+        PerimetreLigne.objects.bulk_create([
+            PerimetreLigne(candidature=self, entite_juridique=ligne["entite_juridique"],
+                           etablissement=ligne["etablissement"], finess=ligne["finess"], libelle=ligne["libelle"],
+                           est_support=ligne["est_support"], activite_combinee=ligne["activite"],
+                           activite_referentiel=ligne["activite"])
+            for ligne in lignes_perimetre(self.ght or self.entite_juridique)
+        ])

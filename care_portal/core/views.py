@@ -1,7 +1,8 @@
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -23,13 +24,29 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(etat, status=200 if etat["status"] == "ok" else 503)
 
 
-def erreur_403(request, exception=None):
-    return render(request, "403.html", status=403)
+# --- error pages (handler403/404/500 in care_portal/urls.py) -------------------------------------------
+
+def erreur_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """The DSFR 403 page; the refusal's own French message (PermissionDenied("…")) when it has one."""
+    motif = str(exception) if exception is not None and exception.args else ""
+    return render(request, "403.html", {"title": "Accès refusé", "motif": motif}, status=403)
 
 
-def erreur_404(request, exception=None):
-    return render(request, "404.html", status=404)
+def erreur_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    # Never the exception's text: it may name the object that was looked for.
+    return render(request, "404.html", {"title": "Page introuvable"}, status=404)
 
 
-def erreur_500(request):
-    return render(request, "500.html", status=500)
+def erreur_500(request: HttpRequest) -> HttpResponse:
+    """Rendered without the request's context: no context processor, no database query (the
+    database may be what failed)."""
+    return HttpResponseServerError(loader.get_template("500.html").render())
+
+
+def erreur_csrf(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: a form sent from an expired page, in French, instead of Django's English page."""
+    return render(request, "403.html", {
+        "title": "Formulaire expiré",
+        "motif": "Le formulaire a expiré ou a été envoyé depuis une autre page : revenez en arrière, rechargez la "
+                 "page puis renvoyez-le. Vérifiez aussi que votre navigateur accepte les cookies d'eCaRE.",
+    }, status=403)

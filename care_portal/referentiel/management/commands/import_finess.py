@@ -1,0 +1,82 @@
+"""Import the public FINESS extraction (data.gouv.fr) into the referential.
+
+    python manage.py import_finess etalab_cs1100507_stock.csv --ej etalab_cs1100501_stock.csv \
+        --rapport rejets.csv
+
+The EJ file (``--ej``) is imported first, then the establishments. Formats, guarantees
+(streaming, idempotent, per-line rejections) and column lists: care_portal/referentiel/imports.py.
+Exit status 1 when any line was rejected, after the report.
+"""
+
+from __future__ import annotations
+
+from contextlib import nullcontext
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
+
+from care_portal.referentiel.imports import (
+    TAILLE_LOT,
+    ErreurFichier,
+    RapportCSV,
+    RapportFiness,
+    importer_entites_juridiques,
+    importer_etablissements,
+    lignes_rejets,
+    verifier_lisible,
+)
+
+DETAILS = 50
+
+
+class Command(BaseCommand):
+    help = (
+        "Importe l'extraction FINESS (établissements, et entités juridiques avec --ej) : crée ou met à jour, "
+        "rejette les lignes invalides avec leur motif."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("fichier", type=Path, help="fichier des établissements (lignes structureet)")
+        parser.add_argument("--ej", type=Path, help="fichier des entités juridiques (lignes structureej)")
+        parser.add_argument("--rapport", type=Path, help="écrit toutes les lignes rejetées dans ce CSV")
+        parser.add_argument(
+            "--taille-lot", type=int, default=TAILLE_LOT, help="lignes écrites par transaction"
+        )
+
+    def handle(
+        self, *args, fichier: Path, ej: Path | None, rapport: Path | None, taille_lot: int, **options
+    ) -> None:
+        if taille_lot < 1:
+            raise CommandError("--taille-lot doit être un entier positif.")
+        rapports: list[RapportFiness] = []
+        try:
+            # Both files checked up front: a missing ET file must not come after a half-done EJ import.
+            for chemin in filter(None, [ej, fichier]):
+                verifier_lisible(chemin)
+            with RapportCSV(rapport) if rapport else nullcontext() as sortie:
+                if ej:
+                    r = importer_entites_juridiques(ej, sur_rejet=sortie, taille_lot=taille_lot)
+                    rapports.append(r)
+                    self._resume(r.resume("Entités juridiques"))
+                r = importer_etablissements(fichier, sur_rejet=sortie, taille_lot=taille_lot)
+                rapports.append(r)
+                self._resume(r.resume("Établissements"))
+        except ErreurFichier as exc:
+            raise CommandError(str(exc)) from None
+        except DatabaseError as exc:
+            # Batches already committed stay: a re-run completes them (the import is idempotent).
+            raise CommandError(
+                f"Import interrompu par la base de données : {exc}. Les lots déjà écrits sont conservés ; "
+                "relancez l'import une fois le problème réglé."
+            ) from None
+        for ligne in lignes_rejets(rapports, DETAILS):
+            self.stdout.write(ligne)
+        rejetes = sum(r.rejetes for r in rapports)
+        if rejetes:
+            complement = f" ; détail complet dans « {rapport} »" if rapport else ""
+            raise CommandError(f"{rejetes} ligne(s) rejetée(s), le reste est importé{complement}.")
+
+    def _resume(self, lignes: list[str]) -> None:
+        for ligne in lignes:
+            self.stdout.write(ligne)

@@ -1,0 +1,1 @@
+"""Browser tests (pytest-playwright + Debian Chromium + axe-core)."""
