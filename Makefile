@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 .PHONY: demo test install venv sysdeps migrate seed serve lint check worker beat bench clean
 
 demo: install sysdeps migrate seed ## set up and run the portal on the embedded default, with demo data
-	@$(PY) manage.py comptes_demo 2>/dev/null || true
+	$(PY) manage.py comptes_demo
 	@echo "eCaRE démarre sur http://$(HOST):$(PORT)/  (Ctrl+C pour arrêter)"
 	$(PY) manage.py runserver $(HOST):$(PORT)
 

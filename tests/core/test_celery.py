@@ -34,6 +34,7 @@ def test_tache_sante_en_mode_embarque():
 
 
 @pytest.mark.services
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_tache_executee_par_un_vrai_worker_via_redis(celery_worker_process):
     jeton = uuid.uuid4().hex
     result = sante_task.delay(jeton)

@@ -150,6 +150,7 @@ def env_worker(monkeypatch, stockage, avec_clamd):
 
 
 @pytest.mark.services
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_analyse_par_un_vrai_worker(env_worker, celery_worker_process, structure, membre):
     infecte = deposer(structure, membre, contenus.zip_eicar(), "export-oradad.zip")  # committed: task sent
     sain = deposer(structure, membre, contenus.pdf(), "pssi.pdf")
