@@ -26,6 +26,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -188,17 +189,11 @@ def _contexte(request: HttpRequest, c: Candidature, **surcharges) -> dict:
         "form_message": surcharges.pop("form_message", None) or MessageForm(),
         "form_complement": surcharges.pop("form_complement", None) or formulaire_complement(),
         "form_rejet": surcharges.pop("form_rejet", None) or formulaire_rejet(),
-        "fenetre_ouverte": c.appel.candidature_debut <= _aujourd_hui() <= c.appel.candidature_fin,
+        "fenetre_ouverte": c.appel.candidature_debut <= timezone.localdate() <= c.appel.candidature_fin,
         "alerte": surcharges.pop("alerte", None),
     }
     contexte.update(surcharges)
     return contexte
-
-
-def _aujourd_hui():
-    from django.utils import timezone
-
-    return timezone.localdate()
 
 
 def _rendre(request: HttpRequest, c: Candidature, *, status: int = 200, **surcharges) -> HttpResponse:

@@ -56,6 +56,12 @@ def _navigation(request, h) -> list[Lien]:
     from care_portal.comptes.views.espace import espaces_de
 
     liens = [_lien(request, e.libelle, f"comptes:{e.url_name}") for e in espaces_de(h)]
+    if h.est_es:
+        liens.append(_lien(request, "Mes candidatures", "candidatures:mes_candidatures"))
+    if h.est_ars:
+        liens.append(_lien(request, "Candidatures à instruire", "candidatures:file"))
+    elif h.est_ans:
+        liens.append(_lien(request, "Candidatures", "candidatures:file"))
     if Role.REFERENT_ES in h.roles:
         liens.append(_lien(request, "Invitations", "comptes:invitations"))
         liens.append(_lien(request, "Rattachements à confirmer", "comptes:rattachements"))

@@ -307,11 +307,11 @@ def test_espace_admin_sans_acces_a_l_admin_django(client):
 # --- header, navigation, messages ---------------------------------------------------------------------------
 
 NAVIGATION = {
-    Role.REFERENT_ES: ["Mon établissement", "Invitations", "Rattachements à confirmer"],
-    Role.DSI: ["Mon établissement"],
-    Role.REFERENT_ARS: ["File régionale", "Rattachements"],
-    Role.CONTROLEUR_ANS: ["Vue nationale"],
-    Role.ADMIN_ANS: ["Administration", "Vue nationale", "Rattachements"],
+    Role.REFERENT_ES: ["Mon établissement", "Mes candidatures", "Invitations", "Rattachements à confirmer"],
+    Role.DSI: ["Mon établissement", "Mes candidatures"],
+    Role.REFERENT_ARS: ["File régionale", "Candidatures à instruire", "Rattachements"],
+    Role.CONTROLEUR_ANS: ["Vue nationale", "Candidatures"],
+    Role.ADMIN_ANS: ["Administration", "Vue nationale", "Candidatures", "Rattachements"],
 }
 
 
@@ -359,7 +359,7 @@ def test_entete_plusieurs_roles(client):
     entete = html.split('<header role="banner"', 1)[1].split("</header>", 1)[0]
     assert re.search(r"Contrôleur ANS<br>\s*Agence du Numérique en Santé", entete)
     assert "et aussi : DSI de l&#x27;établissement — Clinique Une" in entete
-    assert liens_navigation(html) == ["Vue nationale", "Mon établissement"]
+    assert liens_navigation(html) == ["Vue nationale", "Mon établissement", "Mes candidatures", "Candidatures"]
 
 
 def test_entete_anonyme(client):
