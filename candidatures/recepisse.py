@@ -11,11 +11,9 @@ second run for the same submission finds its ``Recepisse`` and does nothing. Two
 serialised by the lock on the candidature row, and the unique constraint (candidature, depot) is
 the last guard; the loser's stored bytes are erased.
 
-The receipt is written by the portal itself (no actor), already locked, through the documents
-service's storage step (``_stocker``: the same name, type-on-content and size checks and SHA-256
-as any upload). It does not go through ``document_deposer``: "recepisse" must not be a category
-that users may upload to (a forged receipt), and the documents registry has one category list for
-users and portal alike.
+The receipt is written by the portal itself (``acteur`` None), already locked, through
+``document_deposer``. Users cannot forge one: "recepisse" is not among the categories the
+documents registry lets users upload to the candidature; only the portal writes it.
 """
 
 from __future__ import annotations
@@ -162,39 +160,31 @@ def _recepisse_existant(candidature_id: int, depot: datetime.datetime):
 
 
 def _conserver(c: Candidature, depot: datetime.datetime, pdf: bytes) -> str:
-    from django.contrib.contenttypes.models import ContentType
-
     from care_portal.documents import services as documents
-    from care_portal.documents.models import Document
 
-    contenu = documents._stocker(ContentFile(pdf, name=nom_du_fichier(c, depot)))
+    document = None
     try:
         with transaction.atomic():
             verrou = Candidature.objects.select_for_update().get(pk=c.pk)
             deja = _recepisse_existant(verrou.pk, depot)
-            if deja is None:
-                maintenant = timezone.now()
-                document = Document.objects.create(
-                    content_type=ContentType.objects.get_for_model(Candidature), object_id=str(verrou.pk),
-                    categorie=CATEGORIE, nom_original=contenu.nom, cle_stockage=contenu.cle,
-                    type_mime=contenu.type.mime, taille=contenu.taille, sha256=contenu.sha256,
-                    etat_analyse=documents._etat_initial(), depose_par=None,
-                    verrouille=True, verrouille_le=maintenant,
-                )
-                Recepisse.objects.create(candidature=verrou, depot=depot, document=document)
-                journaliser(verrou, "candidatures.candidature.recepisse", acteur=None, donnees={
-                    "document": str(document.pk), "categorie": CATEGORIE, "nom": document.nom_original,
-                    "sha256": document.sha256, "depot": depot.isoformat(),
-                })
-                documents._planifier_analyse(document)
+            if deja is not None:
+                return str(deja)
+            document = documents.document_deposer(
+                fichier=ContentFile(pdf, name=nom_du_fichier(c, depot)), acteur=None, proprietaire=verrou,
+                categorie=CATEGORIE, verrouille=True,
+            )
+            Recepisse.objects.create(candidature=verrou, depot=depot, document=document)
+            journaliser(verrou, "candidatures.candidature.recepisse", acteur=None, donnees={
+                "document": str(document.pk), "categorie": CATEGORIE, "nom": document.nom_original,
+                "sha256": document.sha256, "depot": depot.isoformat(),
+            })
     except IntegrityError:
         # A concurrent run kept its receipt first (the unique constraint): ours is not needed.
-        documents._effacer(contenu.cle)
+        if document is not None:
+            documents.effacer_contenu(document.cle_stockage)
         return str(Recepisse.objects.get(candidature=c, depot=depot).document_id)
     except BaseException:
-        documents._effacer(contenu.cle)
+        if document is not None:
+            documents.effacer_contenu(document.cle_stockage)
         raise
-    if deja is not None:
-        documents._effacer(contenu.cle)
-        return str(deja)
     return str(document.pk)

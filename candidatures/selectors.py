@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 from care_portal.comptes.models import Rattachement
 from care_portal.comptes.roles import Role
 from care_portal.comptes.selectors import habilitations, regions_pour, structures_pour
+from care_portal.documents.models import Document
 
 from .banque import verifier_coordonnees
 from .models import Candidature, PerimetreLigne, StructureSunes
@@ -47,12 +48,10 @@ def candidatures_pour(user) -> QuerySet[Candidature]:
     return base.filter(q)
 
 
-def _documents(proprietaire_model, ids) -> QuerySet:
-    from care_portal.documents.models import Document
-
+def _documents(proprietaire_model, ids) -> QuerySet[Document]:
+    """Current (latest version, not deleted) documents of several owners of one model."""
     ct = ContentType.objects.get_for_model(proprietaire_model)
-    remplaces = Document.objects.filter(remplace__isnull=False).values("remplace")
-    return Document.objects.filter(content_type=ct, object_id__in=[str(i) for i in ids]).exclude(pk__in=remplaces)
+    return Document.objects.filter(content_type=ct, object_id__in=[str(i) for i in ids]).courants()
 
 
 def documents_de(c: Candidature) -> list:
@@ -62,9 +61,7 @@ def documents_de(c: Candidature) -> list:
 
 
 def categories_fournies(c: Candidature) -> tuple[set[str], dict[int, set[str]]]:
-    from care_portal.documents.models import Document
-
-    bloques = {Document.EtatAnalyse.INFECTE} if hasattr(Document, "EtatAnalyse") else set()
+    bloques = {Document.EtatAnalyse.INFECTE}
     propres = set(_documents(Candidature, [c.pk]).exclude(etat_analyse__in=bloques).values_list("categorie", flat=True))
     par_ligne: dict[int, set[str]] = {}
     lignes = list(c.perimetre.values_list("pk", flat=True))

@@ -1,19 +1,10 @@
 from django.contrib import admin
 
+from care_portal.core.admin import LectureSeuleAdmin
+
 from .models import Document, Telechargement
 
-
-class LectureSeuleAdmin(admin.ModelAdmin):
-    """Documents change only through the services (upload, scan, lock): the admin reads."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+# Documents change only through the services (upload, scan, lock): the admin reads.
 
 
 @admin.register(Document)

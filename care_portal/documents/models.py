@@ -30,6 +30,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from care_portal.workflow.ajout_seul import AjoutSeul
+
 
 class DocumentQuerySet(models.QuerySet):
     def courants(self) -> DocumentQuerySet:
@@ -127,7 +129,7 @@ class TelechargementImmuable(Exception):
     pass
 
 
-class Telechargement(models.Model):
+class Telechargement(AjoutSeul):
     document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="telechargements")
     utilisateur = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="utilisateur",
@@ -137,6 +139,9 @@ class Telechargement(models.Model):
     agent_utilisateur = models.CharField("navigateur", max_length=400, blank=True)
     sha256 = models.CharField("empreinte du fichier servi", max_length=64)
 
+    exception_ajout_seul = TelechargementImmuable
+    message_modification = message_suppression = "Le journal des téléchargements est en ajout seul."
+
     class Meta:
         verbose_name = "téléchargement"
         verbose_name_plural = "journal des téléchargements"
@@ -145,10 +150,3 @@ class Telechargement(models.Model):
     def __str__(self) -> str:
         return f"{self.le:%d/%m/%Y %H:%M} {self.document_id}"
 
-    def save(self, *args, **kwargs):
-        if self.pk is not None and not kwargs.get("force_insert"):
-            raise TelechargementImmuable("Le journal des téléchargements est en ajout seul.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TelechargementImmuable("Le journal des téléchargements est en ajout seul.")

@@ -112,7 +112,9 @@ def _nouvelle_cle() -> str:
     return f"documents/{maintenant:%Y}/{maintenant:%m}/{uuid.uuid4().hex}"
 
 
-def _effacer(cle: str) -> None:
+def effacer_contenu(cle: str) -> None:
+    """Erase stored bytes; for a caller whose transaction rolled back a document it had deposited
+    (see ``document_deposer``)."""
     try:
         default_storage.delete(cle)
     except Exception:  # noqa: BLE001 — cleaning up must not hide the original error
@@ -120,7 +122,7 @@ def _effacer(cle: str) -> None:
 
 
 def _effacer_apres_commit(cle: str) -> None:
-    transaction.on_commit(lambda: _effacer(cle))
+    transaction.on_commit(lambda: effacer_contenu(cle))
 
 
 def _stocker(fichier) -> _Contenu:
@@ -148,13 +150,13 @@ def _stocker(fichier) -> _Contenu:
     try:
         cle = default_storage.save(cle, contenu)
     except _TropVolumineux:
-        _effacer(cle)
+        effacer_contenu(cle)
         raise WorkflowError(message_trop_volumineux(), code="taille") from None
     except BaseException:
-        _effacer(cle)
+        effacer_contenu(cle)
         raise
     if flux.taille == 0:
-        _effacer(cle)
+        effacer_contenu(cle)
         raise WorkflowError(validation.MESSAGE_VIDE, code="vide")
     return _Contenu(cle=cle, nom=nom, type=type_fichier, taille=flux.taille, sha256=flux.empreinte.hexdigest())
 
@@ -284,7 +286,7 @@ def document_deposer(
                              proprietaire=proprietaire, remplace=str(remplace.pk))
             _planifier_analyse(document)
     except BaseException:
-        _effacer(contenu.cle)
+        effacer_contenu(contenu.cle)
         raise
     return document
 
@@ -324,7 +326,7 @@ def document_remplacer(*, document: Document, fichier, acteur) -> Document:
             _effacer_apres_commit(ancienne_cle)
             _planifier_analyse(doc)
     except BaseException:
-        _effacer(contenu.cle)
+        effacer_contenu(contenu.cle)
         raise
     return doc
 

@@ -14,12 +14,14 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 
+from .ajout_seul import AjoutSeul
+
 
 class JournalImmuable(Exception):
     pass
 
 
-class TransitionLog(models.Model):
+class TransitionLog(AjoutSeul):
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
     object_id = models.CharField(max_length=64)
     objet = GenericForeignKey("content_type", "object_id")
@@ -34,6 +36,10 @@ class TransitionLog(models.Model):
     donnees = models.JSONField("données", default=dict, blank=True, encoder=DjangoJSONEncoder)
     cree_le = models.DateTimeField("date", default=timezone.now, db_index=True)
 
+    exception_ajout_seul = JournalImmuable
+    message_modification = "Le journal est en ajout seul : une entrée ne se modifie pas."
+    message_suppression = "Le journal est en ajout seul : une entrée ne se supprime pas."
+
     class Meta:
         verbose_name = "entrée du journal"
         verbose_name_plural = "journal des transitions"
@@ -43,10 +49,3 @@ class TransitionLog(models.Model):
     def __str__(self) -> str:
         return f"{self.cree_le:%d/%m/%Y %H:%M} {self.code}"
 
-    def save(self, *args, **kwargs):
-        if self.pk is not None and not kwargs.get("force_insert"):
-            raise JournalImmuable("Le journal est en ajout seul : une entrée ne se modifie pas.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise JournalImmuable("Le journal est en ajout seul : une entrée ne se supprime pas.")

@@ -1,0 +1,61 @@
+"""Append-only tables (the transition log, the download log…): written once, never updated nor deleted.
+
+Two guards, so that neither the ORM nor raw SQL can rewrite history:
+- ``AjoutSeul``, an abstract model whose ``save()`` refuses an update and ``delete()`` refuses;
+- ``operation_declencheur(table, libelle)``, a migration operation that installs, on PostgreSQL, a
+  trigger refusing UPDATE and DELETE. SQLite (the embedded default) keeps the model's guard only:
+  test flushes there use DELETE, which a trigger would refuse, while PostgreSQL flushes with
+  TRUNCATE, which row triggers do not see.
+"""
+
+from __future__ import annotations
+
+from django.db import migrations, models
+
+
+class AjoutSeul(models.Model):
+    #: raised on an update or a delete; each table names its own
+    exception_ajout_seul: type[Exception] = Exception
+    message_modification = "Ce journal est en ajout seul."
+    message_suppression = "Ce journal est en ajout seul."
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise self.exception_ajout_seul(self.message_modification)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise self.exception_ajout_seul(self.message_suppression)
+
+
+def operation_declencheur(table: str, libelle: str) -> migrations.RunPython:
+    """Migration operation: on PostgreSQL, a trigger on ``table`` refusing UPDATE and DELETE with
+    the message « <libelle> est en ajout seul : <opération> refusé »."""
+    fonction = f"{table}_immuable"
+    creer_sql = f"""
+CREATE OR REPLACE FUNCTION {fonction}() RETURNS trigger AS $$
+BEGIN
+  RAISE EXCEPTION USING MESSAGE = '{libelle} est en ajout seul : ' || TG_OP || ' refusé';
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER {fonction}
+  BEFORE UPDATE OR DELETE ON {table}
+  FOR EACH ROW EXECUTE FUNCTION {fonction}();
+"""
+    supprimer_sql = f"""
+DROP TRIGGER IF EXISTS {fonction} ON {table};
+DROP FUNCTION IF EXISTS {fonction}();
+"""
+
+    def creer(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(creer_sql)
+
+    def supprimer(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(supprimer_sql)
+
+    return migrations.RunPython(creer, supprimer)
