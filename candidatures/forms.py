@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django import forms
 
-from care_portal.comptes.forms_auth import ChampsDsfrMixin
+from care_portal.core.forms import ChampsDsfrMixin
 from care_portal.referentiel.models import Departement, Region
 
 from .models import Candidature

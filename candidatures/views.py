@@ -384,22 +384,32 @@ def retirer(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- ARS actions ---------------------------------------------------------------------------------------
 
+def _action_avec_motif(request: HttpRequest, pk: int, *, formulaire, nom_form: str, titre: str, service,
+                       succes: str) -> HttpResponse:
+    """An ARS action that needs a motive: validate it, call the service, or re-render with the alert."""
+    c = _candidature(request, pk)
+    form = formulaire(request.POST)
+    if not form.is_valid():
+        return _rendre(request, c, status=400, **{nom_form: form},
+                       alerte=_alerte(titre, liste=[str(e) for e in form.errors.get("motif", [])]))
+    try:
+        service(c, form.cleaned_data["motif"])
+    except WorkflowError as exc:
+        return _rendre(request, c, status=400, **{nom_form: form}, alerte=_alerte(titre, exc.message))
+    messages.success(request, succes)
+    return _vers_detail(c)
+
+
 @roles_requis(Role.REFERENT_ARS)
 @require_POST
 def demander_complement(request: HttpRequest, pk: int) -> HttpResponse:
-    c = _candidature(request, pk)
-    form = formulaire_complement(request.POST)
-    titre = "Le complément n'a pas été demandé"
-    if not form.is_valid():
-        return _rendre(request, c, status=400, form_complement=form,
-                       alerte=_alerte(titre, liste=[str(e) for e in form.errors.get("motif", [])]))
-    try:
-        services.candidature_demander_complement(candidature=c, acteur=request.user,
-                                                 message=form.cleaned_data["motif"])
-    except WorkflowError as exc:
-        return _rendre(request, c, status=400, form_complement=form, alerte=_alerte(titre, exc.message))
-    messages.success(request, "Complément demandé : l'établissement est prévenu par e-mail.")
-    return _vers_detail(c)
+    return _action_avec_motif(
+        request, pk, formulaire=formulaire_complement, nom_form="form_complement",
+        titre="Le complément n'a pas été demandé",
+        service=lambda c, motif: services.candidature_demander_complement(
+            candidature=c, acteur=request.user, message=motif),
+        succes="Complément demandé : l'établissement est prévenu par e-mail.",
+    )
 
 
 @roles_requis(Role.REFERENT_ARS)
@@ -418,18 +428,12 @@ def declarer_complete(request: HttpRequest, pk: int) -> HttpResponse:
 @roles_requis(Role.REFERENT_ARS)
 @require_POST
 def rejeter(request: HttpRequest, pk: int) -> HttpResponse:
-    c = _candidature(request, pk)
-    form = formulaire_rejet(request.POST)
-    titre = "La candidature n'a pas été rejetée"
-    if not form.is_valid():
-        return _rendre(request, c, status=400, form_rejet=form,
-                       alerte=_alerte(titre, liste=[str(e) for e in form.errors.get("motif", [])]))
-    try:
-        services.candidature_rejeter(candidature=c, acteur=request.user, motif=form.cleaned_data["motif"])
-    except WorkflowError as exc:
-        return _rendre(request, c, status=400, form_rejet=form, alerte=_alerte(titre, exc.message))
-    messages.success(request, "Candidature rejetée : l'établissement est prévenu par e-mail, avec le motif.")
-    return _vers_detail(c)
+    return _action_avec_motif(
+        request, pk, formulaire=formulaire_rejet, nom_form="form_rejet",
+        titre="La candidature n'a pas été rejetée",
+        service=lambda c, motif: services.candidature_rejeter(candidature=c, acteur=request.user, motif=motif),
+        succes="Candidature rejetée : l'établissement est prévenu par e-mail, avec le motif.",
+    )
 
 
 # --- messages -----------------------------------------------------------------------------------------

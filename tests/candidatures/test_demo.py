@@ -21,16 +21,9 @@ from care_portal.documents.models import Document
 from care_portal.referentiel.models import AppelAFinancement, Region
 from care_portal.workflow.models import TransitionLog
 
-from . import donnees
-
 pytestmark = pytest.mark.django_db
 
 ECHELLE = 0.05
-
-
-@pytest.fixture(autouse=True)
-def stockage(settings, tmp_path):
-    return donnees.stockage_prive(settings, tmp_path)
 
 
 def seed(*etapes: str) -> str:

@@ -18,7 +18,7 @@ from candidatures.regles import TypeCandidature
 from care_portal.comptes.roles import Role
 from care_portal.referentiel.models import Departement, EntiteJuridique, StatutJuridique
 from tests.comptes.helpers import agent_verifie, connecter, creer_utilisateur_avec_role, region_de_test
-from tests.factories import AppelFactory, EntiteJuridiqueFactory, GHTFactory, finess_pour
+from tests.factories import EntiteJuridiqueFactory, GHTFactory, finess_pour
 
 pytestmark = pytest.mark.django_db
 
@@ -54,11 +54,6 @@ def dossiers(appel, n: int, *, dep: str = "33", etat: str = Candidature.Etat.DEP
         for i, c in enumerate(candidatures) for k in range(2)
     ])
     return candidatures
-
-
-@pytest.fixture
-def appel():
-    return AppelFactory()
 
 
 @pytest.fixture

@@ -26,11 +26,6 @@ from .donnees import codes_du_journal, dernier, fichiers_stockes
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def stockage(settings, tmp_path):
-    return donnees.stockage_prive(settings, tmp_path)
-
-
 @pytest.fixture
 def ej():
     return EntiteJuridiqueFactory(statut=StatutJuridique.PUBLIC, raison_sociale="Centre hospitalier d'Arcachon")

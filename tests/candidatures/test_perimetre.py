@@ -13,22 +13,12 @@ from candidatures.regles import TypeCandidature
 from care_portal.comptes.roles import Role
 from care_portal.referentiel.models import StatutJuridique
 from care_portal.workflow.services import WorkflowError
-from tests.factories import AppelFactory, EntiteJuridiqueFactory, EtablissementGeographiqueFactory, GHTFactory
+from tests.factories import EntiteJuridiqueFactory, EtablissementGeographiqueFactory, GHTFactory
 
 from . import donnees
 from .donnees import codes_du_journal, dernier
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def stockage(settings, tmp_path):
-    return donnees.stockage_prive(settings, tmp_path)
-
-
-@pytest.fixture
-def appel():
-    return AppelFactory()
 
 
 def ehpad(ej, **champs):

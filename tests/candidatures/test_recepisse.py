@@ -27,11 +27,6 @@ from .donnees import codes_du_journal, completer, fichiers_stockes, rafraichir
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def stockage(settings, tmp_path):
-    return donnees.stockage_prive(settings, tmp_path)
-
-
 def pdf_unique(texte: str, nom: str):
     """A real PDF of its own (its own SHA-256)."""
     import weasyprint

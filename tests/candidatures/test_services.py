@@ -42,16 +42,6 @@ from .donnees import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def stockage(settings, tmp_path):
-    return donnees.stockage_prive(settings, tmp_path)
-
-
-@pytest.fixture
-def appel():
-    return AppelFactory()
-
-
 @pytest.fixture
 def ej():
     ej = EntiteJuridiqueFactory(statut=StatutJuridique.PUBLIC, raison_sociale="Centre hospitalier de Libourne")

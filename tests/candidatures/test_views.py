@@ -31,7 +31,6 @@ from .donnees import (
     IBAN_VALIDE,
     completer,
     deposer,
-    stockage_prive,
 )
 from .donnees import pdf as fichier
 
@@ -59,17 +58,6 @@ def messages_de(reponse) -> list[str]:
 
 def journal(c: Candidature) -> int:
     return TransitionLog.objects.filter(object_id=str(c.pk), content_type__model="candidature").count()
-
-
-@pytest.fixture(autouse=True)
-def stockage(settings, tmp_path):
-    """Documents in a private directory of the test; no antivirus."""
-    return stockage_prive(settings, tmp_path)
-
-
-@pytest.fixture
-def appel():
-    return AppelFactory()
 
 
 @pytest.fixture

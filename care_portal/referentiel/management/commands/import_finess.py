@@ -14,11 +14,9 @@ from contextlib import nullcontext
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DatabaseError
 
 from care_portal.referentiel.imports import (
     TAILLE_LOT,
-    ErreurFichier,
     RapportCSV,
     RapportFiness,
     importer_entites_juridiques,
@@ -26,6 +24,7 @@ from care_portal.referentiel.imports import (
     lignes_rejets,
     verifier_lisible,
 )
+from care_portal.referentiel.management.commandes import conclure, erreurs_d_import
 
 DETAILS = 50
 
@@ -50,7 +49,7 @@ class Command(BaseCommand):
         if taille_lot < 1:
             raise CommandError("--taille-lot doit être un entier positif.")
         rapports: list[RapportFiness] = []
-        try:
+        with erreurs_d_import():
             # Both files checked up front: a missing ET file must not come after a half-done EJ import.
             for chemin in filter(None, [ej, fichier]):
                 verifier_lisible(chemin)
@@ -62,20 +61,9 @@ class Command(BaseCommand):
                 r = importer_etablissements(fichier, sur_rejet=sortie, taille_lot=taille_lot)
                 rapports.append(r)
                 self._resume(r.resume("Établissements"))
-        except ErreurFichier as exc:
-            raise CommandError(str(exc)) from None
-        except DatabaseError as exc:
-            # Batches already committed stay: a re-run completes them (the import is idempotent).
-            raise CommandError(
-                f"Import interrompu par la base de données : {exc}. Les lots déjà écrits sont conservés ; "
-                "relancez l'import une fois le problème réglé."
-            ) from None
         for ligne in lignes_rejets(rapports, DETAILS):
             self.stdout.write(ligne)
-        rejetes = sum(r.rejetes for r in rapports)
-        if rejetes:
-            complement = f" ; détail complet dans « {rapport} »" if rapport else ""
-            raise CommandError(f"{rejetes} ligne(s) rejetée(s), le reste est importé{complement}.")
+        conclure(sum(r.rejetes for r in rapports), rapport)
 
     def _resume(self, lignes: list[str]) -> None:
         for ligne in lignes:

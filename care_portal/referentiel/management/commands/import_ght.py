@@ -12,10 +12,10 @@ from __future__ import annotations
 from contextlib import nullcontext
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
-from django.db import DatabaseError
+from django.core.management.base import BaseCommand
 
-from care_portal.referentiel.imports import ErreurFichier, RapportCSV, importer_ght, lignes_rejets
+from care_portal.referentiel.imports import RapportCSV, importer_ght, lignes_rejets
+from care_portal.referentiel.management.commandes import conclure, erreurs_d_import
 
 DETAILS = 50
 
@@ -28,19 +28,8 @@ class Command(BaseCommand):
         parser.add_argument("--rapport", type=Path, help="écrit toutes les lignes rejetées dans ce CSV")
 
     def handle(self, *args, fichier: Path, rapport: Path | None, **options):
-        try:
-            with RapportCSV(rapport) if rapport else nullcontext() as sortie:
-                r = importer_ght(fichier, sur_rejet=sortie)
-        except ErreurFichier as exc:
-            raise CommandError(str(exc)) from None
-        except DatabaseError as exc:
-            # Batches already committed stay: a re-run completes them (the import is idempotent).
-            raise CommandError(
-                f"Import interrompu par la base de données : {exc}. Les lots déjà écrits sont conservés ; "
-                "relancez l'import une fois le problème réglé."
-            ) from None
+        with erreurs_d_import(), RapportCSV(rapport) if rapport else nullcontext() as sortie:
+            r = importer_ght(fichier, sur_rejet=sortie)
         for ligne in r.resume() + lignes_rejets([r], DETAILS):
             self.stdout.write(ligne)
-        if r.rejetes:
-            complement = f" ; détail complet dans « {rapport} »" if rapport else ""
-            raise CommandError(f"{r.rejetes} ligne(s) rejetée(s), le reste est importé{complement}.")
+        conclure(r.rejetes, rapport)
