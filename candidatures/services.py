@@ -263,6 +263,9 @@ def candidature_declarer_complete(*, candidature: Candidature, acteur) -> Candid
             raise WorkflowError("Seule l'ARS instructrice peut déclarer la candidature complète.", code="droit")
         run_transition(c, "declarer_complete", acteur=acteur, verifier_droit=False, le=timezone.now(),
                        update_fields=["decidee_le", "motif"])
+        from .services_convention import convention_creer
+
+        convention_creer(candidature=c)
         lien = settings.SITE_URL + reverse("candidatures:detail", args=[c.pk])
         envoyer_email(selectors.emails_es(c), "Votre candidature est complète", "candidature_complete",
                       {"candidature": c, "lien": lien})

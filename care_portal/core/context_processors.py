@@ -62,6 +62,8 @@ def _navigation(request, h) -> list[Lien]:
         liens.append(_lien(request, "Candidatures à instruire", "candidatures:file"))
     elif h.est_ans:
         liens.append(_lien(request, "Candidatures", "candidatures:file"))
+    if Role.DG_ANS in h.roles:
+        liens.append(_lien(request, "Conventions à contresigner", "candidatures:contresigner"))
     if Role.REFERENT_ES in h.roles:
         liens.append(_lien(request, "Invitations", "comptes:invitations"))
         liens.append(_lien(request, "Rattachements à confirmer", "comptes:rattachements"))

@@ -21,8 +21,13 @@ def envoyer_email(
     *,
     copies: Iterable[str] = (),
     apres_commit: bool = True,
+    pieces_jointes: Iterable[str] = (),
+    si_refus: tuple[str, dict] | None = None,
 ) -> None:
-    """Render ``notifications/emails/<gabarit>.txt`` (and ``.html`` when it exists) and send it."""
+    """Render ``notifications/emails/<gabarit>.txt`` (and ``.html`` when it exists) and send it.
+    ``pieces_jointes``: ids of documents (documents app) attached to the e-mail, read by the task.
+    ``si_refus``: (task name, kwargs) run with ``adresses=[…]`` when the mail server refuses recipients
+    (a bounce at sending time), so that the sender's app can record it."""
     to = sorted({d for d in destinataires if d})
     if not to:
         return
@@ -37,7 +42,8 @@ def envoyer_email(
             html = render_to_string(f"notifications/emails/{gabarit}.html", ctx)
         except TemplateDoesNotExist:
             html = ""
-        envoyer_email_task.delay(to, cc, f"[eCaRE] {sujet}", texte, html)
+        envoyer_email_task.delay(to, cc, f"[eCaRE] {sujet}", texte, html, [str(p) for p in pieces_jointes],
+                                 list(si_refus) if si_refus else None)
 
     if apres_commit:
         transaction.on_commit(_envoyer)

@@ -191,6 +191,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Periodic jobs (loaded into the database scheduler by beat at start-up); each one is idempotent.
 CELERY_BEAT_SCHEDULE = {
     "documents-relancer-analyses": {"task": "documents.relancer_analyses", "schedule": 15 * 60},
+    "conventions-expirer": {"task": "candidatures.expirer_conventions", "schedule": 10 * 60},
 }
 
 # --- Files -----------------------------------------------------------------
@@ -368,6 +369,26 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Electronic signature of the conventions (candidatures/signature) ----------------------
+# "native" (embedded default): e-mail one-time code, then the portal seals the PDF (PAdES, pyHanko)
+# with the platform certificate below; "yousign": the Yousign API v3.
+SIGNATURE_FOURNISSEUR = env.str("SIGNATURE_FOURNISSEUR", default="native")
+SIGNATURE_CERTIFICAT = Path(env.str("SIGNATURE_CERTIFICAT", default=str(VAR_DIR / "signature" / "plateforme.crt")))
+SIGNATURE_CLE = Path(env.str("SIGNATURE_CLE", default=str(VAR_DIR / "signature" / "plateforme.key")))
+SIGNATURE_CLE_MOT_DE_PASSE = env.str("SIGNATURE_CLE_MOT_DE_PASSE", default="")
+SIGNATURE_CODE_VALIDITE_MINUTES = 10
+SIGNATURE_CODE_TENTATIVES = 5
+YOUSIGN_API_URL = env.str("YOUSIGN_API_URL", default="https://api-sandbox.yousign.app/v3")
+YOUSIGN_API_KEY = env.str("YOUSIGN_API_KEY", default="")
+YOUSIGN_WEBHOOK_SECRET = env.str("YOUSIGN_WEBHOOK_SECRET", default="")
+YOUSIGN_TIMEOUT = env.float("YOUSIGN_TIMEOUT", default=15.0)  # seconds per call
+YOUSIGN_TENTATIVES = env.int("YOUSIGN_TENTATIVES", default=4)
+YOUSIGN_BACKOFF = env.float("YOUSIGN_BACKOFF", default=0.5)  # seconds, base of the exponential backoff
+if SIGNATURE_FOURNISSEUR not in ("native", "yousign"):
+    raise ImproperlyConfigured("SIGNATURE_FOURNISSEUR doit valoir « native » ou « yousign ».")
+if SIGNATURE_FOURNISSEUR == "yousign" and not (YOUSIGN_API_KEY and YOUSIGN_WEBHOOK_SECRET):
+    raise ImproperlyConfigured("SIGNATURE_FOURNISSEUR=yousign exige YOUSIGN_API_KEY et YOUSIGN_WEBHOOK_SECRET.")
 
 # --- Portal ------------------------------------------------------------------
 # Mode: "embarque" (embedded default) or "services"; shown by /healthz and the demo banner.

@@ -1,0 +1,712 @@
+"""Every write on conventions (STYLE.md): creation when a candidature becomes complete, the ANS's
+ceiling and sending, the signing by the establishment's signatory and the countersigning by the DG
+ANS (native one-time-code signature sealed with the platform certificate, or Yousign), expiry, and
+sending again. Each service: atomic → lock → check the actor → transition → log → on-commit effects.
+Refusals raise WorkflowError with a French message."""
+
+from __future__ import annotations
+
+import datetime
+import hmac
+import logging
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core import signing
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+from care_portal.comptes.roles import Role
+from care_portal.comptes.services import a_role_confirme
+from care_portal.documents.models import Document
+from care_portal.documents.services import document_deposer, effacer_contenu
+from care_portal.notifications.services import envoyer_email
+from care_portal.workflow.services import WorkflowError, journaliser, run_transition
+
+from . import selectors
+from .models import Candidature, CodeSignature, Convention, RappelFournisseur
+from .signature import base as signature
+
+logger = logging.getLogger(__name__)
+
+PARIS = ZoneInfo("Europe/Paris")
+CATEGORIE_CONVENTION = "convention"  # the generated PDF, with its empty signature fields
+CATEGORIE_SIGNEE_ES = "convention_signee_es"  # signed by the establishment (native)
+CATEGORIE_SIGNEE = "convention_signee"  # signed and countersigned: the final document
+CATEGORIES = (CATEGORIE_CONVENTION, CATEGORIE_SIGNEE_ES, CATEGORIE_SIGNEE)
+SEL_JETON = "candidatures.convention.signature"
+ROLES_PREPARATION = (Role.ADMIN_ANS, Role.SECRETARIAT_ANS)  # set the ceiling, send
+ROLES_RENVOI_ANS = (Role.ADMIN_ANS, Role.SECRETARIAT_ANS, Role.DG_ANS)
+PLAFOND_MAX = Decimal("10000000.00")
+DELAI_ENTRE_CODES = datetime.timedelta(seconds=60)
+
+
+# --- derived data ------------------------------------------------------------------------------
+
+def echeance_de(envoyee_le: datetime.datetime, jours: int) -> datetime.datetime:
+    """The signing deadline: ``jours`` days after the sending on the Paris wall clock (a sending at
+    10:00 the day before a daylight-saving change expires at 10:00, not 09:00 or 11:00)."""
+    local = timezone.localtime(envoyee_le, PARIS)
+    naive = local.replace(tzinfo=None) + datetime.timedelta(days=jours)
+    return naive.replace(tzinfo=PARIS).astimezone(datetime.UTC)
+
+
+def numero_pour(c: Candidature) -> str:
+    annee = c.appel.candidature_debut.year
+    return f"{c.appel.domaine}-{annee}-{c.pk:05d}"
+
+
+def jeton_signature(convention: Convention) -> str:
+    """The signing link's token: the convention and its sending, signed by the portal (a link of an
+    earlier sending stops working when the convention is sent again)."""
+    return signing.dumps({"c": convention.pk, "e": convention.envoi}, salt=SEL_JETON)
+
+
+def lien_signature(convention: Convention) -> str:
+    return settings.SITE_URL + reverse("candidatures:convention_signer", args=[jeton_signature(convention)])
+
+
+def lien_dossier(convention: Convention) -> str:
+    return settings.SITE_URL + reverse("candidatures:detail", args=[convention.candidature_id])
+
+
+def peut_preparer(user) -> bool:
+    return a_role_confirme(user, ROLES_PREPARATION)
+
+
+def peut_renvoyer(user, convention: Convention) -> bool:
+    return (a_role_confirme(user, ROLES_RENVOI_ANS)
+            or a_role_confirme(user, [Role.REFERENT_ARS], region=convention.candidature.region_instructrice))
+
+
+def peut_contresigner(user) -> bool:
+    return a_role_confirme(user, [Role.DG_ANS])
+
+
+def fournisseur() -> signature.Fournisseur | None:
+    """The configured provider; None = the portal's native signature."""
+    if settings.SIGNATURE_FOURNISSEUR == "yousign":
+        from .signature.yousign import FournisseurYousign
+
+        return FournisseurYousign.depuis_settings()
+    return None
+
+
+def document_courant(convention: Convention, categorie: str) -> Document | None:
+    return (Document.objects.du_proprietaire(convention, categorie).courants()
+            .order_by("-depose_le").first())
+
+
+def _lire(document: Document) -> bytes:
+    from django.core.files.storage import default_storage
+
+    with default_storage.open(document.cle_stockage, "rb") as f:
+        return f.read()
+
+
+def _verrouiller(convention: Convention) -> Convention:
+    return Convention.objects.select_for_update(of=("self",)).select_related(
+        "candidature__appel", "candidature__region_instructrice", "candidature__entite_juridique",
+        "candidature__ght").get(pk=convention.pk)
+
+
+def _destinataires_es(c: Candidature) -> tuple[list[str], list[str]]:
+    """The signatory, and in copy the référent CaRE, the RSSI, the DSI (DESIGN.md §3)."""
+    return [c.signataire_email], [c.referent_email, c.rssi_email, c.dsi_email]
+
+
+def _emails_dg() -> list[str]:
+    return selectors._emails(role=Role.DG_ANS)
+
+
+# --- creation and sending ------------------------------------------------------------------------
+
+def convention_creer(*, candidature: Candidature) -> Convention:
+    """The convention of a complete candidature (idempotent). Called by the service that declares the
+    candidature complete, in its transaction."""
+    if candidature.etat != Candidature.Etat.COMPLETE:
+        raise WorkflowError("Une convention n'est établie que pour une candidature complète.", code="etat")
+    convention, cree = Convention.objects.get_or_create(
+        candidature=candidature, defaults={"numero": numero_pour(candidature)})
+    if cree:
+        journaliser(convention, "candidatures.convention.creee", acteur=None,
+                    donnees={"candidature": candidature.pk, "numero": convention.numero})
+    return convention
+
+
+def lire_plafond(valeur) -> Decimal:
+    texte = str(valeur or "").strip().replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace(",", ".")
+    texte = texte.removesuffix("€")
+    try:
+        montant = Decimal(texte)
+    except (InvalidOperation, ValueError):
+        raise WorkflowError("Le montant plafond doit être un nombre d'euros, par exemple 150000 ou 150 000,00.",
+                            code="plafond") from None
+    if not montant.is_finite() or montant <= 0:
+        raise WorkflowError("Le montant plafond doit être positif.", code="plafond")
+    if montant > PLAFOND_MAX:
+        raise WorkflowError("Le montant plafond dépasse 10 millions d'euros : vérifiez la saisie.", code="plafond")
+    if montant != montant.quantize(Decimal("0.01")):
+        raise WorkflowError("Le montant plafond a au plus deux décimales.", code="plafond")
+    return montant.quantize(Decimal("0.01"))
+
+
+def convention_envoyer(*, convention: Convention, acteur, plafond) -> Convention:
+    """The ANS sets the ceiling and asks for the sending: on commit the PDF is generated and sent to the
+    signatory (task ``candidatures.envoyer_convention``)."""
+    montant = lire_plafond(plafond)
+    with transaction.atomic():
+        cv = _verrouiller(convention)
+        if not peut_preparer(acteur):
+            raise WorkflowError("Seuls l'administration et le secrétariat de l'ANS envoient les conventions.",
+                                code="droit")
+        if cv.etat != Convention.Etat.A_GENERER:
+            raise WorkflowError("Cette convention a déjà été envoyée.", code="etat")
+        if cv.envoi_demande_le is not None and not cv.erreur_envoi:
+            raise WorkflowError("L'envoi de cette convention est déjà en cours.", code="etat")
+        c = cv.candidature
+        if not (c.signataire_email and c.signataire_nom):
+            raise WorkflowError("Le signataire de la convention (nom et e-mail) manque au dossier.", code="signataire")
+        cv.plafond = montant
+        cv.envoi_demande_le = timezone.now()
+        cv.save(update_fields=["plafond", "envoi_demande_le"])
+        journaliser(cv, "candidatures.convention.envoi_demande", acteur=acteur,
+                    donnees={"plafond": str(montant)})
+        _planifier_envoi(cv)
+    return cv
+
+
+def convention_renvoyer(*, convention: Convention, acteur) -> Convention:
+    """The ARS or the ANS sends an expired (or locked) convention again, with a new deadline."""
+    with transaction.atomic():
+        cv = _verrouiller(convention)
+        if not peut_renvoyer(acteur, cv):
+            raise WorkflowError("Seules l'ARS instructrice et l'ANS peuvent renvoyer la convention.", code="droit")
+        if not cv.peut_etre_renvoyee():
+            raise WorkflowError("Seule une convention expirée, ou dont la signature est bloquée, peut être renvoyée.",
+                                code="etat")
+        cv.envoi_demande_le = timezone.now()
+        cv.save(update_fields=["envoi_demande_le"])
+        journaliser(cv, "candidatures.convention.renvoi_demande", acteur=acteur)
+        _planifier_envoi(cv)
+    return cv
+
+
+def convention_relancer_envoi(*, convention: Convention, acteur) -> Convention:
+    """After a failed sending (the provider was unreachable), try again."""
+    with transaction.atomic():
+        cv = _verrouiller(convention)
+        if not (peut_preparer(acteur) or peut_renvoyer(acteur, cv)):
+            raise WorkflowError("Vous ne pouvez pas relancer l'envoi de cette convention.", code="droit")
+        if cv.envoi_demande_le is None or not cv.erreur_envoi:
+            raise WorkflowError("Aucun envoi en échec à relancer.", code="etat")
+        journaliser(cv, "candidatures.convention.envoi_relance", acteur=acteur)
+        _planifier_envoi(cv)
+    return cv
+
+
+def _planifier_envoi(cv: Convention) -> None:
+    from .tasks import envoyer_convention_task
+
+    pk = cv.pk
+    transaction.on_commit(lambda: envoyer_convention_task.delay(pk))
+
+
+def _generer_pdf(convention_id: int) -> Document:
+    """The convention's PDF (generated once; a sending again reuses it)."""
+    from . import convention_pdf
+
+    cv = Convention.objects.select_related("candidature__appel", "candidature__entite_juridique",
+                                           "candidature__region_instructrice", "candidature__ght").get(pk=convention_id)
+    existant = document_courant(cv, CATEGORIE_CONVENTION)
+    if existant is not None:
+        return existant
+    pdf = convention_pdf.rendre_pdf(cv)
+    document = None
+    try:
+        with transaction.atomic():
+            cv = _verrouiller(cv)
+            existant = document_courant(cv, CATEGORIE_CONVENTION)
+            if existant is not None:  # a concurrent run stored it first
+                return existant
+            document = document_deposer(fichier=ContentFile(pdf, name=convention_pdf.nom_du_fichier(cv)),
+                                        acteur=None, proprietaire=cv, categorie=CATEGORIE_CONVENTION,
+                                        verrouille=True)
+            journaliser(cv, "candidatures.convention.generee", acteur=None,
+                        donnees={"document": str(document.pk), "sha256": document.sha256, "taille": document.taille})
+    except BaseException:
+        if document is not None:
+            effacer_contenu(document.cle_stockage)
+        raise
+    return document
+
+
+def envoyer(convention_id: int) -> str:
+    """The sending task's body (idempotent): generate the PDF if needed, hand it to the provider, then
+    mark the convention sent and e-mail the signatory. Returns what it did."""
+    cv = Convention.objects.filter(pk=convention_id).first()
+    if cv is None or cv.envoi_demande_le is None:
+        return "rien"
+    if cv.etat not in (Convention.Etat.A_GENERER, Convention.Etat.EXPIREE, Convention.Etat.ENVOYEE):
+        return "rien"
+    document = _generer_pdf(convention_id)
+    c = cv.candidature
+    prestataire = fournisseur()
+    maintenant = timezone.now()
+    echeance = echeance_de(maintenant, c.appel.delai_signature_jours)
+    if prestataire is None:
+        envoi = signature.Envoi(reference=f"native-{cv.pk}-{cv.envoi + 1}")
+        code_fournisseur = "native"
+    else:
+        code_fournisseur = prestataire.code
+        try:
+            envoi = prestataire.envoyer(
+                nom=f"Convention CaRE {cv.numero}", reference_interne=f"convention-{cv.pk}-{cv.envoi + 1}",
+                pdf=_lire(document), nom_fichier=document.nom_original,
+                signataires=signataires_de(c), expire_le=timezone.localtime(echeance, PARIS).date(),
+            )
+        except (signature.ErreurFournisseur, signature.RefusFournisseur) as erreur:
+            _echec_envoi(convention_id, str(erreur))
+            return "echec"
+    with transaction.atomic():
+        cv = _verrouiller(cv)
+        if cv.envoi_demande_le is None:
+            return "rien"
+        transition = "envoyer" if cv.etat == Convention.Etat.A_GENERER else "renvoyer"
+        run_transition(cv, transition, acteur=None, le=maintenant, echeance=echeance, fournisseur=code_fournisseur,
+                       reference=envoi.reference, signataires=envoi.signataires,
+                       donnees={"echeance": echeance.isoformat(), "fournisseur": code_fournisseur},
+                       update_fields=["envoi", "envoyee_le", "echeance", "fournisseur", "reference_fournisseur",
+                                      "signataires_fournisseur", "signature_bloquee_le", "envoi_demande_le",
+                                      "erreur_envoi", "erreur_envoi_le", "expiree_le"])
+        a, copies = _destinataires_es(c)
+        envoyer_email(a, f"Convention CaRE {cv.numero} à signer avant le "
+                      f"{timezone.localtime(echeance, PARIS):%d/%m/%Y à %H:%M}", "convention_a_signer",
+                      {"convention": cv, "candidature": c, "echeance": timezone.localtime(echeance, PARIS),
+                       "lien": lien_signature(cv) if code_fournisseur == "native" else "",
+                       "fournisseur": code_fournisseur, "lien_dossier": lien_dossier(cv)},
+                      copies=copies, si_refus=("candidatures.adresse_signataire_refusee", {"convention_id": cv.pk}))
+    return "envoyee"
+
+
+def signataires_de(c: Candidature) -> list[signature.Signataire]:
+    """The ordered signers: the establishment's signatory, then the DG ANS (the first confirmed one)."""
+    from care_portal.comptes.models import Rattachement
+
+    prenom, _, nom = (c.signataire_nom or "").strip().partition(" ")
+    signataires = [signature.Signataire(prenom=prenom or c.signataire_nom, nom=nom or c.signataire_nom,
+                                        email=c.signataire_email, fonction=c.signataire_fonction, role="es")]
+    dg = (Rattachement.objects.filter(role=Role.DG_ANS, etat=Rattachement.Etat.CONFIRME, utilisateur__is_active=True)
+          .select_related("utilisateur").order_by("pk").first())
+    if dg is not None:
+        u = dg.utilisateur
+        signataires.append(signature.Signataire(prenom=u.first_name or "Direction", nom=u.last_name or "générale",
+                                                email=u.email, fonction="Directrice générale de l'ANS", role="ans"))
+    return signataires
+
+
+def _echec_envoi(convention_id: int, erreur: str) -> None:
+    with transaction.atomic():
+        cv = Convention.objects.select_for_update().get(pk=convention_id)
+        cv.erreur_envoi, cv.erreur_envoi_le = erreur[:1000], timezone.now()
+        cv.save(update_fields=["erreur_envoi", "erreur_envoi_le"])
+        journaliser(cv, "candidatures.convention.envoi_echoue", acteur=None, donnees={"erreur": erreur[:500]})
+
+
+def convention_signaler_adresse_refusee(*, convention_id: int, adresse: str) -> None:
+    """The mail server refused the signatory's address (a bounce): recorded on the convention (shown
+    with the retry button) and the ARS is told, so that the ES corrects the address."""
+    with transaction.atomic():
+        cv = Convention.objects.select_for_update().select_related("candidature__region_instructrice").get(
+            pk=convention_id)
+        qui = "du signataire" if adresse == cv.candidature.signataire_email else "d'un destinataire"
+        cv.erreur_envoi = (f"Le serveur de messagerie a refusé l'adresse {qui} ({adresse}) : "
+                           "corrigez-la au dossier puis renvoyez la convention.")
+        cv.erreur_envoi_le = timezone.now()
+        if cv.etat == Convention.Etat.ENVOYEE and cv.signature_bloquee_le is None:
+            cv.signature_bloquee_le = cv.erreur_envoi_le  # so that the ARS or the ANS may send it again
+        cv.save(update_fields=["erreur_envoi", "erreur_envoi_le", "signature_bloquee_le"])
+        journaliser(cv, "candidatures.convention.adresse_refusee", acteur=None, donnees={"adresse": adresse})
+        envoyer_email(selectors.emails_ars(cv.candidature), f"Convention {cv.numero} : adresse du signataire refusée",
+                      "convention_adresse_refusee", {"convention": cv, "adresse": adresse, "lien": lien_dossier(cv)})
+
+
+# --- expiry ------------------------------------------------------------------------------------
+
+def conventions_expirer(*, maintenant: datetime.datetime | None = None) -> int:
+    """Expire the sent conventions whose deadline passed (beat job; running it twice has one effect)."""
+    maintenant = maintenant or timezone.now()
+    ids = list(Convention.objects.filter(etat=Convention.Etat.ENVOYEE, echeance__lte=maintenant)
+               .values_list("pk", flat=True))
+    nombre = 0
+    for pk in ids:
+        with transaction.atomic():
+            cv = (Convention.objects.select_for_update(skip_locked=True, of=("self",))
+                  .select_related("candidature__region_instructrice").filter(pk=pk).first())
+            if cv is None or cv.etat != Convention.Etat.ENVOYEE or cv.echeance is None or cv.echeance > maintenant:
+                continue
+            _expirer(cv, maintenant)
+            nombre += 1
+    return nombre
+
+
+def _expirer(cv: Convention, maintenant: datetime.datetime) -> None:
+    run_transition(cv, "expirer", acteur=None, le=maintenant, update_fields=["expiree_le"])
+    c = cv.candidature
+    a, copies = _destinataires_es(c)
+    envoyer_email(a + selectors.emails_ars(c), f"Convention CaRE {cv.numero} expirée", "convention_expiree",
+                  {"convention": cv, "lien": lien_dossier(cv)}, copies=copies)
+
+
+# --- native signature: one-time codes --------------------------------------------------------------
+
+def _empreinte_code(code: str, code_id_sel: str) -> str:
+    return salted_hmac("candidatures.code_signature", f"{code_id_sel}:{code}").hexdigest()
+
+
+def _nouveau_code() -> str:
+    return f"{secrets.randbelow(1_000_000):06d}"
+
+
+def convention_par_jeton(jeton: str) -> Convention:
+    """The convention a signing link points to; WorkflowError (code "lien") for a forged link."""
+    try:
+        donnees = signing.loads(jeton, salt=SEL_JETON)
+        cv = Convention.objects.select_related("candidature__appel", "candidature__entite_juridique",
+                                               "candidature__ght").get(pk=donnees["c"])
+    except (signing.BadSignature, KeyError, TypeError, Convention.DoesNotExist):
+        raise WorkflowError("Ce lien de signature n'est pas valide.", code="lien") from None
+    if donnees.get("e") != cv.envoi:
+        raise WorkflowError("Ce lien a été remplacé par un envoi plus récent de la convention : utilisez le "
+                            "dernier e-mail reçu.", code="lien_remplace")
+    return cv
+
+
+def etat_du_lien(cv: Convention) -> str | None:
+    """Why the signing link cannot be used now (French), or None."""
+    if cv.etat == Convention.Etat.SIGNEE_ES or cv.etat == Convention.Etat.SIGNEE:
+        return f"Cette convention a déjà été signée le {timezone.localtime(cv.signee_es_le, PARIS):%d/%m/%Y à %H:%M}."
+    if cv.etat == Convention.Etat.EXPIREE or (cv.echeance and cv.echeance <= timezone.now()):
+        return ("Le délai de signature de cette convention est dépassé : elle a expiré. L'ARS ou l'ANS peut vous "
+                "l'envoyer de nouveau.")
+    if cv.etat != Convention.Etat.ENVOYEE or cv.fournisseur != "native":
+        return "Cette convention ne se signe pas depuis ce lien."
+    if cv.signature_bloquee_le is not None:
+        return ("La signature est bloquée après trop de codes erronés. L'ARS a été prévenue ; elle vous renverra "
+                "la convention.")
+    return None
+
+
+def code_envoyer_signataire(*, convention: Convention) -> CodeSignature:
+    """E-mail a one-time code to the convention's signatory (the previous code stops working)."""
+    with transaction.atomic():
+        cv = _verrouiller(convention)
+        raison = etat_du_lien(cv)
+        if raison:
+            raise WorkflowError(raison, code="etat")
+        return _creer_code(role=CodeSignature.Role.ES, email=cv.candidature.signataire_email, conventions=[cv],
+                           envoi=cv.envoi, utilisateur=None, filtre={"conventions": cv, "envoi": cv.envoi})
+
+
+def _creer_code(*, role, email, conventions, envoi, utilisateur, filtre) -> CodeSignature:
+    maintenant = timezone.now()
+    actifs = CodeSignature.objects.select_for_update().filter(role=role, utilise_le__isnull=True,
+                                                               annule_le__isnull=True, **filtre)
+    if utilisateur is not None:
+        actifs = actifs.filter(utilisateur=utilisateur)
+    dernier = actifs.order_by("-cree_le").first()
+    if dernier is not None and maintenant - dernier.cree_le < DELAI_ENTRE_CODES:
+        raise WorkflowError("Un code vient de vous être envoyé : attendez une minute avant d'en demander un autre.",
+                            code="trop_tot")
+    actifs.update(annule_le=maintenant)
+    code = _nouveau_code()
+    sel = secrets.token_hex(8)
+    obj = CodeSignature.objects.create(
+        role=role, email=email, utilisateur=utilisateur, envoi=envoi, empreinte=f"{sel}${_empreinte_code(code, sel)}",
+        expire_le=maintenant + datetime.timedelta(minutes=settings.SIGNATURE_CODE_VALIDITE_MINUTES),
+    )
+    obj.conventions.set(conventions)
+    journaliser(conventions[0], "candidatures.convention.code_envoye", acteur=utilisateur,
+                donnees={"role": role, "conventions": [c.pk for c in conventions], "code": obj.pk})
+    envoyer_email([email], "Votre code de signature", "convention_code",
+                  {"code": code, "minutes": settings.SIGNATURE_CODE_VALIDITE_MINUTES,
+                   "conventions": [c.numero for c in conventions]})
+    return obj
+
+
+@dataclass(frozen=True)
+class Verification:
+    ok: bool
+    message: str = ""
+    bloque: bool = False
+
+
+def _verifier_code(code_obj: CodeSignature | None, saisie: str) -> Verification:
+    """Check one try against the active code (the caller holds its row lock and saves it)."""
+    if code_obj is None:
+        return Verification(False, "Demandez d'abord un code : aucun code valable n'a été envoyé.")
+    maintenant = timezone.now()
+    if code_obj.expire_le <= maintenant:
+        code_obj.annule_le = maintenant
+        code_obj.save(update_fields=["annule_le"])
+        return Verification(False, "Ce code a expiré (il est valable "
+                            f"{settings.SIGNATURE_CODE_VALIDITE_MINUTES} minutes) : demandez-en un nouveau.")
+    saisie = "".join((saisie or "").split())
+    sel, _, attendu = code_obj.empreinte.partition("$")
+    if len(saisie) == 6 and saisie.isdigit() and hmac.compare_digest(_empreinte_code(saisie, sel), attendu):
+        code_obj.utilise_le = maintenant
+        code_obj.save(update_fields=["utilise_le"])
+        return Verification(True)
+    code_obj.tentatives += 1
+    restantes = settings.SIGNATURE_CODE_TENTATIVES - code_obj.tentatives
+    if restantes <= 0:
+        code_obj.annule_le = maintenant
+        code_obj.save(update_fields=["tentatives", "annule_le"])
+        return Verification(False, "Code erroné, et c'était le dernier essai : la signature est bloquée.", bloque=True)
+    code_obj.save(update_fields=["tentatives"])
+    pluriel = "s" if restantes > 1 else ""
+    return Verification(False, f"Code erroné. Il vous reste {restantes} essai{pluriel}.")
+
+
+def _ip(ip: str | None) -> str:
+    return (ip or "inconnue")[:45]
+
+
+def convention_signer_es(*, convention: Convention, code: str, consentement: bool, ip: str | None) -> Convention:
+    """The establishment's signatory signs with the e-mailed code: the portal seals the PDF (signature
+    field of the establishment) and keeps the signed version; the DG ANS is told. A wrong code counts a
+    try (kept even though the signing is refused); at the last one the signature is locked and the ARS
+    is told."""
+    if not consentement:
+        raise WorkflowError("Cochez la case pour confirmer que vous avez lu la convention et acceptez de la signer.",
+                            code="consentement")
+    document: Document | None = None
+    try:
+        with transaction.atomic():
+            cv = _verrouiller(convention)
+            raison = etat_du_lien(cv)
+            if raison:
+                raise WorkflowError(raison, code="etat")
+            code_obj = (CodeSignature.objects.select_for_update()
+                        .filter(role=CodeSignature.Role.ES, conventions=cv, envoi=cv.envoi, utilise_le__isnull=True,
+                                annule_le__isnull=True).order_by("-cree_le").first())
+            verification = _verifier_code(code_obj, code)
+            if verification.ok:
+                document = _sceller_es(cv, code_obj, ip)
+            elif verification.bloque:
+                _bloquer(cv)
+    except BaseException:
+        if document is not None:
+            effacer_contenu(document.cle_stockage)
+        raise
+    if not verification.ok:  # raised after the commit, so that the counted try is kept
+        raise WorkflowError(verification.message, code="bloque" if verification.bloque else "code")
+    return cv
+
+
+def _sceller_es(cv: Convention, code_obj: CodeSignature, ip: str | None) -> Document:
+    from .signature import pades
+
+    c = cv.candidature
+    source = document_courant(cv, CATEGORIE_CONVENTION)
+    maintenant = timezone.now()
+    pdf = _sceller(_lire(source), champ="signature_es", nom=c.signataire_nom, fonction=c.signataire_fonction,
+                   horodatage=maintenant, ip=_ip(ip), raison=pades.RAISON_ES)
+    document = _deposer_version(cv, pdf, CATEGORIE_SIGNEE_ES, "-signee-etablissement")
+    run_transition(cv, "signer_es", acteur=None, le=maintenant,
+                   signataire=f"{c.signataire_nom}, {c.signataire_fonction}".strip(", "),
+                   donnees={"document": str(document.pk), "sha256": document.sha256, "ip": _ip(ip),
+                            "code": code_obj.pk},
+                   update_fields=["signee_es_le", "signataire_es"])
+    envoyer_email(_emails_dg(), f"Convention {cv.numero} à contresigner", "convention_a_contresigner",
+                  {"convention": cv, "lien": settings.SITE_URL + reverse("candidatures:contresigner")})
+    return document
+
+
+def _sceller(pdf: bytes, **kwargs) -> bytes:
+    """Seal with the platform certificate; its refusals become a WorkflowError (nothing is written)."""
+    from .signature import pades
+
+    try:
+        return pades.sceller(pdf, **kwargs)
+    except pades.ErreurSignature as erreur:
+        logger.error("signature: scellement refusé (%s)", erreur)
+        raise WorkflowError(f"La signature n'a pas pu être apposée : {erreur}", code="scellement") from erreur
+
+
+def _bloquer(cv: Convention) -> None:
+    cv.signature_bloquee_le = timezone.now()
+    cv.save(update_fields=["signature_bloquee_le"])
+    journaliser(cv, "candidatures.convention.signature_bloquee", acteur=None)
+    envoyer_email(selectors.emails_ars(cv.candidature), f"Convention {cv.numero} : signature bloquée",
+                  "convention_signature_bloquee", {"convention": cv, "lien": lien_dossier(cv)})
+
+
+def _deposer_version(cv: Convention, pdf: bytes, categorie: str, suffixe: str) -> Document:
+    from . import convention_pdf
+
+    return document_deposer(fichier=ContentFile(pdf, name=convention_pdf.nom_du_fichier(cv, suffixe)),
+                            acteur=None, proprietaire=cv, categorie=categorie, verrouille=True)
+
+
+def code_envoyer_dg(*, acteur, conventions: Iterable[Convention]) -> CodeSignature:
+    """E-mail the DG ANS one code for the conventions chosen together."""
+    ids = sorted({c.pk for c in conventions})
+    if not ids:
+        raise WorkflowError("Choisissez au moins une convention à contresigner.", code="vide")
+    with transaction.atomic():
+        if not peut_contresigner(acteur):
+            raise WorkflowError("Seul le directeur général de l'ANS contresigne les conventions.", code="droit")
+        choisies = list(Convention.objects.select_for_update().filter(pk__in=ids, etat=Convention.Etat.SIGNEE_ES)
+                        .order_by("pk"))
+        if len(choisies) != len(ids):
+            raise WorkflowError("Une des conventions choisies n'attend plus de contresignature : rechargez la page.",
+                                code="etat")
+        return _creer_code(role=CodeSignature.Role.ANS, email=acteur.email, conventions=choisies, envoi=0,
+                           utilisateur=acteur, filtre={})
+
+
+def conventions_contresigner(*, acteur, code: str, ip: str | None) -> list[Convention]:
+    """The DG ANS countersigns, with one code, the conventions that code was sent for."""
+    from .signature import pades
+
+    if not peut_contresigner(acteur):
+        raise WorkflowError("Seul le directeur général de l'ANS contresigne les conventions.", code="droit")
+    echec: Verification | None = None
+    faites: list[Convention] = []
+    documents_crees: list[Document] = []
+    try:
+        with transaction.atomic():
+            code_obj = (CodeSignature.objects.select_for_update()
+                        .filter(role=CodeSignature.Role.ANS, utilisateur=acteur, utilise_le__isnull=True,
+                                annule_le__isnull=True).order_by("-cree_le").first())
+            verification = _verifier_code(code_obj, code)
+            if not verification.ok:
+                echec = verification
+            else:
+                maintenant = timezone.now()
+                nom = acteur.get_full_name() or acteur.email
+                for cv in code_obj.conventions.order_by("pk"):
+                    cv = _verrouiller(cv)
+                    if cv.etat != Convention.Etat.SIGNEE_ES:
+                        raise WorkflowError(f"La convention {cv.numero} n'attend plus de contresignature : "
+                                            "aucune n'a été contresignée, recommencez.", code="etat")
+                    source = document_courant(cv, CATEGORIE_SIGNEE_ES)
+                    pdf = _sceller(_lire(source), champ="signature_ans", nom=nom,
+                                   fonction="Directeur général de l'ANS", horodatage=maintenant, ip=_ip(ip),
+                                   raison=pades.RAISON_ANS)
+                    document = _deposer_version(cv, pdf, CATEGORIE_SIGNEE, "-signee")
+                    documents_crees.append(document)
+                    _finaliser(cv, document, acteur=acteur, le=maintenant, donnees={"ip": _ip(ip), "code": code_obj.pk})
+                    faites.append(cv)
+    except BaseException:
+        for d in documents_crees:
+            effacer_contenu(d.cle_stockage)
+        raise
+    if echec is not None:
+        raise WorkflowError(echec.message, code="bloque" if echec.bloque else "code")
+    return faites
+
+
+def _finaliser(cv: Convention, document: Document, *, acteur, le, donnees: dict) -> None:
+    run_transition(cv, "contresigner", acteur=acteur, verifier_droit=False, le=le, contresignataire=acteur,
+                   donnees={"document": str(document.pk), "sha256": document.sha256, **donnees},
+                   update_fields=["signee_le", "contresignataire"])
+    c = cv.candidature
+    a, copies = _destinataires_es(c)
+    document_id = str(document.pk)
+    envoyer_email(a, f"Convention CaRE {cv.numero} signée", "convention_signee",
+                  {"convention": cv, "lien": lien_dossier(cv), "document_id": document_id}, copies=copies,
+                  pieces_jointes=[document_id])
+
+
+# --- provider callbacks (Yousign) ---------------------------------------------------------------------
+
+def rappel_traiter(rappel: signature.Rappel, *, fournisseur_code: str = "yousign") -> str:
+    """Apply a verified provider callback once. Returns what was done (for the log and the reply):
+    "doublon" (already received), "inconnu" (no convention has this reference: nothing changes),
+    "ignore", or the transition done."""
+    try:
+        with transaction.atomic():
+            RappelFournisseur.objects.create(fournisseur=fournisseur_code, identifiant=rappel.identifiant,
+                                             type=rappel.type, reference=rappel.reference)
+    except IntegrityError:
+        return "doublon"
+    with transaction.atomic():
+        cv = (Convention.objects.select_for_update(of=("self",)).select_related("candidature")
+              .filter(fournisseur=fournisseur_code, reference_fournisseur=rappel.reference).first())
+        if cv is None:
+            resultat = "inconnu"
+            logger.warning("signature: rappel %s pour une demande inconnue %s", rappel.type, rappel.reference)
+        else:
+            resultat = _appliquer_rappel(cv, rappel)
+        RappelFournisseur.objects.filter(fournisseur=fournisseur_code, identifiant=rappel.identifiant).update(
+            resultat=resultat)
+    return resultat
+
+
+def _appliquer_rappel(cv: Convention, rappel: signature.Rappel) -> str:
+    le = rappel.horodatage or timezone.now()
+    if rappel.type == "signer.done" and rappel.signataire == cv.signataires_fournisseur.get("es"):
+        if cv.etat != Convention.Etat.ENVOYEE:
+            return "ignore"
+        _signer_es_fournisseur(cv, le)
+        return "signee_es"
+    if rappel.type == "signature_request.done":
+        if cv.etat not in (Convention.Etat.ENVOYEE, Convention.Etat.SIGNEE_ES):
+            return "ignore"
+        if cv.etat == Convention.Etat.ENVOYEE:
+            _signer_es_fournisseur(cv, le)
+        from .tasks import recuperer_convention_signee_task
+
+        pk = cv.pk
+        transaction.on_commit(lambda: recuperer_convention_signee_task.delay(pk))
+        return "terminee"
+    if rappel.type == "signature_request.expired":
+        if cv.etat != Convention.Etat.ENVOYEE:
+            return "ignore"
+        _expirer(cv, le)
+        return "expiree"
+    return "ignore"
+
+
+def _signer_es_fournisseur(cv: Convention, le) -> None:
+    c = cv.candidature
+    run_transition(cv, "signer_es", acteur=None, le=le,
+                   signataire=f"{c.signataire_nom}, {c.signataire_fonction}".strip(", "),
+                   donnees={"fournisseur": cv.fournisseur, "reference": cv.reference_fournisseur},
+                   update_fields=["signee_es_le", "signataire_es"])
+    envoyer_email(_emails_dg(), f"Convention {cv.numero} signée par l'établissement", "convention_a_contresigner",
+                  {"convention": cv, "lien": lien_dossier(cv), "fournisseur": cv.fournisseur})
+
+
+def recuperer_signee(convention_id: int) -> str:
+    """Fetch the completed PDF from the provider and finish the convention (idempotent task body)."""
+    cv = Convention.objects.filter(pk=convention_id).first()
+    if cv is None or cv.etat != Convention.Etat.SIGNEE_ES or not cv.reference_fournisseur:
+        return "rien"
+    prestataire = fournisseur()
+    if prestataire is None:
+        return "rien"
+    pdf = prestataire.document_signe(cv.reference_fournisseur)  # ErreurFournisseur → the task retries
+    document = None
+    try:
+        with transaction.atomic():
+            cv = _verrouiller(cv)
+            if cv.etat != Convention.Etat.SIGNEE_ES:
+                return "rien"
+            document = _deposer_version(cv, pdf, CATEGORIE_SIGNEE, "-signee")
+            _finaliser(cv, document, acteur=None, le=timezone.now(),
+                       donnees={"fournisseur": cv.fournisseur, "reference": cv.reference_fournisseur})
+    except BaseException:
+        if document is not None:
+            effacer_contenu(document.cle_stockage)
+        raise
+    return "signee"

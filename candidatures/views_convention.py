@@ -1,0 +1,278 @@
+"""Convention pages (STYLE.md: selector → service → redirect + message; every action is a POST).
+
+    convention           all who see the dossier   state, deadline and time left, documents, the actions
+    envoyer              ANS admin / secrétariat   POST: the ceiling, then generation and sending
+    renvoyer             ARS instructrice / ANS    POST: send an expired (or locked) convention again
+    relancer             same                      POST: try a failed sending again
+    signer (jeton)       the signatory, by link    GET: read; POST: receive a code / sign with it
+    pdf (jeton)          the signatory, by link    the PDF to sign
+    contresigner         DG ANS                    the queue; POST: receive one code / countersign a batch
+    rappel_yousign       Yousign                   POST: the provider's webhook (HMAC-checked)
+
+The dossier's convention is fetched through ``candidatures_pour`` (another structure's or region's
+convention is a 404). The signing link is the signatory's credential together with the e-mailed code:
+it carries the convention and its sending, signed by the portal.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib import messages
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from care_portal.comptes.access import roles_requis
+from care_portal.comptes.roles import ROLES_ANS, ROLES_ARS, ROLES_ES, Role
+from care_portal.comptes.selectors import obtenir_ou_404
+from care_portal.documents.views import _adresse_ip
+from care_portal.workflow.services import WorkflowError, journaliser
+
+from . import selectors
+from . import services_convention as services
+from .models import Convention
+from .signature.base import RappelInvalide
+
+logger = logging.getLogger(__name__)
+
+ROLES_DOSSIER = tuple(ROLES_ES | ROLES_ARS | ROLES_ANS)
+
+
+def _convention(request: HttpRequest, pk: int) -> Convention:
+    c = obtenir_ou_404(selectors.candidatures_pour(request.user), pk=pk)
+    cv = Convention.objects.select_related("candidature__appel", "candidature__region_instructrice",
+                                           "contresignataire").filter(candidature=c).first()
+    if cv is None:
+        raise Http404("Pas de convention pour ce dossier.")
+    return cv
+
+
+def _temps_restant(cv: Convention) -> str:
+    if cv.etat != Convention.Etat.ENVOYEE or cv.echeance is None:
+        return ""
+    reste = cv.echeance - timezone.now()
+    if reste.total_seconds() <= 0:
+        return "délai dépassé"
+    jours, secondes = reste.days, reste.seconds
+    heures = secondes // 3600
+    if jours:
+        return f"{jours} jour{'s' if jours > 1 else ''} et {heures} heure{'s' if heures > 1 else ''}"
+    minutes = (secondes % 3600) // 60
+    return f"{heures} heure{'s' if heures > 1 else ''} et {minutes} minute{'s' if minutes > 1 else ''}"
+
+
+def _est_signataire(user, cv: Convention) -> bool:
+    c = cv.candidature
+    portee = {"ght": c.ght} if c.ght_id else {"entite_juridique": c.entite_juridique}
+    return (user.email.lower() == (c.signataire_email or "").lower()
+            or services.a_role_confirme(user, [Role.SIGNATAIRE_ES], **portee))
+
+
+def _contexte(request: HttpRequest, cv: Convention, **surcharges) -> dict:
+    user = request.user
+    peut_preparer = services.peut_preparer(user)
+    peut_renvoyer = services.peut_renvoyer(user, cv)
+    documents = {cat: services.document_courant(cv, cat) for cat in services.CATEGORIES}
+    contexte = {
+        "title": f"Convention {cv.numero}",
+        "cv": cv,
+        "c": cv.candidature,
+        "temps_restant": _temps_restant(cv),
+        "document_convention": documents[services.CATEGORIE_CONVENTION],
+        "document_signee_es": documents[services.CATEGORIE_SIGNEE_ES],
+        "document_signee": documents[services.CATEGORIE_SIGNEE],
+        "peut_envoyer": peut_preparer and cv.etat == Convention.Etat.A_GENERER
+        and (cv.envoi_demande_le is None),
+        "envoi_en_cours": cv.envoi_demande_le is not None and not cv.erreur_envoi,
+        "peut_relancer": (peut_preparer or peut_renvoyer) and cv.envoi_demande_le is not None
+        and bool(cv.erreur_envoi),
+        "peut_renvoyer": peut_renvoyer and cv.peut_etre_renvoyee() and cv.envoi_demande_le is None,
+        "lien_signature": services.jeton_signature(cv) if (
+            cv.etat == Convention.Etat.ENVOYEE and cv.fournisseur == "native" and _est_signataire(user, cv)) else "",
+        "plafond_saisi": surcharges.pop("plafond_saisi", ""),
+        "erreur_plafond": surcharges.pop("erreur_plafond", ""),
+    }
+    contexte.update(surcharges)
+    return contexte
+
+
+@never_cache
+@require_GET
+@roles_requis(*ROLES_DOSSIER)
+def convention(request: HttpRequest, pk: int) -> HttpResponse:
+    cv = _convention(request, pk)
+    return render(request, "candidatures/convention/detail.html", _contexte(request, cv))
+
+
+def _vers(cv: Convention) -> HttpResponse:
+    return redirect("candidatures:convention", pk=cv.candidature_id)
+
+
+@roles_requis(Role.ADMIN_ANS, Role.SECRETARIAT_ANS)
+@require_POST
+def envoyer(request: HttpRequest, pk: int) -> HttpResponse:
+    cv = _convention(request, pk)
+    plafond = request.POST.get("plafond", "")
+    try:
+        services.convention_envoyer(convention=cv, acteur=request.user, plafond=plafond)
+    except WorkflowError as exc:
+        champ = {"erreur_plafond": exc.message} if exc.code == "plafond" else {
+            "alerte": {"titre": "La convention n'a pas été envoyée", "message": exc.message}}
+        return render(request, "candidatures/convention/detail.html",
+                      _contexte(request, _convention(request, pk), plafond_saisi=plafond, **champ), status=400)
+    messages.success(request, "Convention en cours de génération et d'envoi au signataire.")
+    return _vers(cv)
+
+
+def _action(request: HttpRequest, pk: int, service, succes: str, titre: str) -> HttpResponse:
+    cv = _convention(request, pk)
+    try:
+        service(convention=cv, acteur=request.user)
+    except WorkflowError as exc:
+        return render(request, "candidatures/convention/detail.html",
+                      _contexte(request, _convention(request, pk),
+                                alerte={"titre": titre, "message": exc.message}), status=400)
+    messages.success(request, succes)
+    return _vers(cv)
+
+
+@roles_requis(Role.REFERENT_ARS, *ROLES_ANS)
+@require_POST
+def renvoyer(request: HttpRequest, pk: int) -> HttpResponse:
+    return _action(request, pk, services.convention_renvoyer,
+                   "La convention est renvoyée au signataire, avec un nouveau délai.", "La convention n'a pas été renvoyée")
+
+
+@roles_requis(Role.REFERENT_ARS, *ROLES_ANS)
+@require_POST
+def relancer(request: HttpRequest, pk: int) -> HttpResponse:
+    return _action(request, pk, services.convention_relancer_envoi, "L'envoi de la convention est relancé.",
+                   "L'envoi n'a pas été relancé")
+
+
+# --- the signatory's link --------------------------------------------------------------------------
+
+def _par_jeton(request: HttpRequest, jeton: str) -> Convention | HttpResponse:
+    try:
+        return services.convention_par_jeton(jeton)
+    except WorkflowError as exc:
+        return render(request, "candidatures/convention/lien_invalide.html",
+                      {"title": "Lien de signature invalide", "message": exc.message}, status=404)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def signer(request: HttpRequest, jeton: str) -> HttpResponse:
+    cv = _par_jeton(request, jeton)
+    if isinstance(cv, HttpResponse):
+        return cv
+    contexte = {"title": f"Signer la convention {cv.numero}", "cv": cv, "c": cv.candidature, "jeton": jeton,
+                "temps_restant": _temps_restant(cv)}
+    raison = services.etat_du_lien(cv)
+    if raison:
+        return render(request, "candidatures/convention/lien_invalide.html",
+                      {"title": "Signature impossible", "message": raison, "cv": cv}, status=410)
+    if request.method == "GET":
+        return render(request, "candidatures/convention/signer.html", contexte)
+    action = request.POST.get("action")
+    try:
+        if action == "code":
+            services.code_envoyer_signataire(convention=cv)
+            messages.success(request, f"Un code à 6 chiffres vient d'être envoyé à {cv.candidature.signataire_email}. "
+                                      "Il est valable 10 minutes.")
+            return redirect("candidatures:convention_signer", jeton=jeton)
+        if action == "signer":
+            services.convention_signer_es(convention=cv, code=request.POST.get("code", ""),
+                                          consentement=request.POST.get("consentement") == "oui",
+                                          ip=_adresse_ip(request))
+            return render(request, "candidatures/convention/signee.html",
+                          {"title": "Convention signée", "cv": Convention.objects.get(pk=cv.pk)})
+    except WorkflowError as exc:
+        cv.refresh_from_db()
+        statut = 410 if exc.code in ("etat", "bloque") else 400
+        return render(request, "candidatures/convention/signer.html",
+                      {**contexte, "cv": cv, "erreur": exc.message, "erreur_code": exc.code}, status=statut)
+    return render(request, "candidatures/convention/signer.html",
+                  {**contexte, "erreur": "Action inconnue."}, status=400)
+
+
+@never_cache
+@require_GET
+def pdf(request: HttpRequest, jeton: str) -> HttpResponse:
+    cv = _par_jeton(request, jeton)
+    if isinstance(cv, HttpResponse):
+        return cv
+    if services.etat_du_lien(cv):
+        raise Http404("Ce lien n'est plus valable.")
+    document = services.document_courant(cv, services.CATEGORIE_CONVENTION)
+    if document is None:
+        raise Http404("Convention introuvable.")
+    journaliser(cv, "candidatures.convention.consultee", acteur=None,
+                donnees={"ip": _adresse_ip(request), "document": str(document.pk)})
+    reponse = FileResponse(default_storage.open(document.cle_stockage, "rb"), as_attachment=False,
+                           filename=document.nom_original, content_type="application/pdf")
+    reponse["Cache-Control"] = "private, no-store"
+    reponse["X-Content-Type-Options"] = "nosniff"
+    return reponse
+
+
+# --- the DG ANS's countersigning queue ------------------------------------------------------------------
+
+@never_cache
+@roles_requis(Role.DG_ANS)
+@require_http_methods(["GET", "POST"])
+def contresigner(request: HttpRequest) -> HttpResponse:
+    a_contresigner = list(Convention.objects.filter(etat=Convention.Etat.SIGNEE_ES, fournisseur="native")
+                          .select_related("candidature__region_instructrice", "candidature__entite_juridique",
+                                          "candidature__ght").order_by("signee_es_le"))
+    contexte = {"title": "Conventions à contresigner", "conventions": a_contresigner, "code_envoye": False}
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "code":
+                ids = [int(i) for i in request.POST.getlist("conventions") if i.isdigit()]
+                code = services.code_envoyer_dg(acteur=request.user,
+                                                conventions=Convention.objects.filter(pk__in=ids))
+                messages.success(request, f"Un code à 6 chiffres vient d'être envoyé à {request.user.email}.")
+                contexte.update(code_envoye=True, choisies=set(code.conventions.values_list("pk", flat=True)))
+                return render(request, "candidatures/convention/contresigner.html", contexte)
+            if action == "contresigner":
+                faites = services.conventions_contresigner(acteur=request.user, code=request.POST.get("code", ""),
+                                                           ip=_adresse_ip(request))
+                messages.success(request, f"{len(faites)} convention{'s' if len(faites) > 1 else ''} "
+                                          f"contresignée{'s' if len(faites) > 1 else ''} : "
+                                          + ", ".join(cv.numero for cv in faites) + ".")
+                return redirect("candidatures:contresigner")
+        except WorkflowError as exc:
+            contexte.update(erreur=exc.message, code_envoye=exc.code == "code")
+            return render(request, "candidatures/convention/contresigner.html", contexte, status=400)
+    return render(request, "candidatures/convention/contresigner.html", contexte)
+
+
+# --- the provider's callbacks ---------------------------------------------------------------------
+
+@csrf_exempt
+@require_POST
+def rappel_yousign(request: HttpRequest) -> HttpResponse:
+    prestataire = services.fournisseur()
+    if prestataire is None or prestataire.code != "yousign":
+        raise Http404()
+    try:
+        rappel = prestataire.lire_rappel(corps=request.body, entetes=request.headers)
+    except RappelInvalide as exc:
+        logger.warning("signature: rappel Yousign refusé (%s) depuis %s", exc, _adresse_ip(request))
+        return HttpResponse("signature invalide", status=401, content_type="text/plain")
+    resultat = services.rappel_traiter(rappel)
+    if resultat == "inconnu":
+        return HttpResponse("demande inconnue", status=404, content_type="text/plain")
+    return HttpResponse(resultat, status=200, content_type="text/plain")
+
+
+def lien_convention(cv: Convention) -> str:
+    return reverse("candidatures:convention", args=[cv.candidature_id])

@@ -1,0 +1,903 @@
+"""The Domaine 1 objective rules: plain functions over :mod:`objectifs.donnees` (STYLE.md rule 8).
+
+One function per objective (``d1_o1_a`` … ``d1_o6_b``), each returning a :class:`Verdict`; ``evaluer``
+runs them all in the programme's order. No ORM, no Django: selectors build the ``Dossier``, services
+store or show the verdicts. The thresholds come from :class:`objectifs.donnees.Seuils` (data, with
+their sources), never from constants here.
+
+Statuses. ``atteint``: the evidence shows the objective is met as of the reference date.
+``non_atteint``: the evidence shows a failure (a gap in the cadence, a score below the minimum, a
+critical vulnerability, a convergence planned too late, no exercise once 2023–2024 is over).
+``incomplet``: evidence is missing to decide (an audit, a report, a figure, a proof). Reasons are never
+empty for these two; an ``atteint`` verdict also explains itself. ``non_applicable``: D1.O6.A and
+D1.O6.B outside a GHT — they are returned (not left out) so that every dossier shows the same nine
+cards in the same order, the card saying why it does not apply.
+
+Decisions (the programme text leaves them open; DESIGN.md §4):
+
+- **Dates.** Evidence dated after ``date_reference`` ("in the future") or, for audits, before the call
+  opened (``appel.candidature_debut``) is ignored and a reason says so. Exercises are judged by their
+  year instead (2023 predates the call). The same AD audited twice on one date counts once, with the
+  lower score and the report only if both have one.
+- **"Every 2 months" (D1.O1.A per AD, D1.O2.A per perimeter structure).** The programme's FAQ puts
+  successive audits of a target 45–60 days apart, so the cadence is read as: no stretch of more than
+  ``cadence_jours_max`` (60) days without an audit during the operational phase. Concretely the
+  checkpoints are the phase start (the first submission), every audit dated in [phase start, reference
+  date], then the reference date; each gap between consecutive checkpoints must be ≤ 60 days (60 passes,
+  61 fails). A fixed day count, not calendar months, so that the verdict does not depend on month
+  lengths (3 June → 3 August is 61 days and fails: the due date shown on the page warns in advance).
+  Audits before the phase start count for D1.O1.B but not for the cadence (the obligation starts with
+  the phase, so they neither help nor hurt). Adding an audit can only split a gap, never widen one, so
+  adding an audit never turns a met D1.O1.A into a failure. The next due date is the last audit (or the
+  phase start) + 60 days; no audit yet and still within the 60 days is ``incomplet``, not a failure.
+  Audits in the phase must have their report deposited, otherwise ``incomplet``.
+- **"The 2 last audits" (D1.O1.B, D1.O2.B).** The two most recent valid audits of the target by date
+  (D1.O1.B: of the AD, including audits before the phase start; D1.O2.B: the conforming audits covering
+  the structure). Older audits do not count, good or bad. For D1.O2.B the pair must also be 45–60 days
+  apart (FAQ); when it is not, and neither shows a critical vulnerability, the verdict is ``incomplet``
+  with the window for the next audit. No such spacing is required for D1.O1.B (the text says nothing of
+  it; the cadence is D1.O1.A's business).
+- **SILENE (D1.O2.B).** SILENE audits cannot validate remediation: they count for the D1.O2.A cadence
+  and are ignored by D1.O2.B; a SILENE-only history is ``incomplet`` with that reason.
+- **Perimeter.** ESMS (``est_esms``) are left out everywhere, as the candidature perimeter does; a reason
+  names them. "Establishments" for D1.O3/O4/O5 are the EJ (GHT, public) or the EG (private). D1.O2.A
+  is judged per member EJ of a GHT, per EG otherwise (the EJ if no EG is listed). Evidence attached to
+  an EJ covers its EG (an EJ-wide AD, exercise or exposure audit); an AD or exercise attached to an EG
+  counts for its EJ; an exposure audit of one EG does not cover the whole EJ (its surface is wider).
+  An exposure audit's vulnerabilities count against every structure it covers.
+- **Covering set (D1.O1.B).** An establishment passes when it has at least one AD and every AD serving
+  it passes. GHT: every AD of the support must pass; with several EJ, the passing EJ are taken support
+  first then by decreasing activity until at least ``nb_structures_min`` (2) EJ and ``part_activite_min``
+  (66 %, inclusive: exactly 66 % passes) of the GHT's combined activity are reached; the verdict names
+  the structures counted. Same with the EG of an EJ that lists at least 2 EG (no support there). A GHT
+  with a single EJ, an EJ with a single EG or without EG: "at least 2" cannot apply, so every AD of the
+  perimeter must pass. If the set is not reached but could be once the incomplete establishments are
+  settled, ``incomplet``; if it cannot be reached even then, ``non_atteint``.
+- **Exercise (D1.O3).** Counted when dated in 2023–2024 (``exercice_annee_debut``/``_fin``), not after the
+  reference date, with its ANS kit stated and its proof deposited. Other exercises are kept but not
+  counted, with the reason. No counted exercise is ``incomplet`` while the period runs and ``non_atteint``
+  once the reference date is past its last year.
+- **oSIS, budget, governance (D1.O4, O5, O6.A)** have no failing threshold: they are met or incomplete.
+  D1.O5 figures that cannot be right (negative, digital above the general budget) are ``incomplet``.
+- **Convergence (D1.O6.B).** Planned convergence later than ``convergence_mois_max`` (18) months after the
+  close of the call for candidatures (``appel.candidature_fin``) is ``non_atteint``.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import ROUND_DOWN, Decimal
+from enum import StrEnum
+
+from objectifs.donnees import (
+    Annuaire,
+    AuditADS,
+    AuditExposition,
+    Dossier,
+    Id,
+    Niveau,
+    Outil,
+    Seuils,
+    Structure,
+    TypeDossier,
+)
+
+
+class Statut(StrEnum):
+    ATTEINT = "atteint"
+    NON_ATTEINT = "non_atteint"
+    INCOMPLET = "incomplet"
+    NON_APPLICABLE = "non_applicable"
+
+    @property
+    def libelle(self) -> str:
+        return {"atteint": "Atteint", "non_atteint": "Non atteint", "incomplet": "Incomplet",
+                "non_applicable": "Non applicable"}[self.value]
+
+
+@dataclass(frozen=True)
+class Echeance:
+    """When the next audit of a target (an AD for D1.O1.A, a perimeter structure for D1.O2.A) is due."""
+
+    cible_id: Id
+    cible: str
+    date: date
+    en_retard: bool
+
+
+@dataclass(frozen=True)
+class Verdict:
+    code: str
+    titre: str
+    statut: Statut
+    raisons: tuple[str, ...] = ()
+    a_faire: tuple[str, ...] = ()
+    prochaines_echeances: tuple[Echeance, ...] = ()
+    structures_retenues: tuple[Id, ...] = ()  # D1.O1.B: the covering set counted
+
+
+TITRES: dict[str, str] = {
+    "D1.O1.A": "Réaliser régulièrement des audits de tous les AD",
+    "D1.O1.B": "Atteindre un niveau de sécurisation minimum des AD",
+    "D1.O2.A": "Réaliser régulièrement des audits de l'exposition internet",
+    "D1.O2.B": "Atteindre un niveau de sécurisation minimum de son exposition sur internet",
+    "D1.O3": "Réaliser un exercice de gestion de crise cyber",
+    "D1.O4": "S'auto-évaluer dans l'oSIS",
+    "D1.O5": "Calculer la part du numérique dans le budget",
+    "D1.O6.A": "Piloter au niveau du GHT la réponse au programme",
+    "D1.O6.B": "Formaliser la stratégie du GHT en matière de convergence des AD",
+}
+
+# --- French formatting ---------------------------------------------------------------------------
+
+MOIS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+        "novembre", "décembre")
+
+
+def _jour_mois(d: date) -> str:
+    return f"{'1er' if d.day == 1 else d.day} {MOIS[d.month - 1]}"
+
+
+def date_fr(d: date) -> str:
+    """``date(2024, 6, 3)`` → « 3 juin 2024 » (« 1er » for the first of the month)."""
+    return f"{_jour_mois(d)} {d.year}"
+
+
+def _entre_audits(d1: date, d2: date) -> str:
+    debut = _jour_mois(d1) if d1.year == d2.year else date_fr(d1)
+    return f"entre les audits du {debut} et du {date_fr(d2)}"
+
+
+def pourcent(part: Decimal) -> str:
+    """0.6599 → « 65,9 % »: rounded down so that a share shown as 66 % is never below 66 %."""
+    texte = str((part * 100).quantize(Decimal("0.1"), rounding=ROUND_DOWN)).replace(".", ",")
+    return f"{texte.removesuffix(',0')} %"
+
+
+def euros(montant: Decimal) -> str:
+    return f"{montant:,.2f}".replace(",", " ").replace(".", ",") + " €"
+
+
+def _nombre(valeur: Decimal) -> str:
+    texte = f"{valeur.normalize():f}" if valeur == valeur.to_integral_value() else str(valeur)
+    return texte.replace(".", ",")
+
+
+def _pluriel(n: int, mot: str, pluriel: str | None = None) -> str:
+    return f"{n} {mot if n <= 1 else (pluriel or mot + 's')}"
+
+
+def ajouter_mois(d: date, mois: int) -> date:
+    annee, index = divmod(d.month - 1 + mois, 12)
+    annee += d.year
+    return date(annee, index + 1, min(d.day, calendar.monthrange(annee, index + 1)[1]))
+
+
+# --- collecting reasons -----------------------------------------------------------------------------
+
+@dataclass
+class _Constat:
+    raisons: list[str] = field(default_factory=list)
+    a_faire: list[str] = field(default_factory=list)
+    echec: bool = False
+    manque: bool = False
+
+    def note(self, raison: str) -> None:
+        if raison not in self.raisons:
+            self.raisons.append(raison)
+
+    def faire(self, texte: str | None) -> None:
+        if texte and texte not in self.a_faire:
+            self.a_faire.append(texte)
+
+    def echoue(self, raison: str, faire: str | None = None) -> None:
+        self.echec = True
+        self.note(raison)
+        self.faire(faire)
+
+    def manquant(self, raison: str, faire: str | None = None) -> None:
+        self.manque = True
+        self.note(raison)
+        self.faire(faire)
+
+    def fusionner(self, autre: _Constat) -> None:
+        self.echec |= autre.echec
+        self.manque |= autre.manque
+        for r in autre.raisons:
+            self.note(r)
+        for f in autre.a_faire:
+            self.faire(f)
+
+    @property
+    def probleme(self) -> bool:
+        return self.echec or self.manque
+
+    def statut(self) -> Statut:
+        return Statut.NON_ATTEINT if self.echec else Statut.INCOMPLET if self.manque else Statut.ATTEINT
+
+
+def _verdict(code: str, c: _Constat, *, statut: Statut | None = None, echeances: Iterable[Echeance] = (),
+             retenues: Iterable[Id] = ()) -> Verdict:
+    return Verdict(code=code, titre=TITRES[code], statut=statut or c.statut(), raisons=tuple(c.raisons),
+                   a_faire=tuple(c.a_faire), prochaines_echeances=tuple(echeances),
+                   structures_retenues=tuple(retenues))
+
+
+# --- perimeter --------------------------------------------------------------------------------------
+
+def _cle_structure(s: Structure) -> tuple:
+    return (not s.est_support, -s.activite, s.finess, str(s.id))
+
+
+def _perimetre(d: Dossier, c: _Constat) -> list[Structure]:
+    """The structures that count for D1 (ESMS left out, with a reason), support first then by activity."""
+    for s in sorted(d.structures, key=_cle_structure):
+        if s.est_esms:
+            c.note(f"{s.libelle} est un ESMS : il ne compte pas pour le Domaine 1.")
+    retenues = sorted((s for s in d.structures if not s.est_esms), key=_cle_structure)
+    if not retenues:
+        c.manquant("Le périmètre ne compte aucun établissement retenu pour le Domaine 1.",
+                   "Vérifiez le périmètre de la candidature.")
+    return retenues
+
+
+def _par_niveau(structures: list[Structure], niveau: Niveau) -> list[Structure]:
+    return [s for s in structures if s.niveau is niveau]
+
+
+def _etablissements(d: Dossier, perimetre: list[Structure]) -> list[Structure]:
+    """D1.O3/O4/O5 level: EJ for a GHT or a public structure, EG for a private one."""
+    prefere, autre = (Niveau.EG, Niveau.EJ) if d.type_dossier.est_prive else (Niveau.EJ, Niveau.EG)
+    return _par_niveau(perimetre, prefere) or _par_niveau(perimetre, autre)
+
+
+def _structures_exposition(d: Dossier, perimetre: list[Structure]) -> list[Structure]:
+    """D1.O2 level: every member EJ of a GHT; every EG of the candidate EJ otherwise."""
+    if d.type_dossier.est_ght:
+        return _par_niveau(perimetre, Niveau.EJ) or perimetre
+    return _par_niveau(perimetre, Niveau.EG) or perimetre
+
+
+def _unites_o1b(d: Dossier, perimetre: list[Structure]) -> list[Structure]:
+    if d.type_dossier.est_ght:
+        return _par_niveau(perimetre, Niveau.EJ) or perimetre
+    egs = _par_niveau(perimetre, Niveau.EG)
+    if len(egs) >= 2:
+        return egs
+    return _par_niveau(perimetre, Niveau.EJ) or egs
+
+
+def _touche(unite: Structure, ids: Iterable[Id], index: dict[Id, Structure]) -> bool:
+    """Does evidence attached to ``ids`` concern ``unite``? EJ evidence covers its EG, EG evidence its EJ."""
+    for i in ids:
+        if i == unite.id or (unite.niveau is Niveau.EG and unite.ej_id is not None and i == unite.ej_id):
+            return True
+        autre = index.get(i)
+        if unite.niveau is Niveau.EJ and autre is not None and autre.niveau is Niveau.EG and autre.ej_id == unite.id:
+            return True
+    return False
+
+
+def _couvre_exposition(audit: AuditExposition, unite: Structure) -> bool:
+    return (audit.perimetre_entier or unite.id in audit.structures
+            or (unite.niveau is Niveau.EG and unite.ej_id is not None and unite.ej_id in audit.structures))
+
+
+def _phase_ouverte(d: Dossier, c: _Constat) -> bool:
+    if d.debut_phase is None:
+        c.manquant("La candidature n'a pas encore été déposée : la phase opérationnelle n'a pas commencé.",
+                   "Déposez la candidature : la phase opérationnelle commence à sa première soumission.")
+        return False
+    if d.date_reference < d.debut_phase:
+        c.manquant(f"La date de référence ({date_fr(d.date_reference)}) précède le début de la phase "
+                   f"opérationnelle ({date_fr(d.debut_phase)}).",
+                   f"Aucune preuve n'est attendue avant le {date_fr(d.debut_phase)}.")
+        return False
+    return True
+
+
+def _audits_valides(d: Dossier, audits: Iterable, libelle: Callable[[object], str], c: _Constat) -> list:
+    """Audits dated within [call opening, reference date]; the others are ignored with a reason."""
+    gardes = []
+    for a in sorted(audits, key=lambda a: (a.date, str(a.id))):
+        if a.date > d.date_reference:
+            c.note(f"{libelle(a)} du {date_fr(a.date)} est postérieur à la date de référence "
+                   f"({date_fr(d.date_reference)}) : il n'est pas pris en compte.")
+        elif a.date < d.appel.candidature_debut:
+            c.note(f"{libelle(a)} du {date_fr(a.date)} est antérieur à l'ouverture de l'appel "
+                   f"({date_fr(d.appel.candidature_debut)}) : il n'est pas pris en compte.")
+        else:
+            gardes.append(a)
+    return gardes
+
+
+def _cadence(cible: str, type_audit: str, dates: Iterable[date], d: Dossier, s: Seuils,
+             c: _Constat) -> tuple[date, bool, int]:
+    """Check the "every 2 months" cadence of one target (see the module docstring).
+
+    Returns (next due date, overdue, number of audits in the phase)."""
+    assert d.debut_phase is not None
+    debut, ref, limite = d.debut_phase, d.date_reference, s.cadence_jours_max
+    cadence = f"la cadence de {s.cadence_mois} mois ({limite} jours au plus) n'est pas tenue"
+    jalons = sorted({x for x in dates if debut <= x <= ref})
+    precedent: date = debut
+    ecart_max = 0
+    for i, x in enumerate(jalons):
+        ecart = (x - precedent).days
+        ecart_max = max(ecart_max, ecart)
+        if ecart > limite:
+            if i == 0:
+                c.echoue(f"{cible} : {ecart} jours entre le début de la phase opérationnelle "
+                         f"({date_fr(debut)}) et le premier audit du {date_fr(x)}, {cadence}.")
+            else:
+                c.echoue(f"{cible} : {ecart} jours {_entre_audits(precedent, x)}, {cadence}.")
+        precedent = x
+    echeance = precedent + timedelta(days=limite)
+    en_retard = echeance < ref
+    depuis = (f"le dernier audit du {date_fr(precedent)}" if jalons
+              else f"le début de la phase opérationnelle ({date_fr(debut)})")
+    if en_retard:
+        c.echoue(f"{cible} : aucun audit depuis {depuis}, soit {(ref - precedent).days} jours au "
+                 f"{date_fr(ref)} ; l'audit suivant était dû le {date_fr(echeance)}, {cadence}.",
+                 f"{cible} : réalisez sans attendre un {type_audit} (il était dû le {date_fr(echeance)}).")
+    elif not jalons:
+        c.manquant(f"{cible} : aucun {type_audit} depuis le début de la phase opérationnelle "
+                   f"({date_fr(debut)}).",
+                   f"{cible} : réalisez un {type_audit} au plus tard le {date_fr(echeance)}.")
+    else:
+        c.faire(f"{cible} : prochain {type_audit} au plus tard le {date_fr(echeance)}.")
+    return echeance, en_retard, len(jalons)
+
+
+# --- D1.O1: Active Directories ---------------------------------------------------------------------
+
+def _annuaires_du_perimetre(d: Dossier, perimetre: list[Structure], c: _Constat,
+                            rattachement_requis: bool = True) -> list[Annuaire]:
+    """The AD to examine. An AD attached to no establishment is kept (it must be audited) and, when
+    ``rattachement_requis`` (D1.O1.A), makes the verdict incomplete until its establishments are given."""
+    index = {s.id: s for s in d.structures}
+    retenus = []
+    for ad in sorted(d.annuaires, key=lambda a: (a.nom, str(a.id))):
+        if not ad.structures:
+            if rattachement_requis:
+                c.manquant(f"AD {ad.nom} : il n'est rattaché à aucun établissement.",
+                           f"AD {ad.nom} : indiquez les établissements qu'il dessert.")
+            else:
+                c.note(f"AD {ad.nom} : il n'est rattaché à aucun établissement, il ne compte donc pour "
+                       f"aucun d'eux.")
+            retenus.append(ad)
+        elif any(_touche(s, ad.structures, index) for s in perimetre):
+            retenus.append(ad)
+        else:
+            c.note(f"AD {ad.nom} : il ne dessert aucun établissement retenu pour le Domaine 1 (ESMS ou "
+                   f"structure hors périmètre) : il n'est pas examiné.")
+    return retenus
+
+
+def _audits_par_annuaire(d: Dossier, annuaires: list[Annuaire], c: _Constat) -> dict[Id, list[AuditADS]]:
+    noms = {ad.id: ad.nom for ad in d.annuaires}
+    par_ad: dict[Id, list[AuditADS]] = {ad.id: [] for ad in annuaires}
+    for a in sorted(d.audits_ads, key=lambda a: (a.date, str(a.id))):
+        if a.annuaire_id not in noms:
+            c.note(f"L'audit ADS du {date_fr(a.date)} porte sur un AD non déclaré : il n'est pas pris en compte.")
+    valides = _audits_valides(d, (a for a in d.audits_ads if a.annuaire_id in par_ad),
+                              lambda a: f"AD {noms[a.annuaire_id]} : l'audit ADS", c)
+    for a in valides:
+        par_ad[a.annuaire_id].append(a)
+    return par_ad
+
+
+def _controle_ad(d: Dossier, c: _Constat, perimetre: list[Structure], annuaires: list[Annuaire]) -> None:
+    """Every establishment must be served by at least one declared AD."""
+    index = {s.id: s for s in d.structures}
+    for e in _etablissements(d, perimetre):
+        if not any(_touche(e, ad.structures, index) for ad in annuaires):
+            c.manquant(f"Aucun AD n'est déclaré pour {e.libelle}.",
+                       f"Déclarez les AD qui desservent {e.libelle} et décrivez leurs interconnexions.")
+
+
+def d1_o1_a(d: Dossier, s: Seuils) -> Verdict:
+    """An ADS audit of every AD every 2 months during the operational phase."""
+    c = _Constat()
+    if not _phase_ouverte(d, c):
+        return _verdict("D1.O1.A", c)
+    perimetre = _perimetre(d, c)
+    annuaires = _annuaires_du_perimetre(d, perimetre, c)
+    if not annuaires:
+        c.manquant("Aucun Active Directory n'est déclaré.",
+                   "Déclarez chaque AD (nom, forêt, établissements desservis) et décrivez l'infrastructure.")
+    else:
+        _controle_ad(d, c, perimetre, annuaires)
+    par_ad = _audits_par_annuaire(d, annuaires, c)
+    debut = d.debut_phase
+    assert debut is not None
+    echeances = []
+    for ad in annuaires:
+        audits = par_ad[ad.id]
+        cible = f"AD {ad.nom}"
+        sous = _Constat()
+        echeance, retard, nb = _cadence(cible, "audit ADS", (a.date for a in audits), d, s, sous)
+        for a in audits:
+            if a.date >= debut and not a.rapport:
+                sous.manquant(f"{cible} : le rapport ADS de l'audit du {date_fr(a.date)} n'est pas déposé.",
+                              f"{cible} : déposez le rapport ADS de l'audit du {date_fr(a.date)}.")
+        if nb and not sous.probleme:
+            sous.note(f"{cible} : {_pluriel(nb, 'audit')} ADS depuis le début de la phase opérationnelle "
+                      f"({date_fr(debut)}), cadence tenue.")
+        c.fusionner(sous)
+        echeances.append(Echeance(ad.id, cible, echeance, retard))
+    return _verdict("D1.O1.A", c, echeances=echeances)
+
+
+def _etat_annuaire(ad: Annuaire, audits: list[AuditADS], s: Seuils) -> tuple[str, list[str], list[str]]:
+    """D1.O1.B for one AD: ("passe" | "echec" | "incomplet", reasons, things to do)."""
+    cible = f"AD {ad.nom}"
+    raisons: list[str] = []
+    faire: list[str] = []
+    par_date: dict[date, AuditADS] = {}
+    for a in audits:
+        if not 1 <= a.score <= 5:
+            raisons.append(f"{cible} : le score {a.score} de l'audit du {date_fr(a.date)} est hors de l'échelle "
+                           f"1 à 5 : il n'est pas pris en compte.")
+            continue
+        autre = par_date.get(a.date)
+        if autre is None:
+            par_date[a.date] = a
+        else:  # same AD audited twice on one date: keep the worse result
+            par_date[a.date] = AuditADS(id=min(str(a.id), str(autre.id)), annuaire_id=a.annuaire_id, date=a.date,
+                                        score=min(a.score, autre.score), rapport=a.rapport and autre.rapport)
+    derniers = [par_date[x] for x in sorted(par_date)][-2:]
+    if len(derniers) < 2:
+        raisons.append(f"{cible} : {_pluriel(len(derniers), 'audit')} ADS exploitable"
+                       f"{'s' if len(derniers) > 1 else ''}, il en faut 2 pour juger le score.")
+        faire.append(f"{cible} : réalisez {'un second' if derniers else 'deux'} audit"
+                     f"{'' if derniers else 's'} ADS et déposez les rapports.")
+        etat = "incomplet"
+    else:
+        faibles = [a for a in derniers if a.score < s.score_ads_min]
+        sans_rapport = [a for a in derniers if not a.rapport]
+        if faibles:
+            for a in faibles:
+                raisons.append(f"{cible} : score {a.score} à l'audit du {date_fr(a.date)}, le minimum est "
+                               f"{s.score_ads_min} sur les 2 derniers audits.")
+            faire.append(f"{cible} : corrigez les points de contrôle ADS puis réalisez de nouveaux audits : les "
+                         f"2 derniers doivent atteindre un score d'au moins {s.score_ads_min}.")
+            etat = "echec"
+        elif sans_rapport:
+            for a in sans_rapport:
+                raisons.append(f"{cible} : le rapport ADS de l'audit du {date_fr(a.date)} n'est pas déposé.")
+                faire.append(f"{cible} : déposez le rapport ADS de l'audit du {date_fr(a.date)}.")
+            etat = "incomplet"
+        else:
+            a, b = derniers
+            raisons.append(f"{cible} : scores {a.score} et {b.score} aux 2 derniers audits "
+                           f"({_entre_audits(a.date, b.date).removeprefix('entre les audits ')}), "
+                           f"minimum {s.score_ads_min}.")
+            etat = "passe"
+    return etat, raisons, faire
+
+
+def d1_o1_b(d: Dossier, s: Seuils) -> Verdict:
+    """ADS score ≥ 2 on the 2 last audits of every AD of the required structures (see module docstring)."""
+    c = _Constat()
+    perimetre = _perimetre(d, c)
+    annuaires = _annuaires_du_perimetre(d, perimetre, c, rattachement_requis=False)
+    par_ad = _audits_par_annuaire(d, annuaires, c)
+    index = {x.id: x for x in d.structures}
+    etats_ad = {ad.id: _etat_annuaire(ad, par_ad[ad.id], s) for ad in annuaires}
+    unites = _unites_o1b(d, perimetre)
+
+    def etat_unite(u: Structure) -> tuple[str, list[str], list[str]]:
+        ads = [ad for ad in annuaires if _touche(u, ad.structures, index)]
+        if not ads:
+            return "incomplet", [f"Aucun AD n'est déclaré pour {u.libelle}."], [
+                f"Déclarez les AD qui desservent {u.libelle}."]
+        etats = [etats_ad[ad.id] for ad in ads]
+        raisons = [r for e in etats for r in e[1]]
+        faire = [f for e in etats for f in e[2]]
+        codes = {e[0] for e in etats}
+        return ("echec" if "echec" in codes else "incomplet" if "incomplet" in codes else "passe"), raisons, faire
+
+    etats = {u.id: etat_unite(u) for u in unites}
+
+    def reporter(u: Structure, comme_note: bool = False) -> None:
+        etat, raisons, faire = etats[u.id]
+        for r in raisons:
+            if comme_note or etat == "passe":
+                c.note(r)
+            elif etat == "echec":
+                c.echoue(r)
+            else:
+                c.manquant(r)
+        if not comme_note:
+            for f in faire:
+                c.faire(f)
+
+    if not unites:
+        return _verdict("D1.O1.B", c)
+    if len(unites) < 2:  # a GHT with a single EJ, an EJ alone or with a single EG: every AD must pass
+        for u in unites:
+            reporter(u)
+        if not (c.echec or c.manque):
+            c.note(f"Tous les AD de {', '.join(u.libelle for u in unites)} atteignent le score minimal de "
+                   f"{s.score_ads_min} sur leurs 2 derniers audits.")
+        return _verdict("D1.O1.B", c, retenues=[u.id for u in unites] if not (c.echec or c.manque) else ())
+
+    quoi = "EJ" if d.type_dossier.est_ght else "EG"
+    ensemble = "du GHT" if d.type_dossier.est_ght else "de l'entité juridique"
+    supports = [u for u in unites if u.est_support] if d.type_dossier.est_ght else []
+    if d.type_dossier.est_ght and not supports:
+        c.manquant("L'établissement support du GHT n'est pas identifié dans le périmètre.",
+                   "Indiquez l'établissement support du GHT dans le périmètre de la candidature.")
+    for u in supports:
+        reporter(u)
+    total = sum((u.activite for u in unites), Decimal("0"))
+    if total <= 0:
+        c.manquant(f"L'activité combinée {ensemble} est nulle ou inconnue : la part de "
+                   f"{pourcent(s.part_activite_min)} ne peut pas être calculée.",
+                   "Renseignez l'activité combinée de chaque établissement du périmètre.")
+        return _verdict("D1.O1.B", c)
+    seuil = s.part_activite_min * total
+
+    def couverture(candidates: list[Structure]) -> tuple[list[Structure], bool]:
+        retenues: list[Structure] = []
+        cumul = Decimal("0")
+        for u in sorted(candidates, key=_cle_structure):
+            if len(retenues) >= s.nb_structures_min and cumul >= seuil:
+                break
+            retenues.append(u)
+            cumul += u.activite
+        return retenues, len(retenues) >= s.nb_structures_min and cumul >= seuil
+
+    passantes = [u for u in unites if etats[u.id][0] == "passe"]
+    retenues, couvert = couverture(passantes)
+    part = sum((u.activite for u in retenues), Decimal("0")) / total
+    liste = ", ".join(f"{u.libelle} ({pourcent(u.activite / total)})" for u in retenues) or "aucun"
+    support_ok = bool(supports or not d.type_dossier.est_ght) and all(etats[u.id][0] == "passe" for u in supports)
+    if couvert and support_ok:
+        c.note(f"{quoi} retenues : {liste}, soit {pourcent(part)} de l'activité combinée {ensemble} "
+               f"(au moins {s.nb_structures_min} {quoi} et {pourcent(s.part_activite_min)} requis).")
+        for u in unites:
+            if u not in retenues and etats[u.id][0] != "passe":
+                c.note(f"{u.libelle} n'est pas retenu dans ce calcul :")
+                reporter(u, comme_note=True)
+        return _verdict("D1.O1.B", c, statut=Statut.ATTEINT, retenues=[u.id for u in retenues])
+
+    _, possible = couverture([u for u in unites if etats[u.id][0] != "echec"])
+    c.note(f"{quoi} dont tous les AD atteignent le score minimal : {liste}, soit {pourcent(part)} de "
+           f"l'activité combinée {ensemble} ; il faut au moins {s.nb_structures_min} {quoi} représentant au "
+           f"moins {pourcent(s.part_activite_min)}.")
+    for u in unites:
+        if u not in supports and etats[u.id][0] != "passe":
+            reporter(u)
+    support_en_echec = any(etats[u.id][0] == "echec" for u in supports)
+    for u in supports:
+        if etats[u.id][0] == "echec":
+            c.echoue(f"Tous les AD de l'établissement support {u.libelle} doivent atteindre le score minimal de "
+                     f"{s.score_ads_min}.")
+    if not possible:
+        hors_echec = [u for u in unites if etats[u.id][0] != "echec"]
+        au_mieux = sum((u.activite for u in hors_echec), Decimal("0")) / total
+        c.echoue(f"Sans les {quoi} en échec, il reste {_pluriel(len(hors_echec), quoi, quoi)} représentant au "
+                 f"mieux {pourcent(au_mieux)} de l'activité combinée : il faut au moins {s.nb_structures_min} "
+                 f"{quoi} et {pourcent(s.part_activite_min)}.")
+    statut = Statut.NON_ATTEINT if support_en_echec or not possible else Statut.INCOMPLET
+    return _verdict("D1.O1.B", c, statut=statut)
+
+
+# --- D1.O2: internet exposure ----------------------------------------------------------------------
+
+def _audits_exposition(d: Dossier, c: _Constat) -> list[AuditExposition]:
+    valides = _audits_valides(d, d.audits_exposition, lambda a: "L'audit d'exposition internet", c)
+    gardes = []
+    for a in valides:
+        if not a.perimetre_entier and not a.structures:
+            c.note(f"L'audit d'exposition internet du {date_fr(a.date)} ne précise pas son périmètre : il n'est "
+                   f"pas pris en compte.")
+        else:
+            gardes.append(a)
+    return gardes
+
+
+def d1_o2_a(d: Dossier, s: Seuils) -> Verdict:
+    """An internet-exposure audit of the whole exposed surface every 2 months (any tool, SILENE included)."""
+    c = _Constat()
+    if not _phase_ouverte(d, c):
+        return _verdict("D1.O2.A", c)
+    perimetre = _perimetre(d, c)
+    audits = _audits_exposition(d, c)
+    debut = d.debut_phase
+    assert debut is not None
+    echeances = []
+    for u in _structures_exposition(d, perimetre):
+        siens = [a for a in audits if _couvre_exposition(a, u)]
+        sous = _Constat()
+        echeance, retard, nb = _cadence(u.libelle, "audit d'exposition internet", (a.date for a in siens),
+                                        d, s, sous)
+        for a in siens:
+            if a.date >= debut and not a.rapport:
+                sous.manquant(f"{u.libelle} : le rapport de l'audit d'exposition du {date_fr(a.date)} n'est pas "
+                              f"déposé.", f"Déposez le rapport de l'audit d'exposition du {date_fr(a.date)}.")
+        if nb and not sous.probleme:
+            sous.note(f"{u.libelle} : {_pluriel(nb, 'audit')} d'exposition depuis le début de la phase "
+                      f"opérationnelle ({date_fr(debut)}), cadence tenue.")
+        c.fusionner(sous)
+        echeances.append(Echeance(u.id, u.libelle, echeance, retard))
+    if perimetre and not audits:
+        c.faire("Déclarez les domaines exposés et les adresses IP publiques du périmètre.")
+    return _verdict("D1.O2.A", c, echeances=echeances)
+
+
+def d1_o2_b(d: Dossier, s: Seuils) -> Verdict:
+    """No critical vulnerability on the 2 last successive conforming (non-SILENE) audits, per structure."""
+    c = _Constat()
+    perimetre = _perimetre(d, c)
+    audits = _audits_exposition(d, c)
+    if any(a.outil is Outil.SILENE for a in audits):
+        c.note("Les audits SILENE ne peuvent pas valider les opérations de remédiation : ils ne comptent pas "
+               "pour cet objectif.")
+    for u in _structures_exposition(d, perimetre):
+        siens = [a for a in audits if _couvre_exposition(a, u)]
+        conformes: dict[date, list[AuditExposition]] = {}
+        for a in siens:
+            if a.outil is not Outil.SILENE:
+                conformes.setdefault(a.date, []).append(a)
+        if not conformes:
+            if siens:
+                c.manquant(f"{u.libelle} : seuls des audits SILENE sont déclarés ; SILENE ne peut pas valider la "
+                           f"remédiation.",
+                           f"{u.libelle} : faites réaliser deux audits successifs par un outil industriel "
+                           f"conforme au cahier des charges de l'ANS.")
+            else:
+                c.manquant(f"{u.libelle} : aucun audit d'exposition internet par un outil conforme.",
+                           f"{u.libelle} : faites réaliser deux audits successifs, espacés de {s.ecart_audits_min_jours} "
+                           f"à {s.ecart_audits_max_jours} jours, par un outil industriel conforme au cahier des "
+                           f"charges de l'ANS.")
+            continue
+        dates = sorted(conformes)[-2:]
+        if len(dates) < 2:
+            c.manquant(f"{u.libelle} : un seul audit d'exposition conforme (du {date_fr(dates[0])}), il en faut 2.",
+                       f"{u.libelle} : réalisez un audit conforme entre le "
+                       f"{date_fr(dates[0] + timedelta(days=s.ecart_audits_min_jours))} et le "
+                       f"{date_fr(dates[0] + timedelta(days=s.ecart_audits_max_jours))}.")
+        critiques = {x: max(a.critiques for a in conformes[x]) for x in dates}
+        for x in dates:
+            if critiques[x] > 0:
+                c.echoue(f"{u.libelle} : {_pluriel(critiques[x], 'vulnérabilité critique', 'vulnérabilités critiques')}"
+                         f" à l'audit d'exposition du {date_fr(x)}.",
+                         f"{u.libelle} : corrigez les vulnérabilités critiques puis faites réaliser deux audits "
+                         f"successifs sans vulnérabilité critique.")
+            if not all(a.rapport for a in conformes[x]):
+                c.manquant(f"{u.libelle} : le rapport de l'audit d'exposition du {date_fr(x)} n'est pas déposé.",
+                           f"Déposez le rapport de l'audit d'exposition du {date_fr(x)}.")
+        if len(dates) == 2:
+            a, b = dates
+            ecart = (b - a).days
+            if not s.ecart_audits_min_jours <= ecart <= s.ecart_audits_max_jours:
+                c.manquant(f"{u.libelle} : les 2 derniers audits conformes ({_entre_audits(a, b).removeprefix('entre les audits ')})"
+                           f" sont espacés de {ecart} jours ; deux audits successifs doivent l'être de "
+                           f"{s.ecart_audits_min_jours} à {s.ecart_audits_max_jours} jours.",
+                           f"{u.libelle} : réalisez un audit conforme entre le "
+                           f"{date_fr(b + timedelta(days=s.ecart_audits_min_jours))} et le "
+                           f"{date_fr(b + timedelta(days=s.ecart_audits_max_jours))}.")
+            elif not any(critiques.values()):
+                c.note(f"{u.libelle} : aucune vulnérabilité critique aux 2 derniers audits conformes "
+                       f"({_entre_audits(a, b).removeprefix('entre les audits ')}, {ecart} jours d'écart).")
+    return _verdict("D1.O2.B", c)
+
+
+# --- D1.O3 to D1.O5 ---------------------------------------------------------------------------------
+
+def d1_o3(d: Dossier, s: Seuils) -> Verdict:
+    """A crisis exercise with an ANS kit in 2023–2024 by every establishment."""
+    c = _Constat()
+    perimetre = _perimetre(d, c)
+    index = {x.id: x for x in d.structures}
+    periode = f"{s.exercice_annee_debut}–{s.exercice_annee_fin}"
+    close = d.date_reference.year > s.exercice_annee_fin
+    dans_periode = []
+    for e in sorted(d.exercices, key=lambda e: (e.date, str(e.id))):
+        qui = index[e.structure_id].libelle if e.structure_id in index else "une structure hors périmètre"
+        if e.date > d.date_reference:
+            c.note(f"L'exercice de crise du {date_fr(e.date)} ({qui}) est postérieur à la date de référence "
+                   f"({date_fr(d.date_reference)}) : il n'est pas pris en compte.")
+        elif not s.exercice_annee_debut <= e.date.year <= s.exercice_annee_fin:
+            c.note(f"L'exercice de crise du {date_fr(e.date)} ({qui}) a eu lieu en {e.date.year}, hors de la "
+                   f"période {periode} : il est conservé mais ne compte pas.")
+        else:
+            dans_periode.append(e)
+    for u in _etablissements(d, perimetre):
+        siens = [e for e in dans_periode if _touche(u, [e.structure_id], index)]
+        valides = [e for e in siens if e.kit is not None and e.preuve]
+        if valides:
+            e = valides[-1]
+            kit = e.kit.libelle if e.kit is not None else ""
+            c.note(f"{u.libelle} : exercice de crise du {date_fr(e.date)} (kit {kit}), preuve déposée.")
+        elif siens:
+            for e in siens:
+                if e.kit is None:
+                    c.manquant(f"{u.libelle} : le kit ANS utilisé pour l'exercice du {date_fr(e.date)} n'est pas "
+                               f"précisé.", f"{u.libelle} : précisez le kit ANS de l'exercice du {date_fr(e.date)}.")
+                if not e.preuve:
+                    c.manquant(f"{u.libelle} : ni rapport ni attestation pour l'exercice du {date_fr(e.date)}.",
+                               f"{u.libelle} : déposez le rapport d'exercice (modèle des kits ANS) ou l'attestation"
+                               f" du prestataire, de l'ARS ou du GRADeS.")
+        elif close:
+            c.echoue(f"{u.libelle} : aucun exercice de crise en {periode} ; la période est close.",
+                     f"{u.libelle} : si un exercice a eu lieu en {periode}, déclarez-le avec sa preuve.")
+        else:
+            c.manquant(f"{u.libelle} : aucun exercice de crise déclaré en {periode}.",
+                       f"{u.libelle} : réalisez un exercice avec un kit ANS avant le 31 décembre "
+                       f"{s.exercice_annee_fin} et déposez sa preuve.")
+    return _verdict("D1.O3", c)
+
+
+def d1_o4(d: Dossier, s: Seuils) -> Verdict:
+    """oSIS filled by every establishment: digital budget share and the priority measures."""
+    c = _Constat()
+    perimetre = _perimetre(d, c)
+    for u in _etablissements(d, perimetre):
+        saisies = sorted((o for o in d.osis if o.structure_id == u.id),
+                         key=lambda o: (o.renseigne, o.part_budget_numerique, o.mesures_prioritaires,
+                                        o.date or date.min))
+        saisie = saisies[-1] if saisies else None
+        if saisie is not None and saisie.date is not None and saisie.date > d.date_reference:
+            c.note(f"{u.libelle} : la saisie oSIS du {date_fr(saisie.date)} est postérieure à la date de "
+                   f"référence : elle n'est pas prise en compte.")
+            saisie = None
+        faire = f"{u.libelle} : complétez l'oSIS (part du budget numérique et {s.mesures_osis} mesures prioritaires)."
+        if saisie is None or not saisie.renseigne:
+            c.manquant(f"{u.libelle} : l'oSIS n'est pas renseigné.", faire)
+            continue
+        if not saisie.part_budget_numerique:
+            c.manquant(f"{u.libelle} : la part du budget numérique n'est pas renseignée dans l'oSIS.", faire)
+        if saisie.mesures_prioritaires < s.mesures_osis:
+            c.manquant(f"{u.libelle} : {saisie.mesures_prioritaires} mesures prioritaires renseignées sur "
+                       f"{s.mesures_osis} dans l'oSIS.", faire)
+        if saisie.part_budget_numerique and saisie.mesures_prioritaires >= s.mesures_osis:
+            quand = f" le {date_fr(saisie.date)}" if saisie.date else ""
+            c.note(f"{u.libelle} : oSIS renseigné{quand} (part du budget numérique et {s.mesures_osis} mesures "
+                   f"prioritaires).")
+    return _verdict("D1.O4", c)
+
+
+def d1_o5(d: Dossier, s: Seuils) -> Verdict:
+    """Digital share of the general budget and security FTE, per EJ (per EG for private structures)."""
+    c = _Constat()
+    perimetre = _perimetre(d, c)
+    for u in _etablissements(d, perimetre):
+        budgets = [b for b in d.budgets if b.structure_id == u.id]
+        faire = f"{u.libelle} : renseignez le budget général, le budget numérique et les ETP SSI (DSI + RSSI)."
+        if not budgets:
+            c.manquant(f"{u.libelle} : aucun budget n'est renseigné.", faire)
+            continue
+        if len(budgets) > 1:
+            c.manquant(f"{u.libelle} : {len(budgets)} budgets sont renseignés, un seul est attendu.",
+                       f"{u.libelle} : ne gardez qu'un budget.")
+            continue
+        b = budgets[0]
+        manquants = [nom for nom, v in (("le budget général", b.budget_general),
+                                        ("le budget numérique", b.budget_numerique),
+                                        ("les ETP SSI", b.etp_securite)) if v is None]
+        if manquants:
+            c.manquant(f"{u.libelle} : non renseigné — {', '.join(manquants)}.", faire)
+            continue
+        assert b.budget_general is not None and b.budget_numerique is not None and b.etp_securite is not None
+        if b.budget_general <= 0 or b.budget_numerique < 0 or b.etp_securite < 0:
+            c.manquant(f"{u.libelle} : les montants et ETP doivent être positifs (budget général "
+                       f"{euros(b.budget_general)}, budget numérique {euros(b.budget_numerique)}, "
+                       f"{_nombre(b.etp_securite)} ETP SSI).", faire)
+        elif b.budget_numerique > b.budget_general:
+            c.manquant(f"{u.libelle} : le budget numérique ({euros(b.budget_numerique)}) dépasse le budget "
+                       f"général ({euros(b.budget_general)}), la part serait supérieure à 100 %.", faire)
+        else:
+            c.note(f"{u.libelle} : part du numérique {pourcent(b.budget_numerique / b.budget_general)} "
+                   f"({euros(b.budget_numerique)} sur {euros(b.budget_general)}), "
+                   f"{_nombre(b.etp_securite)} ETP SSI.")
+    return _verdict("D1.O5", c)
+
+
+# --- D1.O6: GHT only ---------------------------------------------------------------------------------
+
+def _non_applicable(code: str, d: Dossier) -> Verdict:
+    libelles = {TypeDossier.PUBLIC_HORS_GHT: "un ES public hors GHT", TypeDossier.PRIVE_EBNL: "un ES privé",
+                TypeDossier.PRIVE_LUCRATIF: "un ES privé"}
+    return Verdict(code=code, titre=TITRES[code], statut=Statut.NON_APPLICABLE,
+                   raisons=(f"Objectif réservé aux GHT : il ne s'applique pas à {libelles[d.type_dossier]}.",))
+
+
+def d1_o6_a(d: Dossier, s: Seuils) -> Verdict:
+    """GHT governance: référent named, single operational AD team, governance diagram, project team."""
+    if not d.type_dossier.est_ght:
+        return _non_applicable("D1.O6.A", d)
+    c = _Constat()
+    g = d.gouvernance
+    if g is None:
+        c.manquant("La gouvernance du GHT n'est pas encore décrite.",
+                   "Nommez le référent du projet, constituez l'équipe AD unique et déposez le schéma de "
+                   "gouvernance et la composition de l'équipe projet.")
+        return _verdict("D1.O6.A", c)
+    if not g.referent_nom.strip():
+        c.manquant("Le référent du projet, nommé par le directeur de l'établissement support, n'est pas indiqué.",
+                   "Indiquez le référent du projet nommé par le directeur de l'établissement support.")
+    if not g.equipe_ad_unique:
+        c.manquant("Aucune équipe opérationnelle unique n'est déclarée pour la gestion des AD du GHT.",
+                   "Mettez en place une équipe opérationnelle unique pour les AD du GHT et déclarez-la.")
+    if not g.schema_gouvernance:
+        c.manquant("Le schéma de la gouvernance n'est pas déposé.", "Déposez le schéma de la gouvernance.")
+    if not g.equipe_projet:
+        c.manquant("La composition de l'équipe projet n'est pas déposée.",
+                   "Déposez la composition de l'équipe projet.")
+    if not c.manque:
+        c.note(f"Référent du projet : {g.referent_nom.strip()} ; équipe AD unique, schéma de gouvernance et "
+               f"équipe projet fournis.")
+    return _verdict("D1.O6.A", c)
+
+
+def d1_o6_b(d: Dossier, s: Seuils) -> Verdict:
+    """AD convergence trajectory validated by the support's DSI and the strategic committee, converging
+    within 18 months of the call, with organisation and budget (or an already converged AD described)."""
+    if not d.type_dossier.est_ght:
+        return _non_applicable("D1.O6.B", d)
+    c = _Constat()
+    v = d.convergence
+    if v is None:
+        c.manquant("La trajectoire de convergence des AD du GHT n'est pas déposée.",
+                   "Déposez la trajectoire de convergence des AD validée par le DSI de l'établissement support "
+                   "et le comité stratégique (ou la description de l'AD déjà convergé).")
+        return _verdict("D1.O6.B", c)
+    if v.deja_convergee:
+        if not v.description_convergee.strip() or not v.document:
+            c.manquant("L'AD du GHT est déclaré déjà convergé, mais la description de l'infrastructure convergée "
+                       "n'est pas fournie.", "Déposez la description de l'infrastructure AD convergée.")
+        else:
+            c.note("L'AD du GHT est déjà convergé ; la description de l'infrastructure est fournie.")
+        return _verdict("D1.O6.B", c)
+    echeance = ajouter_mois(d.appel.candidature_fin, s.convergence_mois_max)
+    if not v.document:
+        c.manquant("Le document de trajectoire de convergence n'est pas déposé.",
+                   "Déposez le document de trajectoire de convergence des AD.")
+    if not v.validee_dsi_support:
+        c.manquant("La trajectoire n'est pas validée par le DSI de l'établissement support.",
+                   "Faites valider la trajectoire par le DSI de l'établissement support.")
+    if not v.validee_comite_strategique:
+        c.manquant("La trajectoire n'est pas validée par le comité stratégique du GHT.",
+                   "Faites valider la trajectoire par le comité stratégique du GHT.")
+    if v.budget_previsionnel is None or v.budget_previsionnel < 0:
+        c.manquant("Le budget prévisionnel du projet de convergence n'est pas renseigné.",
+                   "Renseignez le budget prévisionnel du projet de convergence.")
+    if v.date_convergence_prevue is None:
+        c.manquant("La date de convergence prévue n'est pas renseignée.",
+                   f"Renseignez la date de convergence prévue (au plus tard le {date_fr(echeance)}).")
+    elif v.date_convergence_prevue > echeance:
+        c.echoue(f"La convergence est planifiée au {date_fr(v.date_convergence_prevue)}, au-delà de l'échéance "
+                 f"maximale du {date_fr(echeance)} ({s.convergence_mois_max} mois après la clôture de l'appel, le "
+                 f"{date_fr(d.appel.candidature_fin)}).",
+                 f"Revoyez le planning pour converger au plus tard le {date_fr(echeance)}.")
+    if not c.probleme and v.date_convergence_prevue is not None and v.budget_previsionnel is not None:
+        c.note(f"Trajectoire validée par le DSI du support et le comité stratégique : convergence prévue le "
+               f"{date_fr(v.date_convergence_prevue)} (échéance {date_fr(echeance)}), budget prévisionnel "
+               f"{euros(v.budget_previsionnel)}.")
+    return _verdict("D1.O6.B", c)
+
+
+REGLES: tuple[tuple[str, Callable[[Dossier, Seuils], Verdict]], ...] = (
+    ("D1.O1.A", d1_o1_a),
+    ("D1.O1.B", d1_o1_b),
+    ("D1.O2.A", d1_o2_a),
+    ("D1.O2.B", d1_o2_b),
+    ("D1.O3", d1_o3),
+    ("D1.O4", d1_o4),
+    ("D1.O5", d1_o5),
+    ("D1.O6.A", d1_o6_a),
+    ("D1.O6.B", d1_o6_b),
+)
+
+
+def evaluer(dossier: Dossier, seuils: Seuils | None = None) -> list[Verdict]:
+    """All nine D1 verdicts, in the programme's order (D1.O6.* ``non_applicable`` outside a GHT)."""
+    seuils = seuils or Seuils()
+    return [regle(dossier, seuils) for _, regle in REGLES]
