@@ -437,3 +437,84 @@ def _enregistrer_etape_seed_demo() -> None:
 
 
 _enregistrer_etape_seed_demo()
+
+
+# --- conventions ------------------------------------------------------------------------------------
+
+CIBLES_CONVENTION = ("a_generer", "envoyee", "signee_es", "signee", "expiree")
+
+
+def certificat_demo() -> str:
+    """The platform certificate of the native signature: generated (self-signed) when missing."""
+    from .signature import pades
+
+    certificat, cle = settings.SIGNATURE_CERTIFICAT, settings.SIGNATURE_CLE
+    if certificat.exists() and cle.exists():
+        return f"Certificat de signature de la plateforme : {certificat} (existant)."
+    certificat.parent.mkdir(parents=True, exist_ok=True)
+    pades.generer_certificat_auto_signe(certificat, cle)
+    return f"Certificat de signature de la plateforme : {certificat} (auto-signé, généré pour la démonstration)."
+
+
+def creer_conventions_demo() -> list[str]:
+    """Bring the conventions of the demo call's complete candidatures to rotating states through the
+    services (sent, signed by the ES, countersigned, expired; some left for the ANS to send). The state
+    aimed at depends on the candidature's id: a second run leaves every convention as it is."""
+    from . import services_convention as conventions
+    from .models import Convention
+
+    if getattr(settings, "PRODUCTION", not settings.DEBUG):
+        return ["Conventions de démonstration : jamais créées en production (DEBUG=0)."]
+    lignes = [certificat_demo()]
+    admin = User.objects.filter(email=f"admin@{DOMAINE}").first()
+    dg = User.objects.filter(email=f"dg@{DOMAINE}").first()
+    if admin is None or dg is None:
+        return [*lignes, "Conventions de démonstration : comptes ANS de démonstration absents (étape « comptes »)."]
+    faites: Counter[str] = Counter()
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+        for cv in Convention.objects.filter(candidature__appel__code=CODE_APPEL, etat=Convention.Etat.A_GENERER,
+                                            envoi_demande_le__isnull=True).select_related("candidature"):
+            cible = CIBLES_CONVENTION[cv.candidature_id % len(CIBLES_CONVENTION)]
+            if cible == "a_generer":
+                continue
+            plafond = Decimal(50_000 + (cv.candidature_id * 7919) % 400_000).quantize(Decimal("1000"))
+            conventions.convention_envoyer(convention=cv, acteur=admin, plafond=plafond)
+            conventions.envoyer(cv.pk)  # now, whatever the task queue (the queued task then finds nothing to do)
+            cv.refresh_from_db()
+            if cible == "expiree":
+                Convention.objects.filter(pk=cv.pk).update(echeance=timezone.now())
+                conventions.conventions_expirer()
+            elif cible in ("signee_es", "signee"):
+                _signer_demo(cv, dg, contresigner=cible == "signee")
+            faites[cible] += 1
+    total = Convention.objects.filter(candidature__appel__code=CODE_APPEL).count()
+    detail = ", ".join(f"{n} {e.replace('_', ' ')}" for e, n in sorted(faites.items()))
+    lignes.append(f"Conventions de démonstration : {total} au total" + (f" ; cette fois {detail}." if detail else "."))
+    return lignes
+
+
+def _signer_demo(cv, dg: User, *, contresigner: bool) -> None:
+    """Sign in the demo signatory's place, then countersign as the demo DG, through the services."""
+    from . import services_convention as conventions
+    from .models import CodeSignature
+
+    code = f"{cv.pk % 1_000_000:06d}"
+    conventions.code_envoyer_signataire(convention=cv, code=code)
+    conventions.convention_signer_es(convention=cv, code=code, consentement=True, ip="127.0.0.1")
+    if contresigner:
+        # one code a minute at most: the demo ages the DG's previous one
+        CodeSignature.objects.filter(utilisateur=dg).update(cree_le=timezone.now() - datetime.timedelta(minutes=5))
+        conventions.code_envoyer_dg(acteur=dg, conventions=[cv], code=code)
+        conventions.conventions_contresigner(acteur=dg, code=code, ip="127.0.0.1")
+
+
+def _enregistrer_etape_conventions() -> None:
+    from care_portal.referentiel.demo import ContexteDemo, enregistrer_etape
+
+    @enregistrer_etape("conventions", ordre=45)
+    def etape_conventions(contexte: ContexteDemo) -> list[str]:
+        """After the candidatures: the platform certificate and the conventions of the complete ones."""
+        return creer_conventions_demo()
+
+
+_enregistrer_etape_conventions()

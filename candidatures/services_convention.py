@@ -307,8 +307,9 @@ def signataires_de(c: Candidature) -> list[signature.Signataire]:
           .select_related("utilisateur").order_by("pk").first())
     if dg is not None:
         u = dg.utilisateur
-        signataires.append(signature.Signataire(prenom=u.first_name or "Direction", nom=u.last_name or "générale",
-                                                email=u.email, fonction="Directrice générale de l'ANS", role="ans"))
+        signataires.append(signature.Signataire(prenom=u.prenom or "Direction", nom=u.nom or "générale",
+                                                email=u.email, fonction=u.fonction or "Direction générale de l'ANS",
+                                                role="ans"))
     return signataires
 
 
@@ -404,18 +405,19 @@ def etat_du_lien(cv: Convention) -> str | None:
     return None
 
 
-def code_envoyer_signataire(*, convention: Convention) -> CodeSignature:
-    """E-mail a one-time code to the convention's signatory (the previous code stops working)."""
+def code_envoyer_signataire(*, convention: Convention, code: str | None = None) -> CodeSignature:
+    """E-mail a one-time code to the convention's signatory (the previous code stops working).
+    ``code``: only for the demo seeding, which signs in the signatory's place; None = random."""
     with transaction.atomic():
         cv = _verrouiller(convention)
         raison = etat_du_lien(cv)
         if raison:
             raise WorkflowError(raison, code="etat")
         return _creer_code(role=CodeSignature.Role.ES, email=cv.candidature.signataire_email, conventions=[cv],
-                           envoi=cv.envoi, utilisateur=None, filtre={"conventions": cv, "envoi": cv.envoi})
+                           envoi=cv.envoi, utilisateur=None, filtre={"conventions": cv, "envoi": cv.envoi}, code=code)
 
 
-def _creer_code(*, role, email, conventions, envoi, utilisateur, filtre) -> CodeSignature:
+def _creer_code(*, role, email, conventions, envoi, utilisateur, filtre, code: str | None = None) -> CodeSignature:
     maintenant = timezone.now()
     actifs = CodeSignature.objects.select_for_update().filter(role=role, utilise_le__isnull=True,
                                                                annule_le__isnull=True, **filtre)
@@ -426,7 +428,7 @@ def _creer_code(*, role, email, conventions, envoi, utilisateur, filtre) -> Code
         raise WorkflowError("Un code vient de vous être envoyé : attendez une minute avant d'en demander un autre.",
                             code="trop_tot")
     actifs.update(annule_le=maintenant)
-    code = _nouveau_code()
+    code = code or _nouveau_code()
     sel = secrets.token_hex(8)
     obj = CodeSignature.objects.create(
         role=role, email=email, utilisateur=utilisateur, envoi=envoi, empreinte=f"{sel}${_empreinte_code(code, sel)}",
@@ -556,8 +558,8 @@ def _deposer_version(cv: Convention, pdf: bytes, categorie: str, suffixe: str) -
                             acteur=None, proprietaire=cv, categorie=categorie, verrouille=True)
 
 
-def code_envoyer_dg(*, acteur, conventions: Iterable[Convention]) -> CodeSignature:
-    """E-mail the DG ANS one code for the conventions chosen together."""
+def code_envoyer_dg(*, acteur, conventions: Iterable[Convention], code: str | None = None) -> CodeSignature:
+    """E-mail the DG ANS one code for the conventions chosen together (``code``: demo seeding only)."""
     ids = sorted({c.pk for c in conventions})
     if not ids:
         raise WorkflowError("Choisissez au moins une convention à contresigner.", code="vide")
@@ -570,7 +572,7 @@ def code_envoyer_dg(*, acteur, conventions: Iterable[Convention]) -> CodeSignatu
             raise WorkflowError("Une des conventions choisies n'attend plus de contresignature : rechargez la page.",
                                 code="etat")
         return _creer_code(role=CodeSignature.Role.ANS, email=acteur.email, conventions=choisies, envoi=0,
-                           utilisateur=acteur, filtre={})
+                           utilisateur=acteur, filtre={}, code=code)
 
 
 def conventions_contresigner(*, acteur, code: str, ip: str | None) -> list[Convention]:
@@ -600,7 +602,7 @@ def conventions_contresigner(*, acteur, code: str, ip: str | None) -> list[Conve
                                             "aucune n'a été contresignée, recommencez.", code="etat")
                     source = document_courant(cv, CATEGORIE_SIGNEE_ES)
                     pdf = _sceller(_lire(source), champ="signature_ans", nom=nom,
-                                   fonction="Directeur général de l'ANS", horodatage=maintenant, ip=_ip(ip),
+                                   fonction=acteur.fonction or "Direction générale de l'ANS", horodatage=maintenant, ip=_ip(ip),
                                    raison=pades.RAISON_ANS)
                     document = _deposer_version(cv, pdf, CATEGORIE_SIGNEE, "-signee")
                     documents_crees.append(document)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("comptes/", include("care_portal.comptes.urls")),
     path("documents/", include("care_portal.documents.urls")),
     path("candidatures/", include("candidatures.urls")),
+    path("objectifs/", include("objectifs.urls")),
     # one login page for everyone (e-mail verification, lockout, two-factor): not the admin's own
     path("admin/login/", RedirectView.as_view(pattern_name="comptes:connexion", query_string=True)),
     path("admin/", admin.site.urls),

@@ -1,6 +1,65 @@
+"""The objectives app. ``ready()`` declares the evidence models that own documents (reports,
+attestations, descriptions) to the documents registry: whoever may open the candidature may
+download them (ES of the structure, its ARS, the ANS); only a confirmed référent CaRE, DSI or RSSI of
+the structure may add some, and only from the candidature's submission on (services.ETATS_PREUVES)."""
+
+from __future__ import annotations
+
 from django.apps import AppConfig
+from django.db.models import Q, QuerySet
+
+ROLES_SAISIE = ("referent_es", "dsi", "rssi")  # = candidatures.services.peut_editer
+
+
+def candidatures_saisissables_pour(user) -> QuerySet:
+    """The candidatures on which ``user`` may enter evidence now (role and state)."""
+    from candidatures.models import Candidature
+    from care_portal.comptes.models import Rattachement
+
+    from .services import ETATS_PREUVES
+
+    if not getattr(user, "is_authenticated", False):
+        return Candidature.objects.none()
+    rattachements = Rattachement.objects.filter(utilisateur=user, etat=Rattachement.Etat.CONFIRME,
+                                                role__in=ROLES_SAISIE)
+    return Candidature.objects.filter(
+        Q(ght__in=rattachements.filter(ght__isnull=False).values("ght"))
+        | Q(ght__isnull=True, entite_juridique__in=rattachements.filter(entite_juridique__isnull=False)
+            .values("entite_juridique")),
+        etat__in=ETATS_PREUVES,
+    )
+
+
+def _chemin_candidature(modele) -> str:
+    from .models import AuditADS
+
+    return "active_directory__candidature" if modele is AuditADS else "candidature"
+
+
+def _visibles(modele):
+    def visibles(user) -> QuerySet:
+        from candidatures.selectors import candidatures_pour
+
+        return modele.objects.filter(**{f"{_chemin_candidature(modele)}__in": candidatures_pour(user)})
+
+    return visibles
+
+
+def _deposables(modele):
+    def deposables(user) -> QuerySet:
+        return modele.objects.filter(**{f"{_chemin_candidature(modele)}__in": candidatures_saisissables_pour(user)})
+
+    return deposables
 
 
 class ObjectifsConfig(AppConfig):
     name = "objectifs"
     verbose_name = "Objectifs et déclarations"
+
+    def ready(self) -> None:
+        from care_portal.documents import acces
+
+        from .services import CATEGORIES
+
+        for modele, categories in CATEGORIES.items():
+            acces.enregistrer(modele, _visibles(modele), _deposables(modele), categories=set(categories))

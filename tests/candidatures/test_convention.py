@@ -23,9 +23,9 @@ from care_portal.workflow.services import WorkflowError
 
 from . import donnees
 from .conventions import (
-    commit,
     admin_ans,
     certificat,  # noqa: F401 (fixture)
+    commit,
     dernier_code,
     dg_ans,
     dossier_complet,
@@ -420,3 +420,31 @@ def test_adresse_du_signataire_refusee(certificat, settings):  # noqa: F811
     assert any(ars.email in m.to for m in mail.outbox)
     with commit():
         conventions.convention_renvoyer(convention=cv, acteur=ars)  # once the address is corrected
+
+
+# --- the real task path: a Celery worker through Redis ------------------------------------------------
+
+@pytest.fixture
+def env_worker(monkeypatch, stockage, certificat):  # noqa: F811
+    """What the worker process reads from its environment: this test's storage and certificate."""
+    monkeypatch.setenv("MEDIA_ROOT", str(stockage))
+    monkeypatch.setenv("SIGNATURE_CERTIFICAT", str(certificat / "plateforme.crt"))
+    monkeypatch.setenv("SIGNATURE_CLE", str(certificat / "plateforme.key"))
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_generation_et_envoi_par_un_vrai_worker(env_worker, celery_worker_process):
+    import time
+
+    c, _, _ = dossier_complet()
+    conventions.convention_envoyer(convention=c.convention, acteur=admin_ans(), plafond="250000")  # committed
+    fin = time.monotonic() + 90
+    while time.monotonic() < fin:
+        cv = Convention.objects.get(pk=c.convention.pk)
+        if cv.etat == Convention.Etat.ENVOYEE:
+            break
+        time.sleep(0.3)
+    assert cv.etat == Convention.Etat.ENVOYEE and cv.envoi == 1
+    document = conventions.document_courant(cv, conventions.CATEGORIE_CONVENTION)
+    assert hashlib.sha256(lire(document)).hexdigest() == document.sha256

@@ -1,0 +1,66 @@
+"""Admin of the objectives referential (ANS admins edit objectives and thresholds with their sources).
+Evidence is read-only here: it is written by the services only (STYLE.md rule 1)."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from .models import (
+    ActiveDirectory,
+    AuditADS,
+    AuditExposition,
+    Budget,
+    ConvergenceAD,
+    ExerciceCrise,
+    GouvernanceGHT,
+    Objectif,
+    Osis,
+    Seuil,
+)
+
+
+class SeuilInline(admin.TabularInline):
+    model = Seuil
+    extra = 0
+    fields = ["code", "libelle", "valeur", "unite", "source"]
+
+
+@admin.register(Objectif)
+class ObjectifAdmin(admin.ModelAdmin):
+    list_display = ["code", "titre", "types_candidature", "ordre"]
+    ordering = ["ordre", "code"]
+    search_fields = ["code", "titre"]
+    inlines = [SeuilInline]
+
+
+@admin.register(Seuil)
+class SeuilAdmin(admin.ModelAdmin):
+    list_display = ["code", "valeur", "unite", "objectif", "libelle"]
+    list_filter = ["objectif"]
+    search_fields = ["code", "libelle", "source"]
+
+
+class LectureSeuleAdmin(admin.ModelAdmin):
+    """Evidence: visible to the admins for support, never edited outside the services."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+for modele, colonnes in [
+    (ActiveDirectory, ["nom", "candidature", "cree_le"]),
+    (AuditADS, ["active_directory", "date", "score", "cree_le"]),
+    (AuditExposition, ["candidature", "date", "outil", "vulnerabilites_critiques", "cree_le"]),
+    (ExerciceCrise, ["candidature", "structure", "date", "kit", "fournisseur"]),
+    (Osis, ["candidature", "structure", "date", "mesures_prioritaires"]),
+    (Budget, ["candidature", "structure", "budget_general", "budget_numerique", "etp_securite"]),
+    (GouvernanceGHT, ["candidature", "referent_projet", "equipe_ad_unique"]),
+    (ConvergenceAD, ["candidature", "deja_convergee", "date_convergence", "budget"]),
+]:
+    admin.site.register(modele, type(f"{modele.__name__}Admin", (LectureSeuleAdmin,), {"list_display": colonnes}))

@@ -1,0 +1,255 @@
+"""Reads of the objectives (STYLE.md: selectors read, permission-filtered).
+
+- ``seuils()``: the rules engine's ``Seuils`` built from the ``Seuil`` rows (code → value).
+- ``candidatures_avec_preuves(qs)``: a candidature queryset with every piece of evidence prefetched:
+  a constant number of queries whatever the number of dossiers, ADs or audits (10 for the lot).
+- ``dossier_de(candidature, date=None)`` → ``donnees.Dossier``; ``verdicts_de(candidature, date=None)``.
+- ``candidature_objectifs_ou_404(user, pk)``: the dossier if the user may see its objectives.
+- ``tableau(candidature, date=None)``: what the objectives page shows, card by card.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Prefetch, QuerySet
+from django.utils import timezone
+
+from candidatures.models import Candidature, PerimetreLigne
+from candidatures.selectors import candidatures_pour
+from care_portal.comptes.selectors import obtenir_ou_404
+
+from . import donnees
+from .models import ActiveDirectory, AuditADS, AuditExposition, Objectif, Seuil
+from .regles import evaluer
+from .services import ETATS_PREUVES
+
+TAILLE_LOT = 200  # dossiers evaluated per batch of prefetch queries (``evaluer_objectifs --all``)
+
+
+def seuils() -> donnees.Seuils:
+    """The thresholds of the referential (admin-editable rows); a code missing keeps its D1 default."""
+    return donnees.Seuils.depuis_dict(dict(Seuil.objects.values_list("code", "valeur")))
+
+
+def objectifs() -> list[Objectif]:
+    return list(Objectif.objects.order_by("ordre", "code"))
+
+
+def candidatures_avec_preuves(qs: QuerySet[Candidature] | None = None) -> QuerySet[Candidature]:
+    """``qs`` (default: every candidature) with the evidence the rules and the page read, prefetched."""
+    qs = Candidature.objects.all() if qs is None else qs
+    return qs.select_related(
+        "appel", "ght", "entite_juridique", "region_instructrice",
+        "gouvernance_ght__schema_gouvernance", "gouvernance_ght__equipe_projet", "convergence_ad__document",
+    ).prefetch_related(
+        Prefetch("perimetre", queryset=PerimetreLigne.objects.order_by("-est_support", "-activite_combinee",
+                                                                         "finess")),
+        Prefetch("active_directories", queryset=ActiveDirectory.objects.order_by("nom", "pk").prefetch_related(
+            Prefetch("structures", queryset=PerimetreLigne.objects.only("pk", "finess", "libelle")),
+            Prefetch("audits", queryset=AuditADS.objects.select_related("rapport").order_by("date", "pk")),
+        )),
+        Prefetch("audits_exposition", queryset=AuditExposition.objects.select_related("rapport").annotate(
+            nb_elements=Count("elements")).order_by(
+            "date", "pk").prefetch_related(
+            Prefetch("structures", queryset=PerimetreLigne.objects.only("pk", "finess", "libelle")))),
+        Prefetch("exercices_crise", queryset=_exercices()),
+        "osis", "budgets",
+    )
+
+
+def _exercices():
+    from .models import ExerciceCrise
+
+    return ExerciceCrise.objects.select_related("document").order_by("date", "pk")
+
+
+def _jour(instant: datetime.datetime | None) -> datetime.date | None:
+    return timezone.localdate(instant) if instant is not None else None
+
+
+def _structure(ligne: PerimetreLigne, lignes_ej: dict[int, int]) -> donnees.Structure:
+    """``lignes_ej``: the perimeter's EJ lines by EJ id, so that an EG is tied to its EJ's line when the
+    perimeter has one (evidence on the EJ then covers its EG, and the reverse)."""
+    if ligne.etablissement_id:
+        return donnees.Structure(id=ligne.pk, finess=ligne.finess, nom=ligne.libelle, niveau=donnees.Niveau.EG,
+                                 activite=ligne.activite_combinee, est_support=ligne.est_support,
+                                 ej_id=lignes_ej.get(ligne.entite_juridique_id, f"ej{ligne.entite_juridique_id}"))
+    return donnees.Structure(id=ligne.pk, finess=ligne.finess, nom=ligne.libelle, niveau=donnees.Niveau.EJ,
+                             activite=ligne.activite_combinee, est_support=ligne.est_support)
+
+
+def construire_dossier(c: Candidature, date: datetime.date | None = None) -> donnees.Dossier:
+    """``c`` (from ``candidatures_avec_preuves``: no query here) as the rules engine's Dossier."""
+    incluses = [ligne for ligne in c.perimetre.all() if ligne.inclus]
+    ids = {ligne.pk for ligne in incluses}
+    lignes_ej = {ligne.entite_juridique_id: ligne.pk for ligne in incluses if not ligne.etablissement_id}
+    annuaires, audits_ads = [], []
+    for ad in c.active_directories.all():
+        annuaires.append(donnees.Annuaire(id=ad.pk, nom=ad.nom,
+                                          structures={s.pk for s in ad.structures.all() if s.pk in ids}))
+        audits_ads.extend(donnees.AuditADS(id=a.pk, annuaire_id=ad.pk, date=a.date, score=a.score,
+                                           rapport=a.rapport_id is not None) for a in ad.audits.all())
+    audits_exposition = [
+        donnees.AuditExposition(
+            id=a.pk, date=a.date, outil=donnees.Outil(a.outil), structures={s.pk for s in a.structures.all()},
+            critiques=a.vulnerabilites_critiques, hautes=a.vulnerabilites_hautes,
+            moyennes=a.vulnerabilites_moyennes, faibles=a.vulnerabilites_faibles, rapport=a.rapport_id is not None)
+        for a in c.audits_exposition.all()
+    ]
+    exercices = [donnees.ExerciceCrise(id=e.pk, structure_id=e.structure_id, date=e.date, kit=donnees.Kit(e.kit) if e.kit else None,
+                                       preuve=e.document_id is not None) for e in c.exercices_crise.all()]
+    osis = [donnees.SaisieOsis(structure_id=o.structure_id, renseigne=True, date=o.date,
+                               part_budget_numerique=o.part_budget_renseignee,
+                               mesures_prioritaires=o.mesures_prioritaires) for o in c.osis.all()]
+    budgets = [donnees.Budget(structure_id=b.structure_id, budget_general=b.budget_general,
+                              budget_numerique=b.budget_numerique, etp_securite=b.etp_securite)
+               for b in c.budgets.all()]
+    gouvernance = convergence = None
+    g = getattr(c, "gouvernance_ght", None) if _a_relation(c, "gouvernance_ght") else None
+    if g is not None:
+        gouvernance = donnees.GouvernanceGHT(referent_nom=g.referent_projet, equipe_ad_unique=g.equipe_ad_unique,
+                                             schema_gouvernance=g.schema_gouvernance_id is not None,
+                                             equipe_projet=g.equipe_projet_id is not None)
+    v = getattr(c, "convergence_ad", None) if _a_relation(c, "convergence_ad") else None
+    if v is not None:
+        convergence = donnees.ConvergenceAD(
+            document=v.document_id is not None, validee_dsi_support=v.valide_dsi,
+            validee_comite_strategique=v.valide_comite, date_convergence_prevue=v.date_convergence,
+            budget_previsionnel=v.budget, deja_convergee=v.deja_convergee, description_convergee=v.description)
+    return donnees.Dossier(
+        type_dossier=c.type_candidature, date_reference=date or timezone.localdate(),
+        debut_phase=_jour(c.premiere_depose_le),
+        appel=donnees.Appel(candidature_debut=c.appel.candidature_debut, candidature_fin=c.appel.candidature_fin),
+        structures=[_structure(ligne, lignes_ej) for ligne in incluses], annuaires=annuaires, audits_ads=audits_ads,
+        audits_exposition=audits_exposition, exercices=exercices, osis=osis, budgets=budgets,
+        gouvernance=gouvernance, convergence=convergence,
+    )
+
+
+def _a_relation(c: Candidature, nom: str) -> bool:
+    """A reverse one-to-one is loaded by select_related; absent, reading it raises DoesNotExist."""
+    try:
+        getattr(c, nom)
+    except Exception:  # noqa: BLE001 — RelatedObjectDoesNotExist of the related model
+        return False
+    return True
+
+
+def dossier_de(candidature: Candidature, *, date: datetime.date | None = None) -> donnees.Dossier:
+    """The Dossier of one candidature (10 queries, whatever its number of ADs and audits)."""
+    c = candidatures_avec_preuves(Candidature.objects.filter(pk=candidature.pk)).get()
+    return construire_dossier(c, date)
+
+
+def verdicts_de(candidature: Candidature, date: datetime.date | None = None, *,
+                seuils_: donnees.Seuils | None = None) -> list:
+    return evaluer(dossier_de(candidature, date=date), seuils_ or seuils())
+
+
+def evaluer_lots(candidatures: QuerySet[Candidature], date: datetime.date | None = None, *,
+                 taille: int = TAILLE_LOT) -> Iterator[tuple[Candidature, list]]:
+    """(candidature, verdicts) for each of ``candidatures``, by batches of ``taille``: a constant
+    number of queries per batch (the thresholds are read once)."""
+    s = seuils()
+    pks = list(candidatures.order_by("pk").values_list("pk", flat=True))
+    for i in range(0, len(pks), taille):
+        lot = candidatures_avec_preuves(Candidature.objects.filter(pk__in=pks[i:i + taille]).order_by("pk"))
+        for c in lot:
+            yield c, evaluer(construire_dossier(c, date), s)
+
+
+def candidatures_evaluables() -> QuerySet[Candidature]:
+    """The candidatures whose objectives are followed: submitted at least once, neither rejected nor withdrawn."""
+    return Candidature.objects.filter(etat__in=ETATS_PREUVES)
+
+
+# --- the page -----------------------------------------------------------------------------------------
+
+def candidature_objectifs_ou_404(user, pk: int) -> Candidature:
+    """The candidature ``pk`` with its evidence, if ``user`` may see it (ES of the structure, the
+    instructing ARS, the ANS) and it has been submitted; else 404."""
+    qs = candidatures_pour(user).filter(etat__in=ETATS_PREUVES)
+    return obtenir_ou_404(candidatures_avec_preuves(qs), pk=pk)
+
+
+@dataclass
+class Carte:
+    """One objective on the page: the referential row, its verdict, the evidence it reads."""
+
+    objectif: Objectif
+    verdict: object | None
+    preuves: list[str] = field(default_factory=list)
+
+    @property
+    def ancre(self) -> str:
+        return "objectif-" + self.objectif.code.lower().replace(".", "-")
+
+
+def _date(d: datetime.date | None) -> str:
+    return f"{d:%d/%m/%Y}" if d else "—"
+
+
+def _euros(montant: Decimal | None) -> str:
+    if montant is None:
+        return "—"
+    return f"{montant:,.2f}".replace(",", "\u202f").replace(".", ",") + " €"
+
+
+def preuves_par_objectif(c: Candidature) -> dict[str, list[str]]:
+    """The evidence each objective reads, as French lines (from the prefetched candidature)."""
+    lignes = {ligne.pk: ligne for ligne in c.perimetre.all()}
+    ads, scores = [], []
+    for ad in c.active_directories.all():
+        servies = ", ".join(s.libelle for s in ad.structures.all()) or "aucun établissement"
+        audits = list(ad.audits.all())
+        ads.append(f"AD « {ad.nom} » ({servies}) : " + (
+            ", ".join(f"audit du {_date(a.date)}" for a in audits) if audits else "aucun audit ADS saisi") + ".")
+        scores.extend(f"AD « {ad.nom} » : score {a.score} au {_date(a.date)}." for a in audits)
+    expositions = []
+    for a in c.audits_exposition.all():
+        couverts = ", ".join(s.libelle for s in a.structures.all())
+        expositions.append(f"Audit du {_date(a.date)} ({a.libelle_outil}) sur {couverts} : "
+                           f"{a.vulnerabilites_critiques} critique(s), {a.vulnerabilites_hautes} haute(s).")
+    exercices = [f"{lignes[e.structure_id].libelle if e.structure_id in lignes else 'Établissement'} : exercice du "
+                 f"{_date(e.date)}, kit {e.get_kit_display().lower()}, {e.get_type_preuve_display().lower()} "
+                 f"({e.get_fournisseur_display()})." for e in c.exercices_crise.all()]
+    osis = [f"{lignes[o.structure_id].libelle if o.structure_id in lignes else 'Établissement'} : saisi le "
+            f"{_date(o.date)}, part du budget numérique {'renseignée' if o.part_budget_renseignee else 'non renseignée'}"
+            f", {o.mesures_prioritaires} mesure(s) prioritaire(s) sur 43." for o in c.osis.all()]
+    budgets = [f"{lignes[b.structure_id].libelle if b.structure_id in lignes else 'Établissement'} : budget général "
+               f"{_euros(b.budget_general)}, numérique {_euros(b.budget_numerique)} ({b.part_numerique} %), "
+               f"{b.etp_securite} ETP sécurité." for b in c.budgets.all()]
+    gouvernance, convergence = [], []
+    if _a_relation(c, "gouvernance_ght"):
+        g = c.gouvernance_ght
+        gouvernance.append(f"Référent projet : {g.referent_projet or 'non nommé'} ; équipe AD unique : "
+                           f"{'oui' if g.equipe_ad_unique else 'non'} ; schéma de gouvernance "
+                           f"{'déposé' if g.schema_gouvernance_id else 'non déposé'} ; équipe projet "
+                           f"{'déposée' if g.equipe_projet_id else 'non déposée'}.")
+    if _a_relation(c, "convergence_ad"):
+        v = c.convergence_ad
+        if v.deja_convergee:
+            convergence.append("AD déjà convergé" + (f" : {v.description}" if v.description else "") + ".")
+        else:
+            convergence.append(f"Trajectoire : convergence prévue le {_date(v.date_convergence)}, budget "
+                               f"{_euros(v.budget)}, validée par le DSI du support : {'oui' if v.valide_dsi else 'non'}"
+                               f", par le comité stratégique : {'oui' if v.valide_comite else 'non'}.")
+        convergence.append("Document " + ("déposé." if v.document_id else "non déposé."))
+    return {"D1.O1.A": ads, "D1.O1.B": scores, "D1.O2.A": expositions, "D1.O2.B": expositions,
+            "D1.O3": exercices, "D1.O4": osis, "D1.O5": budgets, "D1.O6.A": gouvernance, "D1.O6.B": convergence}
+
+
+def tableau(c: Candidature, date: datetime.date | None = None) -> list[Carte]:
+    """One card per objective that applies to ``c`` (prefetched), with its verdict and its evidence."""
+    verdicts = {v.code: v for v in evaluer(construire_dossier(c, date), seuils())}
+    preuves = preuves_par_objectif(c)
+    return [Carte(objectif=o, verdict=verdicts.get(o.code), preuves=preuves.get(o.code, []))
+            for o in objectifs() if o.s_applique_a(c.type_candidature)]
+
+
+def structures_incluses(c: Candidature) -> list[PerimetreLigne]:
+    return [ligne for ligne in c.perimetre.all() if ligne.inclus]

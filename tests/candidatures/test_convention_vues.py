@@ -1,0 +1,182 @@
+"""Convention pages: wiring, status codes and who is refused (another structure's or region's convention
+answers 404; a role without the action answers 403), the signatory's link (forged, used after signing),
+the DG ANS's queue. Business rules are tested in test_convention.py."""
+
+# ruff: noqa: F811
+from __future__ import annotations
+
+import html as html_lib
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from candidatures import services_convention as conventions
+from candidatures.models import Convention
+from care_portal.comptes.roles import Role
+
+from . import donnees
+from .conventions import (  # noqa: F401
+    admin_ans,
+    certificat,
+    commit,
+    dernier_code,
+    dg_ans,
+    dossier_complet,
+    envoyee,
+    signee_es,
+)
+from .test_views import se_connecter
+
+pytestmark = pytest.mark.django_db
+
+
+def texte(reponse) -> str:
+    return html_lib.unescape(reponse.content.decode())
+
+
+@pytest.fixture
+def dossier(certificat):
+    return dossier_complet()
+
+
+def _url(c, nom="convention"):
+    return reverse(f"candidatures:{nom}", args=[c.pk])
+
+
+def test_page_de_la_convention_selon_les_roles(dossier, client):
+    c, referent, ars = dossier
+    cv = envoyee(c)
+    autre_ej = dossier_complet(raison_sociale="CH de Blaye")[1]
+    autre_ars = donnees.ars("75")
+    attendus = [(referent, 200), (ars, 200), (admin_ans(), 200), (donnees.ans(Role.CONTROLEUR_ANS), 200),
+                (autre_ej, 404), (autre_ars, 404)]
+    for user, statut in attendus:
+        client.logout()
+        se_connecter(client, user)
+        reponse = client.get(_url(c))
+        assert reponse.status_code == statut, user
+        if statut == 200:
+            page = texte(reponse)
+            assert cv.numero in page and "À signer avant le" in page.replace("à signer", "À signer")
+            assert "il reste" in page
+    client.logout()
+    assert client.get(_url(c)).status_code == 302  # anonymous: to the login page
+
+
+def test_l_ans_fixe_le_plafond_et_envoie(dossier, client):
+    c, referent, ars = dossier
+    se_connecter(client, referent)
+    assert client.post(_url(c, "convention_envoyer"), {"plafond": "1000"}).status_code == 403
+    client.logout()
+    se_connecter(client, ars)
+    assert client.post(_url(c, "convention_envoyer"), {"plafond": "1000"}).status_code == 403
+    client.logout()
+    admin = admin_ans()
+    se_connecter(client, admin)
+    page = client.get(_url(c))
+    assert "Générer et envoyer la convention" in texte(page)
+    refus = client.post(_url(c, "convention_envoyer"), {"plafond": "beaucoup"})
+    assert refus.status_code == 400 and "nombre d'euros" in texte(refus)
+    assert Convention.objects.get(pk=c.convention.pk).plafond is None
+    with commit():
+        reponse = client.post(_url(c, "convention_envoyer"), {"plafond": "150 000"})
+    assert reponse.status_code == 302
+    assert Convention.objects.get(pk=c.convention.pk).etat == Convention.Etat.ENVOYEE
+
+
+def test_renvoyer_reserve_a_l_ars_et_a_l_ans(dossier, client):
+    c, referent, ars = dossier
+    cv = envoyee(c)
+    Convention.objects.filter(pk=cv.pk).update(etat=Convention.Etat.EXPIREE)
+    se_connecter(client, referent)
+    assert client.post(_url(c, "convention_renvoyer")).status_code == 403
+    client.logout()
+    se_connecter(client, ars)
+    assert "Renvoyer la convention" in texte(client.get(_url(c)))
+    with commit():
+        assert client.post(_url(c, "convention_renvoyer")).status_code == 302
+    assert Convention.objects.get(pk=cv.pk).etat == Convention.Etat.ENVOYEE
+    # sending again a convention that is waiting for its signature is refused, with a message
+    reponse = client.post(_url(c, "convention_renvoyer"))
+    assert reponse.status_code == 400 and "expirée" in texte(reponse)
+
+
+def test_le_signataire_signe_par_son_lien(dossier, client):
+    c, _, _ = dossier
+    cv = envoyee(c)
+    url = reverse("candidatures:convention_signer", args=[conventions.jeton_signature(cv)])
+    page = client.get(url)
+    assert page.status_code == 200 and "Recevoir un code par e-mail" in texte(page)
+    pdf = client.get(reverse("candidatures:convention_pdf", args=[conventions.jeton_signature(cv)]))
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    assert b"".join(pdf.streaming_content).startswith(b"%PDF")
+    mail.outbox.clear()
+    with commit():
+        assert client.post(url, {"action": "code"}).status_code == 302
+    code = dernier_code(c.signataire_email)
+    faux = f"{(int(code) + 1) % 1_000_000:06d}"
+    refus = client.post(url, {"action": "signer", "code": faux, "consentement": "oui"})
+    assert refus.status_code == 400 and "Code erroné" in texte(refus)
+    sans_accord = client.post(url, {"action": "signer", "code": code})
+    assert sans_accord.status_code == 400 and "Cochez la case" in texte(sans_accord)
+    with commit():
+        reponse = client.post(url, {"action": "signer", "code": code, "consentement": "oui"})
+    assert reponse.status_code == 200 and "votre signature est enregistrée" in texte(reponse)
+    assert Convention.objects.get(pk=cv.pk).etat == Convention.Etat.SIGNEE_ES
+    # the link after the signature
+    apres = client.get(url)
+    assert apres.status_code == 410 and "déjà été signée" in texte(apres)
+    assert client.get(reverse("candidatures:convention_pdf", args=[conventions.jeton_signature(cv)])).status_code == 404
+
+
+def test_lien_falsifie(client):
+    reponse = client.get(reverse("candidatures:convention_signer", args=["pas-un-jeton"]))
+    assert reponse.status_code == 404 and "n'est pas valide" in texte(reponse)
+
+
+def test_file_du_dg_et_contresignature_groupee(dossier, client):
+    c, referent, _ = dossier
+    a = signee_es(envoyee(c))
+    b = signee_es(envoyee(dossier_complet(raison_sociale="CH de Blaye")[0]))
+    url = reverse("candidatures:contresigner")
+    for refuse in (referent, admin_ans()):
+        se_connecter(client, refuse)
+        assert client.get(url).status_code == 403
+        client.logout()
+    dg = dg_ans()
+    se_connecter(client, dg)
+    page = texte(client.get(url))
+    assert a.numero in page and b.numero in page
+    with commit():
+        reponse = client.post(url, {"action": "code", "conventions": [a.pk, b.pk]})
+    assert reponse.status_code == 200 and "Code reçu par e-mail" in texte(reponse)
+    erreur = client.post(url, {"action": "contresigner", "code": "12345"})
+    assert erreur.status_code == 400 and "Aucune convention n'a été contresignée" in texte(erreur)
+    with commit():
+        reponse = client.post(url, {"action": "contresigner", "code": dernier_code(dg.email)}, follow=True)
+    assert "2 conventions contresignées" in texte(reponse)
+    assert set(Convention.objects.values_list("etat", flat=True)) == {Convention.Etat.SIGNEE}
+    # the ES sees the signed document on its convention page, and downloads it
+    client.logout()
+    se_connecter(client, referent)
+    page = texte(client.get(_url(c)))
+    assert "Convention signée et contresignée" in page
+    final = conventions.document_courant(a, conventions.CATEGORIE_SIGNEE)
+    telechargement = client.get(reverse("documents:telecharger", args=[final.pk]))
+    assert telechargement.status_code == 200
+    assert b"".join(telechargement.streaming_content) == conventions._lire(final)
+
+
+def test_documents_de_la_convention_invisibles_a_une_autre_structure(dossier, client):
+    c, _, _ = dossier
+    cv = envoyee(c)
+    document = conventions.document_courant(cv, conventions.CATEGORIE_CONVENTION)
+    autre = dossier_complet(raison_sociale="CH de Blaye")[1]
+    se_connecter(client, autre)
+    assert client.get(reverse("documents:telecharger", args=[document.pk])).status_code == 404
+
+
+def test_rappel_yousign_inactif_en_mode_natif(client):
+    assert client.post(reverse("candidatures:rappel_yousign"), data=b"{}",
+                       content_type="application/json").status_code == 404
