@@ -17,12 +17,14 @@ The key material comes from the ``SIGNATURE_CERTIFICAT`` / ``SIGNATURE_CLE`` set
 and the optional ``SIGNATURE_CLE_MOT_DE_PASSE``; it is loaded once per (paths, mtimes) and kept in
 memory. ``generer_certificat_auto_signe`` writes the self-signed demo certificate.
 
-pyHanko runs its signing and validation coroutines with ``asyncio.run``: call these functions from
-synchronous code (Celery tasks, sync views), never from inside a running event loop.
+pyHanko runs its signing and validation coroutines with ``asyncio.run``, which refuses to run in a
+thread whose event loop is already running (Playwright's sync API keeps one in the test process;
+an ASGI server would too): ``_hors_boucle`` then runs the call in a short-lived thread of its own.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import hashlib
 import os
@@ -30,6 +32,7 @@ import tempfile
 import textwrap
 import threading
 import unicodedata
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
@@ -149,6 +152,16 @@ _verrou = threading.Lock()
 
 
 # --- helpers -------------------------------------------------------------------------------------
+
+
+def _hors_boucle(fonction, /, *args, **kwargs):
+    """Call ``fonction`` here, or in a thread of its own when this thread runs an event loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return fonction(*args, **kwargs)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pades") as executeur:
+        return executeur.submit(fonction, *args, **kwargs).result()
 
 
 def empreinte(pdf: bytes) -> str:
@@ -397,7 +410,8 @@ def sceller(pdf: bytes, *, champ: str, nom: str, fonction: str, horodatage: date
                             empreinte_hex=empreinte_hex)
     writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
     try:
-        sortie = signers.PdfSigner(meta, materiel.signer, stamp_style=style).sign_pdf(
+        sortie = _hors_boucle(
+            signers.PdfSigner(meta, materiel.signer, stamp_style=style).sign_pdf,
             writer, existing_fields_only=True, appearance_text_params={"texte": texte},
         )
     except (SigningError, PdfError) as exc:
@@ -432,8 +446,8 @@ def _valider_lecteur(lecteur: PdfFileReader, materiel: _Materiel) -> list[Result
         try:
             if signature is None:
                 raise ValueError("conteneur de signature illisible")
-            statut = validate_pdf_signature(
-                signature,
+            statut = _hors_boucle(
+                validate_pdf_signature, signature,
                 signer_validation_context=_contexte_validation(materiel.certificat),
                 key_usage_settings=KeyUsageConstraints(key_usage={"non_repudiation"}),
             )

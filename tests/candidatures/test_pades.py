@@ -357,3 +357,18 @@ def test_commande_cree_refuse_d_ecraser_puis_force(settings, tmp_path):
 
     call_command("generer_certificat_plateforme", "--force", stdout=StringIO())
     assert settings.SIGNATURE_CERTIFICAT.read_bytes() != premier
+
+
+def test_signer_et_valider_depuis_une_boucle_asyncio_en_cours(certificat, pdf_deux_pages):
+    """pyHanko calls asyncio.run(), which refuses a thread whose loop runs (Playwright's sync API keeps
+    one in the test process, an ASGI server would too): sealing and validating still work there."""
+    import asyncio
+
+    async def dans_la_boucle():
+        asyncio.get_running_loop()  # we are inside a running loop
+        signe = signer_ans(signer_es(pades.preparer_champs(pdf_deux_pages)))
+        return pades.valider(signe)
+
+    resultats = asyncio.run(dans_la_boucle())
+    assert [(r.champ, r.valide, r.intacte) for r in resultats] == [
+        (pades.CHAMP_ES, True, True), (pades.CHAMP_ANS, True, True)]
