@@ -332,7 +332,7 @@ LIBELLES_CHRONOLOGIE: dict[str, tuple[str, str]] = {
 class Evenement:
     le: datetime
     titre: str
-    genre: str  # etat | edition | document | message
+    genre: str  # etat | edition | document | message | notification
     acteur: str = ""
     motif: str = ""
     detail: str = ""
@@ -365,8 +365,28 @@ def _nom(user) -> str:
 
 
 def chronologie(c: Candidature, messages: list | None = None) -> list[Evenement]:
-    """The dossier's log (the candidature's and its perimeter lines', messages included), most recent
-    first, in French; successive draft saves by the same person are counted as one entry."""
+    """The dossier's log (the candidature's and its perimeter lines', messages included) and the
+    notifications sent about it (one entry per e-mail: its subject, how many recipients, its delivery
+    status; never the addresses), most recent first, in French; successive draft saves by the same
+    person are counted as one entry."""
+    return sorted(_journal(c, messages) + _notifications(c), key=lambda e: e.le, reverse=True)
+
+
+def _notifications(c: Candidature) -> list[Evenement]:
+    from care_portal.notifications.models import Envoi
+
+    evenements = []
+    for envoi in Envoi.objects.filter(candidature=c).order_by("-cree_le", "-pk"):
+        n = len(envoi.destinataires) + len(envoi.copies)
+        evenements.append(Evenement(
+            le=envoi.cree_le, titre=f"Notification envoyée : {envoi.sujet}", genre="notification",
+            acteur=_nom(None), detail=f"{n} destinataire{'s' if n > 1 else ''} — {envoi.get_statut_display()}",
+            code=f"notifications.{envoi.gabarit}",
+        ))
+    return evenements
+
+
+def _journal(c: Candidature, messages: list | None = None) -> list[Evenement]:
     messages_par_id = {m.pk: m for m in messages or []}
     lignes = {str(pk): libelle for pk, libelle in c.perimetre.values_list("pk", "libelle")}
     ct_c = ContentType.objects.get_for_model(Candidature)

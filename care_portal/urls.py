@@ -12,9 +12,11 @@ urlpatterns = [
     path("documents/", include("care_portal.documents.urls")),
     path("candidatures/", include("candidatures.urls")),
     path("objectifs/", include("objectifs.urls")),
+    path("declarations/", include("declarations.urls")),
     # one login page for everyone (e-mail verification, lockout, two-factor): not the admin's own
     path("admin/login/", RedirectView.as_view(pattern_name="comptes:connexion", query_string=True)),
     path("admin/", admin.site.urls),
+    path("notifications/", include("care_portal.notifications.urls")),
 ]
 
 handler403 = "care_portal.core.views.erreur_403"

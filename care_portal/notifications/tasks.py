@@ -1,30 +1,67 @@
+"""Thin tasks of the notifications (STYLE.md rule 7): sending one e-mail (each attempt recorded on its
+``Envoi``, failures retried with an exponential backoff), the reminders and the daily digest (beat
+jobs, idempotent through their unique constraints: see rappels.py)."""
+
 from __future__ import annotations
 
+import logging
 import smtplib
 
 from celery import current_app, shared_task
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 
+logger = logging.getLogger(__name__)
 
-@shared_task(name="notifications.envoyer_email", autoretry_for=(OSError,), dont_autoretry_for=(smtplib.SMTPRecipientsRefused,),
-             retry_backoff=30, max_retries=5)
-def envoyer_email_task(to: list[str], cc: list[str], sujet: str, texte: str, html: str = "",
-                       pieces_jointes: list[str] | None = None, si_refus: list | None = None) -> int:
+
+def delai_nouvel_essai(essai: int) -> int:
+    """Seconds before retry number ``essai`` + 1: base × 2^essai, capped (30 s, 1 min, 2 min … 1 h)."""
+    base = settings.CARE_NOTIFICATIONS_BACKOFF_SECONDES
+    return min(settings.CARE_NOTIFICATIONS_BACKOFF_MAX_SECONDES, base * 2 ** essai)
+
+
+@shared_task(name="notifications.envoyer_email", bind=True)
+def envoyer_email_task(self, to: list[str], cc: list[str], sujet: str, texte: str, html: str = "",
+                       pieces_jointes: list[str] | None = None, si_refus: list | None = None,
+                       envoi_id: int | None = None) -> int:
+    from .models import Envoi
+    from .services import envoi_marquer
+
+    if envoi_id is not None and Envoi.objects.filter(pk=envoi_id, statut=Envoi.Statut.ENVOYE).exists():
+        return 0  # a re-delivered task (acks_late) must not send the e-mail twice
     message = EmailMultiAlternatives(subject=sujet, body=texte, from_email=settings.DEFAULT_FROM_EMAIL, to=to, cc=cc)
     if html:
         message.attach_alternative(html, "text/html")
     for document_id in pieces_jointes or ():
         _joindre(message, document_id)
-    try:
-        return message.send()
-    except smtplib.SMTPRecipientsRefused as refus:
-        # A refused address will not be accepted on a retry: tell the sender's app and stop.
-        if not si_refus:
-            raise
-        nom, kwargs = si_refus
-        current_app.tasks[nom].delay(**kwargs, adresses=sorted(refus.recipients))
-        return 0
+    essai = self.request.retries
+    while True:
+        try:
+            nombre = message.send()
+        except smtplib.SMTPRecipientsRefused as refus:
+            # A refused address will not be accepted on a retry: record it, tell the sender's app and stop.
+            envoi_marquer(envoi_id, Envoi.Statut.REFUSE,
+                          erreur="Adresse(s) refusée(s) : " + ", ".join(sorted(refus.recipients)))
+            if si_refus:
+                nom, kwargs = si_refus
+                current_app.tasks[nom].delay(**kwargs, adresses=sorted(refus.recipients))
+            return 0
+        except (OSError, smtplib.SMTPException) as erreur:
+            description = f"{type(erreur).__name__} : {erreur}"
+            if essai >= settings.CARE_NOTIFICATIONS_ESSAIS_MAX:
+                # Given up: recorded (the ANS admin sees it in the administration space), not raised again.
+                envoi_marquer(envoi_id, Envoi.Statut.ECHEC, erreur=description)
+                logger.error("notifications: envoi %s abandonné après %s essais : %s", envoi_id, essai + 1,
+                             description)
+                return 0
+            envoi_marquer(envoi_id, Envoi.Statut.NOUVEL_ESSAI, erreur=description)
+            if self.request.is_eager:
+                essai += 1  # embedded mode (no worker to wait for the backoff): the next attempt at once
+                continue
+            raise self.retry(exc=erreur, countdown=delai_nouvel_essai(essai),
+                             max_retries=settings.CARE_NOTIFICATIONS_ESSAIS_MAX) from erreur
+        envoi_marquer(envoi_id, Envoi.Statut.ENVOYE)
+        return nombre
 
 
 def _joindre(message: EmailMultiAlternatives, document_id: str) -> None:
@@ -36,3 +73,27 @@ def _joindre(message: EmailMultiAlternatives, document_id: str) -> None:
     document = Document.objects.get(pk=document_id)
     with default_storage.open(document.cle_stockage, "rb") as f:
         message.attach(document.nom_original, f.read(), document.type_mime)
+
+
+@shared_task(name="notifications.envoyer_rappels")
+def envoyer_rappels_task() -> dict[str, int]:
+    """Beat job: the deadline reminders due today or missed since (each one once)."""
+    from .rappels import envoyer_rappels
+
+    return envoyer_rappels()
+
+
+@shared_task(name="notifications.envoyer_rappels_audits")
+def envoyer_rappels_audits_task() -> int:
+    """Beat job: the next ADS and exposure audits due (reads every followed dossier's evidence)."""
+    from .rappels import rappels_audits
+
+    return rappels_audits()
+
+
+@shared_task(name="notifications.envoyer_resumes")
+def envoyer_resumes_task() -> int:
+    """Beat job (hourly): the daily digest of the users who asked for it, once a day after the set hour."""
+    from .rappels import envoyer_resumes
+
+    return envoyer_resumes()

@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "care_portal.referentiel",
     "candidatures",
     "objectifs",
+    "declarations",
     "controle",
     "paiement",
 ]
@@ -192,6 +193,10 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "documents-relancer-analyses": {"task": "documents.relancer_analyses", "schedule": 15 * 60},
     "conventions-expirer": {"task": "candidatures.expirer_conventions", "schedule": 10 * 60},
+    # notifications (issue 10): reminders and digest, keyed by unique constraints (a re-run sends nothing)
+    "notifications-rappels": {"task": "notifications.envoyer_rappels", "schedule": 60 * 60},
+    "notifications-rappels-audits": {"task": "notifications.envoyer_rappels_audits", "schedule": 6 * 60 * 60},
+    "notifications-resumes": {"task": "notifications.envoyer_resumes", "schedule": 60 * 60},
 }
 
 # --- Files -----------------------------------------------------------------
@@ -318,6 +323,22 @@ AXES_VERBOSE = False
 # Links sent by e-mail.
 CARE_VERIFICATION_EMAIL_HEURES = env.int("CARE_VERIFICATION_EMAIL_HEURES", default=48)
 CARE_INVITATION_JOURS = env.int("CARE_INVITATION_JOURS", default=7)
+
+# --- Notifications and reminders (care_portal/notifications, issue 10) -------------------------
+# Failed e-mails: retried CARE_NOTIFICATIONS_ESSAIS_MAX times, after 30 s, 1 min, 2 min… (at most 1 h).
+CARE_NOTIFICATIONS_ESSAIS_MAX = env.int("CARE_NOTIFICATIONS_ESSAIS_MAX", default=5)
+CARE_NOTIFICATIONS_BACKOFF_SECONDES = env.int("CARE_NOTIFICATIONS_BACKOFF_SECONDES", default=30)
+CARE_NOTIFICATIONS_BACKOFF_MAX_SECONDES = env.int("CARE_NOTIFICATIONS_BACKOFF_MAX_SECONDES", default=3600)
+# A draft not submitted: reminded this many days before the candidature window closes.
+CARE_RAPPEL_BROUILLON_JOURS_AVANT = env.int("CARE_RAPPEL_BROUILLON_JOURS_AVANT", default=7)
+# A convention not signed: reminded on these days after its sending (of the call's 5), then it expires.
+CARE_RAPPEL_CONVENTION_JOURS = tuple(int(j) for j in env.list("CARE_RAPPEL_CONVENTION_JOURS", default=["2", "4"]))
+# The next ADS or exposure audit: reminded this many days before the 2-month cadence breaks.
+CARE_RAPPEL_AUDIT_JOURS_AVANT = env.int("CARE_RAPPEL_AUDIT_JOURS_AVANT", default=10)
+# ARS: a submitted candidature waiting for a decision longer than this many days.
+CARE_RAPPEL_ARS_ATTENTE_JOURS = env.int("CARE_RAPPEL_ARS_ATTENTE_JOURS", default=15)
+# Daily digest (for the users who ask for it): sent by the first run after this hour (Europe/Paris).
+CARE_RESUME_HEURE = env.int("CARE_RESUME_HEURE", default=7)
 
 # --- I18N ------------------------------------------------------------------
 LANGUAGE_CODE = "fr-fr"

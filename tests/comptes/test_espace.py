@@ -516,3 +516,174 @@ def test_erreur_csrf_en_francais(client, production):
     assert reponse.status_code == 403
     assert "Formulaire expiré" in reponse.content.decode()
     assert isinstance(reponse, HttpResponse)
+
+
+# --- dashboards (issue 10): ES stepper, ARS and ANS counts, overdue items, exports, query counts ---------
+
+def _dossiers_en_masse(n: int, *, debut: int = 0, deps=("33", "75")) -> None:
+    """``n`` dossiers in various stages, created in bulk (the dashboards only count them)."""
+    import datetime
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from candidatures.models import Candidature, Convention
+    from candidatures.regles import TypeCandidature
+    from care_portal.referentiel.models import Departement, EntiteJuridique
+    from tests.factories import AppelFactory, finess_pour
+
+    appel = AppelFactory(code="care-d1-masse")
+    departements = {d: Departement.objects.select_related("region").get(code=d) for d in deps}
+    etats = ["brouillon", "deposee", "complement_demande", "complete", "rejetee", "complete"]
+
+    def dep(i: int) -> str:  # every state in each département, six dossiers after six
+        return deps[(i // len(etats)) % len(deps)]
+
+    ejs = EntiteJuridique.objects.bulk_create([
+        EntiteJuridique(finess=finess_pour(dep(i), 700000 + i), raison_sociale=f"Clinique en masse {i}",
+                        statut=StatutJuridique.PRIVE_LUCRATIF, departement=departements[dep(i)],
+                        activite_combinee=Decimal("10"))
+        for i in range(debut, debut + n)
+    ])
+    il_y_a_longtemps = timezone.now() - datetime.timedelta(days=40)
+    candidatures = Candidature.objects.bulk_create([
+        Candidature(appel=appel, entite_juridique=ej, type_candidature=TypeCandidature.PRIVE_LUCRATIF,
+                    region_instructrice=ej.departement.region, etat=etats[i % len(etats)],
+                    deposee_le=None if i % len(etats) == 0 else il_y_a_longtemps)
+        for i, ej in enumerate(ejs)
+    ])
+    etats_cv = ["envoyee", "signee_es", "signee", "expiree"]
+    Convention.objects.bulk_create([
+        Convention(candidature=c, numero=f"CARE-MASSE-{c.pk}", etat=etats_cv[i % len(etats_cv)],
+                   echeance=timezone.now() + datetime.timedelta(days=2), expiree_le=il_y_a_longtemps,
+                   signee_es_le=il_y_a_longtemps)
+        for i, c in enumerate(c for c in candidatures if c.etat == "complete")
+    ])
+
+
+def _requetes(client, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(url)  # warm the caches (content types, session)
+    with CaptureQueriesContext(connection) as requetes:
+        assert client.get(url).status_code == 200
+    return len(requetes)
+
+
+@pytest.mark.parametrize("role, nom_url", [(Role.REFERENT_ARS, "comptes:file_ars"),
+                                           (Role.CONTROLEUR_ANS, "comptes:vue_nationale"),
+                                           (Role.ADMIN_ANS, "comptes:espace_admin")])
+def test_tableaux_meme_nombre_de_requetes_de_10_a_1000_dossiers(client, role, nom_url):
+    agent_verifie(client, utilisateur(role))
+    _dossiers_en_masse(10)
+    avec_10 = _requetes(client, reverse(nom_url))
+    _dossiers_en_masse(990, debut=10)
+    from candidatures.models import Candidature
+
+    assert Candidature.objects.count() == 1000
+    avec_1000 = _requetes(client, reverse(nom_url))
+    assert avec_10 == avec_1000, f"{avec_10} requêtes pour 10 dossiers, {avec_1000} pour 1 000"
+
+
+def test_vue_nationale_compte_par_etape_region_type_avec_graphique(client):
+    _dossiers_en_masse(12)
+    agent_verifie(client, utilisateur(Role.CONTROLEUR_ANS))
+    reponse = client.get(reverse("comptes:vue_nationale"))
+    html = reponse.content.decode()
+    dossiers = reponse.context["dossiers"]
+    assert dossiers.total == 12
+    # 12 dossiers: 2 drafts, 2 submitted, 2 complement, 2 rejected (instruction), 4 complete with conventions
+    assert dossiers.par_etape == {"candidature": 2, "instruction": 6, "convention": 3, "declaration": 1,
+                                  "controle": 0, "paiement": 0}
+    etats = {(ligne["etape"], ligne["etat"]): ligne["nombre"] for ligne in dossiers.par_etape_etat}
+    assert etats[("Instruction par l'ARS", "Rejetée")] == 2
+    assert etats[("Convention", "Expirée")] == 1
+    lignes = {ligne["region"].nom: ligne for ligne in reponse.context["lignes"]}
+    assert lignes["Nouvelle-Aquitaine"]["dossiers"] == 6 and lignes["Île-de-France"]["dossiers"] == 6
+    assert dossiers.par_type[0]["total"] == 12
+    # the chart: one bar per region, with its accessible name and the data table beside it
+    assert '<svg role="img" aria-labelledby="graphique-titre graphique-description"' in html
+    assert html.count('<g transform="translate(0 ') == 18
+    assert "Nouvelle-Aquitaine — Instruction par l&#x27;ARS : 3" in html
+    assert "Aucun dossier pour le moment" not in html
+    assert reverse("notifications:export_dossiers", args=["national", "xlsx"]) in html
+    assert reponse.context["retards"]["attente"]["nombre"] == 2  # submitted 40 days ago, still waiting
+
+
+def test_file_ars_compte_sa_region_et_ses_retards(client):
+    _dossiers_en_masse(12)
+    agent_verifie(client, utilisateur(Role.REFERENT_ARS, region=region_de_test("33")))
+    reponse = client.get(reverse("comptes:file_ars"))
+    html = reponse.content.decode()
+    assert reponse.context["comptes"].total == 6
+    assert "Dossiers de votre région par étape et par état (6 au total)" in html
+    assert "Dossiers en retard" in html and "Clinique en masse" in html
+    assert "Rien à instruire pour le moment" not in html
+    assert reverse("notifications:export_dossiers", args=["region", "csv"]) in html
+
+
+def test_export_csv_et_xlsx_de_la_region(client):
+    import io
+
+    from openpyxl import load_workbook
+
+    _dossiers_en_masse(12)
+    agent_verifie(client, utilisateur(Role.REFERENT_ARS, region=region_de_test("33")))
+    reponse = client.get(reverse("notifications:export_dossiers", args=["region", "csv"]))
+    assert reponse.status_code == 200 and reponse["Content-Type"].startswith("text/csv")
+    assert 'attachment; filename="ecare-dossiers-region-' in reponse["Content-Disposition"]
+    lignes = b"".join(reponse.streaming_content).decode("utf-8").lstrip("\ufeff").strip().splitlines()
+    assert lignes[0].startswith("Région;Structure;FINESS;Type;Appel;Étape;État")
+    assert len(lignes) == 7 and all(ligne.startswith("Nouvelle-Aquitaine;") for ligne in lignes[1:])
+    reponse = client.get(reverse("notifications:export_dossiers", args=["region", "xlsx"]))
+    feuille = load_workbook(io.BytesIO(reponse.content)).active
+    rangees = list(feuille.iter_rows(values_only=True))
+    assert rangees[0][0] == "Région" and len(rangees) == 7
+    # the national export is the ANS's
+    assert client.get(reverse("notifications:export_dossiers", args=["national", "csv"])).status_code == 403
+    assert client.get(reverse("notifications:export_dossiers", args=["region", "pdf"])).status_code == 404
+
+
+def test_export_national_pour_l_ans_et_refuse_a_l_es(client):
+    _dossiers_en_masse(4)
+    agent_verifie(client, utilisateur(Role.CONTROLEUR_ANS))
+    reponse = client.get(reverse("notifications:export_dossiers", args=["national", "csv"]))
+    assert len(b"".join(reponse.streaming_content).decode().strip().splitlines()) == 5
+    client.logout()
+    connecter(client, utilisateur(Role.REFERENT_ES))
+    assert client.get(reverse("notifications:export_dossiers", args=["national", "csv"])).status_code == 403
+
+
+def test_espace_es_stepper_du_dossier(client):
+    from candidatures import services as candidatures_services
+    from tests.factories import AppelFactory
+
+    ej = EntiteJuridiqueFactory(raison_sociale="CH du Stepper")
+    EtablissementGeographiqueFactory(entite_juridique=ej)
+    referent = utilisateur(Role.REFERENT_ES, structure=ej)
+    appel = AppelFactory(nom="CaRE D1 — appel du stepper")
+    candidatures_services.candidature_creer(structure=ej, appel=appel, acteur=referent)
+    connecter(client, referent)
+    html = client.get(reverse("comptes:espace_es")).content.decode()
+    assert 'class="fr-stepper"' in html
+    assert "CaRE D1 — appel du stepper — Candidature" in html and "Étape 1 sur 6" in html
+    assert 'data-fr-current-step="1" data-fr-steps="6"' in html
+    assert "Étape suivante :</span> Instruction par l&#x27;ARS" in html
+    assert f"à compléter et déposer avant le {appel.candidature_fin:%d/%m/%Y}" in html
+    assert "Aucune candidature pour le moment" not in html
+
+
+def test_espace_admin_montre_les_envois_en_echec(client):
+    from care_portal.notifications.models import Envoi
+
+    Envoi.objects.create(gabarit="candidature_complete", sujet="Votre candidature est complète",
+                         destinataires=["perdu@exemple.fr"], statut=Envoi.Statut.ECHEC, tentatives=6,
+                         derniere_erreur="ConnectionRefusedError : [Errno 111] Connection refused")
+    Envoi.objects.create(gabarit="g", sujet="Bien parti", destinataires=["ok@exemple.fr"], statut=Envoi.Statut.ENVOYE)
+    agent_verifie(client, utilisateur(Role.ADMIN_ANS, is_staff=True))
+    reponse = client.get(reverse("comptes:espace_admin"))
+    html = reponse.content.decode()
+    assert reponse.context["envois_en_echec"]["nombre"] == 1
+    assert "perdu@exemple.fr" in html and "Échec définitif" in html and "Bien parti" not in html
+    assert reverse("admin:notifications_envoi_changelist") in html

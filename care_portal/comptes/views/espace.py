@@ -18,14 +18,18 @@ from collections import Counter
 from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from care_portal.notifications import selectors as notifications_selectors
+from care_portal.notifications import tableaux
 from care_portal.referentiel import selectors as referentiel_selectors
 from care_portal.referentiel.models import GHT, EntiteJuridique, Region
 
@@ -153,11 +157,73 @@ def espace_es(request: HttpRequest) -> HttpResponse:
     a_decider = list(rattachements_a_decider(request.user).filter(role__in=ROLES_ES)) \
         if Role.REFERENT_ES in h.roles else []
     structures = [_structure_es(request.user, s, roles, a_decider) for s, roles in roles_par_structure.values()]
+    suivis = _suivis_par_structure(h)
+    for s in structures:
+        cle = ("ght", s["structure"].pk) if s["est_ght"] else ("ej", s["structure"].pk)
+        s["suivis"] = suivis.get(cle, [])
     return render(request, "comptes/espace_es.html", _contexte(
         request, "espace_es", title="Mon établissement", structures=structures,
         demandes_en_attente=[r for r in h.en_attente if r.role in ROLES_ES],
         appel=referentiel_selectors.appel_courant(),
     ))
+
+
+def _suivis_par_structure(h: Habilitations) -> dict[tuple[str, int], list[dict]]:
+    """Where each candidature of the user's structures stands (the ES stepper): one query."""
+    from candidatures.models import Candidature
+
+    ght_ids, ej_ids = set(h.ght_ids), set(h.ej_ids)
+    if not ght_ids and not ej_ids:
+        return {}
+    qs = (Candidature.objects.filter(Q(ght__in=ght_ids) | Q(ght__isnull=True, entite_juridique__in=ej_ids))
+          .select_related("appel", "convention").order_by("-appel__candidature_debut", "pk"))
+    suivis: dict[tuple[str, int], list[dict]] = {}
+    for c in qs:
+        cle = ("ght", c.ght_id) if c.ght_id else ("ej", c.entite_juridique_id)
+        suivis.setdefault(cle, []).append(suivi_du_dossier(c))
+    return suivis
+
+
+def _convention_de(c):
+    try:
+        return c.convention
+    except Exception:  # noqa: BLE001 — RelatedObjectDoesNotExist: no convention yet
+        return None
+
+
+def suivi_du_dossier(c) -> dict:
+    """The DSFR stepper of one candidature: current step (1-based) of the lifecycle, what it means now
+    and what comes next. A rejected or withdrawn candidature has no stepper (``clos``)."""
+    from candidatures.models import Candidature, Convention
+
+    E, C = Candidature.Etat, Convention.Etat
+    cv = _convention_de(c)
+    a = c.appel
+    code, _ = tableaux.etape_de(c.etat, cv.etat if cv else None)
+    numero = [e for e, _ in tableaux.ETAPES].index(code) + 1
+    if c.etat == E.BROUILLON:
+        etat = f"Brouillon : à compléter et déposer avant le {a.candidature_fin:%d/%m/%Y}."
+    elif c.etat == E.DEPOSEE:
+        etat = f"Déposée le {timezone.localtime(c.deposee_le):%d/%m/%Y} : l'ARS vérifie qu'elle est complète."
+    elif c.etat == E.COMPLEMENT_DEMANDE:
+        etat = "L'ARS demande un complément : complétez la candidature puis déposez-la de nouveau."
+    elif cv is None or cv.etat == C.A_GENERER:
+        etat = "Candidature complète : l'ANS prépare la convention."
+    elif cv.etat == C.ENVOYEE:
+        etat = f"Convention envoyée : à signer avant le {timezone.localtime(cv.echeance):%d/%m/%Y à %H:%M}."
+    elif cv.etat == C.SIGNEE_ES:
+        etat = "Convention signée par l'établissement : en attente de la contre-signature de l'ANS."
+    elif cv.etat == C.EXPIREE:
+        etat = "Convention expirée sans signature : l'ARS ou l'ANS peut vous l'envoyer de nouveau."
+    else:
+        etat = (f"Convention signée. Déclaration d'atteinte des objectifs du {a.declaration_debut:%d/%m/%Y} "
+                f"au {a.declaration_fin:%d/%m/%Y}.")
+    suivante = tableaux.ETAPES[numero][1] if numero < len(tableaux.ETAPES) else ""
+    return {
+        "candidature": c, "appel": a, "numero": numero, "total": len(tableaux.ETAPES),
+        "titre": tableaux.ETAPES[numero - 1][1], "etat": etat, "suivante": suivante,
+        "clos": c.etat in (E.REJETEE, E.RETIREE),
+    }
 
 
 # --- ARS --------------------------------------------------------------------------------------------
@@ -187,11 +253,24 @@ def file_ars(request: HttpRequest) -> HttpResponse:
             "region": region, "en_attente": par_region.get(region.pk, 0), "nb_ej": nb_ej.get(region.pk, 0),
             "nb_ght": nb_ght.get(region.pk, 0), "structures_suivies": suivies.get(region.pk, 0),
         })
+    dossiers = _dossiers_des_regions(ids)
+    comptes = tableaux.compter(dossiers)
+    for ligne in lignes:
+        c = comptes.par_region.get(ligne["region"].pk, Counter())
+        ligne["dossiers"] = c["total"]
+        ligne["etapes"] = [c.get(code, 0) for code, _ in tableaux.ETAPES]
     return render(request, "comptes/espace_ars.html", _contexte(
         request, "file_ars", title="File régionale", lignes=lignes, plusieurs_regions=len(regions) > 1,
         nb_en_attente=len(en_attente), premiers_en_attente=en_attente[:5],
-        appel=referentiel_selectors.appel_courant(),
+        appel=referentiel_selectors.appel_courant(), comptes=comptes, etapes=tableaux.ETAPES,
+        retards=tableaux.en_retard(dossiers),
     ))
+
+
+def _dossiers_des_regions(region_ids):
+    from candidatures.models import Candidature
+
+    return Candidature.objects.filter(region_instructrice__in=region_ids)
 
 
 def _structures_suivies_par_region(region_ids=None) -> Counter:
@@ -241,8 +320,19 @@ def vue_nationale(request: HttpRequest) -> HttpResponse:
     familles = Counter()
     for role, n in confirmes.values_list("role").annotate(n=Count("pk")).values_list("role", "n"):
         familles["es" if role in ROLES_ES else "ars" if role in ROLES_ARS else "ans"] += n
+    from candidatures.models import Candidature
+
+    dossiers = Candidature.objects.all()
+    comptes_dossiers = tableaux.compter(dossiers)
+    regions = [ligne["region"] for ligne in lignes]
+    for ligne in lignes:
+        c = comptes_dossiers.par_region.get(ligne["region"].pk, Counter())
+        ligne["dossiers"] = c["total"]
+        ligne["etapes"] = [c.get(code, 0) for code, _ in tableaux.ETAPES]
     return render(request, "comptes/espace_ans.html", _contexte(
         request, "vue_nationale", title="Vue nationale", lignes=lignes,
+        dossiers=comptes_dossiers, etapes=tableaux.ETAPES, graphique=tableaux.graphique_regions(regions, comptes_dossiers),
+        retards=tableaux.en_retard(dossiers),
         referentiel={**referentiel_selectors.compter_referentiel(), "nb_regions": len(lignes)},
         comptes={"es": familles["es"], "ars": familles["ars"], "ans": familles["ans"],
                  "en_attente": en_attente.count(), "structures_suivies": sum(suivies.values())},
@@ -259,6 +349,7 @@ def espace_admin(request: HttpRequest) -> HttpResponse:
                                  rattachements__etat=Rattachement.Etat.CONFIRME, is_active=True).distinct()
     agents_sans_2fa = agents.exclude(pk__in=TOTPDevice.objects.filter(confirmed=True).values("user_id"))
     utilisateurs = User.objects.filter(is_active=True)
+    echecs = notifications_selectors.envois_en_echec()
     return render(request, "comptes/espace_admin.html", _contexte(
         request, "espace_admin", title="Administration",
         nb_a_decider=a_decider.count(), premiers_a_decider=list(a_decider[:5]),
@@ -271,7 +362,69 @@ def espace_admin(request: HttpRequest) -> HttpResponse:
         referentiel=referentiel_selectors.compter_referentiel(),
         appel=referentiel_selectors.appel_courant(),
         acces_admin_django=request.user.is_staff,
+        envois_en_echec={"nombre": echecs.count(), "derniers": list(echecs[:10])},
     ))
+
+
+# --- exports of the dashboards ------------------------------------------------------------------------
+
+class _Tampon:
+    """A file-like object whose ``write`` returns what it is given (csv.writer → streamed response)."""
+
+    def write(self, valeur: str) -> str:
+        return valeur
+
+
+@never_cache
+@require_GET
+@roles_requis(Role.REFERENT_ARS, *ROLES_ANS)
+def exporter_dossiers(request: HttpRequest, portee: str, format: str) -> HttpResponse:
+    """The dossiers of the ARS's regions (``region``) or of the whole country (``national``, ANS), with
+    their stage and state, as CSV (streamed, UTF-8 with BOM for spreadsheet software) or XLSX."""
+    import csv
+
+    from candidatures.models import Candidature
+
+    h = habilitations(request.user)
+    if format not in ("csv", "xlsx"):
+        raise Http404
+    if portee == "region":
+        if not h.est_ars:
+            raise PermissionDenied
+        qs = _dossiers_des_regions(list(h.region_ids))
+    elif portee == "national":
+        if not h.est_ans:
+            raise PermissionDenied
+        qs = Candidature.objects.all()
+    else:
+        raise Http404
+    nom = f"ecare-dossiers-{portee}-{timezone.localdate():%Y-%m-%d}"
+    lignes = tableaux.lignes_export(qs)
+    if format == "csv":
+        ecrivain = csv.writer(_Tampon(), delimiter=";")
+
+        def flux():
+            yield "\ufeff" + ecrivain.writerow(tableaux.COLONNES_EXPORT)
+            for ligne in lignes:
+                yield ecrivain.writerow(ligne)
+
+        reponse = StreamingHttpResponse(flux(), content_type="text/csv; charset=utf-8")
+    else:
+        import io
+
+        from openpyxl import Workbook
+
+        classeur = Workbook(write_only=True)
+        feuille = classeur.create_sheet("Dossiers")
+        feuille.append(list(tableaux.COLONNES_EXPORT))
+        for ligne in lignes:
+            feuille.append(list(ligne))
+        tampon = io.BytesIO()
+        classeur.save(tampon)
+        reponse = HttpResponse(tampon.getvalue(),
+                               content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    reponse["Content-Disposition"] = f'attachment; filename="{nom}.{format}"'
+    return reponse
 
 
 # --- no confirmed membership yet ----------------------------------------------------------------------

@@ -1,0 +1,167 @@
+"""Demo declarations (``manage.py seed_demo``, step ``declarations``, ordre 60: after ``conventions``
+(45) and ``objectifs`` (50)).
+
+On the demo call's candidatures whose convention is signed and countersigned (at least
+``MINIMUM`` of them: when the conventions step left fewer, conventions sent or signed by the ES are
+brought to « signée » through the convention services, as the demo DG), one declaration each, in
+rotating states — brouillon, déposée, complément demandé, complète, non recevable, déposée again after
+a complement — every one with a bilan of 3 to 7 lines drawn from ``contexte.rng("declarations")``
+(objectives that apply to the structure, the three categories, dates from the call's
+``couts_eligibles_depuis`` to today, amounts in euros and cents). Every step goes through the
+services, by the structure's référent and its region's ARS (candidatures/demo.py makes or finds
+them): each declaration has its timeline, its snapshot and its receipts.
+
+The demo call's eligible basis is set to HT (``ParametresAppel``) when it has none.
+
+Idempotent: a candidature that already has a declaration is left alone.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+from collections import Counter
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.test.utils import override_settings
+from django.utils import timezone
+
+CODE_APPEL = "care-d1-demo"
+MINIMUM = 6
+# "redeposee" (submitted again after a complement, so a second snapshot) first: present even when fewer
+# conventions than MINIMUM could be signed.
+CIBLES = ["redeposee", "brouillon", "complement_demande", "complete", "non_recevable", "deposee"]
+LIBELLES = {
+    "interne_rh": [("Temps RSSI consacré aux audits AD", "Équipe sécurité"),
+                   ("Préparation de l'exercice de crise", "Direction des systèmes d'information"),
+                   ("Saisie oSIS et calcul du budget numérique", "Contrôle de gestion")],
+    "externe_prestations": [("Audit ORADAD / ADS par un prestataire", "Cyber Conseil SAS"),
+                            ("Audit d'exposition sur internet", "Surface Watch SARL"),
+                            ("Animation de l'exercice de crise", "Crise & Résilience")],
+    "indirect": [("Licence de l'outil de cartographie AD", "Éditeur Annuaire SA"),
+                 ("Mise à niveau des contrôleurs de domaine", "Intégrateur Infra SAS")],
+}
+MOTIFS_COMPLEMENT = ["Joignez la facture de l'audit d'exposition déclaré en prestation externe.",
+                     "Le temps RSSI déclaré n'est pas détaillé : précisez la période et le nombre de jours."]
+MOTIF_NON_RECEVABLE = "Les dépenses déclarées sont antérieures à la période des coûts éligibles."
+
+
+def _signer_davantage(appel, manquantes: int) -> int:
+    """Bring up to ``manquantes`` conventions of the demo call to « signée » (the demo DG countersigns)."""
+    from candidatures.demo import DOMAINE, _signer_demo
+    from candidatures.models import CodeSignature, Convention
+    from candidatures.services_convention import code_envoyer_dg, conventions_contresigner
+    from care_portal.comptes.models import User
+
+    dg = User.objects.filter(email=f"dg@{DOMAINE}").first()
+    if dg is None or manquantes <= 0:
+        return 0
+    faites = 0
+    for cv in Convention.objects.filter(candidature__appel=appel, etat__in=[Convention.Etat.SIGNEE_ES,
+                                                                              Convention.Etat.ENVOYEE]).order_by("pk"):
+        if faites >= manquantes:
+            break
+        if cv.etat == Convention.Etat.ENVOYEE:
+            if cv.signature_bloquee:
+                continue
+            _signer_demo(cv, dg, contresigner=True)
+        else:
+            CodeSignature.objects.filter(utilisateur=dg).update(cree_le=timezone.now() - datetime.timedelta(minutes=5))
+            code = f"{cv.pk % 1_000_000:06d}"
+            code_envoyer_dg(acteur=dg, conventions=[cv], code=code)
+            conventions_contresigner(acteur=dg, code=code, ip="127.0.0.1")
+        faites += 1
+    return faites
+
+
+def _lignes(c, rng: random.Random, appel) -> list[dict]:
+    from .selectors import objectifs_applicables
+
+    codes = list(objectifs_applicables(c))
+    aujourd_hui = timezone.localdate()
+    etendue = max((aujourd_hui - appel.couts_eligibles_depuis).days, 0)
+    lignes = []
+    for _ in range(rng.randint(3, 7)):
+        categorie = rng.choice(list(LIBELLES))
+        libelle, fournisseur = rng.choice(LIBELLES[categorie])
+        ht = (Decimal(rng.randint(20_000, 4_500_000)) / 100).quantize(Decimal("0.01"))
+        ttc = ht if categorie == "interne_rh" else (ht * Decimal("1.2")).quantize(Decimal("0.01"))
+        lignes.append({"objectif": rng.choice(codes), "categorie": categorie, "libelle": libelle,
+                       "fournisseur": fournisseur,
+                       "date": appel.couts_eligibles_depuis + datetime.timedelta(days=rng.randint(0, etendue)),
+                       "montant_ht": ht, "montant_ttc": ttc})
+    return lignes
+
+
+def _declaration(cv, cible: str, rng: random.Random) -> None:
+    from candidatures.demo import ars_de, referent_de
+
+    from . import services
+
+    c = cv.candidature
+    referent = referent_de(c.structure, rng)
+    ars = ars_de(c.region_instructrice, rng)
+    d = services.declaration_creer(candidature=c, acteur=referent)
+    for donnees in _lignes(c, rng, c.appel):
+        services.ligne_ajouter(declaration=d, acteur=referent, donnees=donnees)
+    if cible == "brouillon":
+        return
+    services.declaration_deposer(declaration=d, acteur=referent, certifie=True)
+    if cible in ("complement_demande", "redeposee"):
+        services.declaration_demander_complement(declaration=d, acteur=ars, message=rng.choice(MOTIFS_COMPLEMENT))
+        if cible == "redeposee":
+            services.ligne_ajouter(declaration=d, acteur=referent, donnees=_lignes(c, rng, c.appel)[0])
+            services.declaration_deposer(declaration=d, acteur=referent, certifie=True)
+    elif cible == "complete":
+        services.declaration_declarer_complete(declaration=d, acteur=ars)
+    elif cible == "non_recevable":
+        services.declaration_declarer_non_recevable(declaration=d, acteur=ars, motif=MOTIF_NON_RECEVABLE)
+
+
+def creer_declarations_demo(rng: random.Random) -> list[str]:
+    from candidatures.models import Convention
+    from care_portal.referentiel.models import AppelAFinancement
+
+    from .models import Declaration, ParametresAppel
+
+    if getattr(settings, "PRODUCTION", not settings.DEBUG):
+        return ["Déclarations de démonstration : jamais créées en production (DEBUG=0)."]
+    appel = AppelAFinancement.objects.filter(code=CODE_APPEL).first()
+    if appel is None:
+        return ["Déclarations de démonstration : appel de démonstration absent (étape « candidatures »)."]
+    ParametresAppel.objects.get_or_create(appel=appel)
+    lignes = []
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+        signees = Convention.objects.filter(candidature__appel=appel, etat=Convention.Etat.SIGNEE)
+        if signees.count() < MINIMUM:
+            n = _signer_davantage(appel, MINIMUM - signees.count())
+            if n:
+                lignes.append(f"Conventions signées pour les déclarations de démonstration : {n}.")
+        faites: Counter[str] = Counter()
+        deja = 0
+        for i, cv in enumerate(signees.select_related("candidature__appel").order_by("candidature_id")):
+            if Declaration.objects.filter(candidature_id=cv.candidature_id).exists():
+                deja += 1
+                continue
+            cible = CIBLES[i % len(CIBLES)]
+            with transaction.atomic():
+                _declaration(cv, cible, rng)
+            faites[cible] += 1
+    detail = ", ".join(f"{n} {e.replace('_', ' ')}" for e, n in sorted(faites.items()))
+    lignes.append(f"Déclarations de démonstration : {sum(faites.values())} créée(s)"
+                  + (f" ({detail})" if detail else "") + f", {deja} déjà présente(s).")
+    return lignes
+
+
+def _enregistrer_etape_seed_demo() -> None:
+    from care_portal.referentiel.demo import ContexteDemo, enregistrer_etape
+
+    @enregistrer_etape("declarations", ordre=60)
+    def etape_declarations(contexte: ContexteDemo) -> list[str]:
+        """After the conventions and the objectives' evidence: declarations in every state, with bilans."""
+        return creer_declarations_demo(contexte.rng("declarations"))
+
+
+_enregistrer_etape_seed_demo()

@@ -1,0 +1,142 @@
+"""The récépissé of a declaration: a PDF (WeasyPrint) generated after each submission and kept as a
+document of the declaration (category ``recepisse``).
+
+It states the submission date (Europe/Paris), the structure with its FINESS number, the call, the
+instructing ARS, the certification, the objectives' verdicts, the bilan's totals per objective and
+category, the lines, and the name and SHA-256 of every document referred to — all read from the
+frozen ``Instantane`` of that submission, never from the live data.
+
+Idempotent, keyed on the submission date: a second run finds its ``Recepisse`` and does nothing; two
+runs at once are serialised by the lock on the declaration row, and the unique constraint
+(declaration, depot) is the last guard (the loser's bytes are erased). Written by the portal
+(``acteur`` None), already locked, through ``document_deposer``; "recepisse" is not a category users
+may upload to a declaration.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from care_portal.workflow.services import journaliser
+
+from .models import BaseEligible, Categorie, Declaration, Instantane, Recepisse
+from .selectors import CATEGORIE_RECEPISSE
+
+logger = logging.getLogger(__name__)
+
+PARIS = ZoneInfo("Europe/Paris")
+GABARIT = "declarations/recepisse.html"
+STATUTS = {"atteint": "Atteint", "non_atteint": "Non atteint", "incomplet": "Incomplet",
+           "non_applicable": "Non applicable"}
+
+
+def date_de_depot(depot_iso: str) -> datetime.datetime:
+    depot = datetime.datetime.fromisoformat(depot_iso)
+    if timezone.is_naive(depot):
+        depot = timezone.make_aware(depot, datetime.UTC)
+    return depot
+
+
+def _euros(valeur: str) -> str:
+    return f"{Decimal(valeur):,.2f}".replace(",", "\u202f").replace(".", ",") + " €"
+
+
+def contexte_recepisse(d: Declaration, i: Instantane) -> dict:
+    c = d.candidature
+    local = timezone.localtime(i.depot, PARIS)
+    categories = dict(Categorie.choices)
+    totaux = i.totaux
+    return {
+        "d": d, "c": c, "i": i,
+        "depot": local,
+        "numero": f"D{d.pk}-{local:%Y%m%d%H%M%S}",
+        "base": dict(BaseEligible.choices).get(i.base_eligible, i.base_eligible),
+        "verdicts": [{**v, "statut_libelle": STATUTS.get(v["statut"], v["statut"])} for v in i.verdicts],
+        "lignes": [{**ligne, "categorie_libelle": categories.get(ligne["categorie"], ligne["categorie"]),
+                    "date": datetime.date.fromisoformat(ligne["date"]), "ht": _euros(ligne["montant_ht"]),
+                    "ttc": _euros(ligne["montant_ttc"])} for ligne in i.bilan],
+        "par_objectif": [{"code": code, "ht": _euros(s["ht"]), "ttc": _euros(s["ttc"]),
+                          "eligible": _euros(s["eligible"])} for code, s in totaux["par_objectif"].items()],
+        "par_categorie": [{"libelle": categories.get(code, code), "ht": _euros(s["ht"]), "ttc": _euros(s["ttc"]),
+                           "eligible": _euros(s["eligible"])} for code, s in totaux["par_categorie"].items()],
+        "general": {k: _euros(totaux["general"][k]) for k in ("ht", "ttc", "eligible")},
+        "documents": [*i.documents.get("preuves", []), *i.documents.get("justificatifs", [])],
+        "genere_le": timezone.localtime(timezone.now(), PARIS),
+    }
+
+
+def _aucune_ressource(url: str, *args, **kwargs):
+    raise ValueError(f"Le récépissé ne charge aucune ressource externe ({url}).")
+
+
+def html_du_recepisse(d: Declaration, i: Instantane) -> str:
+    with translation.override("fr"):
+        return render_to_string(GABARIT, contexte_recepisse(d, i))
+
+
+def nom_du_fichier(d: Declaration, depot: datetime.datetime) -> str:
+    return (f"recepisse-declaration-{d.candidature.entite_juridique.finess}-"
+            f"{timezone.localtime(depot, PARIS):%Y%m%d-%H%M%S}.pdf")
+
+
+def _existant(declaration_id: int, depot: datetime.datetime):
+    return Recepisse.objects.filter(declaration_id=declaration_id, depot=depot).values_list(
+        "document_id", flat=True).first()
+
+
+def generer_recepisse(*, declaration_id: int, depot_iso: str) -> str | None:
+    """Generate and keep the receipt of the submission made at ``depot_iso``; the document's id (the
+    existing one when already generated), None for an unknown declaration or submission."""
+    import weasyprint
+
+    depot = date_de_depot(depot_iso)
+    existant = _existant(declaration_id, depot)
+    if existant is not None:
+        return str(existant)
+    d = (Declaration.objects.select_related("candidature__appel", "candidature__ght", "candidature__entite_juridique",
+                                            "candidature__region_instructrice").filter(pk=declaration_id).first())
+    i = Instantane.objects.filter(declaration_id=declaration_id, depot=depot).select_related("certifie_par").first()
+    if d is None or i is None:
+        logger.warning("declarations: récépissé demandé pour la déclaration %s (%s), introuvable", declaration_id,
+                       depot_iso)
+        return None
+    pdf = weasyprint.HTML(string=html_du_recepisse(d, i), url_fetcher=_aucune_ressource).write_pdf()
+    return _conserver(d, depot, pdf)
+
+
+def _conserver(d: Declaration, depot: datetime.datetime, pdf: bytes) -> str:
+    from care_portal.documents import services as documents
+
+    document = None
+    try:
+        with transaction.atomic():
+            verrou = Declaration.objects.select_for_update().get(pk=d.pk)
+            deja = _existant(verrou.pk, depot)
+            if deja is not None:
+                return str(deja)
+            document = documents.document_deposer(
+                fichier=ContentFile(pdf, name=nom_du_fichier(d, depot)), acteur=None, proprietaire=verrou,
+                categorie=CATEGORIE_RECEPISSE, verrouille=True,
+            )
+            Recepisse.objects.create(declaration=verrou, depot=depot, document=document)
+            journaliser(verrou, "declarations.declaration.recepisse", acteur=None, donnees={
+                "document": str(document.pk), "nom": document.nom_original, "sha256": document.sha256,
+                "depot": depot.isoformat(),
+            })
+    except IntegrityError:
+        if document is not None:
+            documents.effacer_contenu(document.cle_stockage)
+        return str(Recepisse.objects.get(declaration=d, depot=depot).document_id)
+    except BaseException:
+        if document is not None:
+            documents.effacer_contenu(document.cle_stockage)
+        raise
+    return str(document.pk)

@@ -1,0 +1,28 @@
+import pytest
+
+from tests.candidatures.conventions import certificat  # noqa: F401 (fixture)
+from tests.candidatures.donnees import stockage_prive
+
+
+@pytest.fixture(autouse=True)
+def stockage(settings, tmp_path):
+    """Documents in a private directory of the test; no antivirus."""
+    return stockage_prive(settings, tmp_path)
+
+
+@pytest.fixture
+def signee(certificat):  # noqa: F811
+    """A candidature whose convention is signed and countersigned, the declaration window open:
+    (candidature, référent, ARS)."""
+    from .donnees import candidature_signee
+
+    return candidature_signee()
+
+
+@pytest.fixture
+def declaration(signee):
+    """The draft declaration of ``signee``: (declaration, référent, ARS)."""
+    from declarations import services
+
+    c, referent, ars = signee
+    return services.declaration_creer(candidature=c, acteur=referent), referent, ars
