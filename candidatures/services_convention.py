@@ -405,6 +405,22 @@ def etat_du_lien(cv: Convention) -> str | None:
     return None
 
 
+def convention_consulter(*, convention: Convention, ip: str) -> Document:
+    """The signatory opens the PDF from the signing link: the document sent, the reading logged (who
+    reads is only known by the link, hence no actor). Refused when the link cannot be used any more."""
+    with transaction.atomic():
+        cv = _verrouiller(convention)
+        raison = etat_du_lien(cv)
+        if raison:
+            raise WorkflowError(raison, code="etat")
+        document = document_courant(cv, CATEGORIE_CONVENTION)
+        if document is None:
+            raise WorkflowError("La convention n'est pas encore générée.", code="document")
+        journaliser(cv, "candidatures.convention.consultee", acteur=None,
+                    donnees={"ip": ip, "document": str(document.pk)})
+    return document
+
+
 def code_envoyer_signataire(*, convention: Convention, code: str | None = None) -> CodeSignature:
     """E-mail a one-time code to the convention's signatory (the previous code stops working).
     ``code``: only for the demo seeding, which signs in the signatory's place; None = random."""

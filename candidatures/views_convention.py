@@ -32,7 +32,7 @@ from care_portal.comptes.access import roles_requis
 from care_portal.comptes.roles import ROLES_ANS, ROLES_ARS, ROLES_ES, Role
 from care_portal.comptes.selectors import obtenir_ou_404
 from care_portal.documents.views import _adresse_ip
-from care_portal.workflow.services import WorkflowError, journaliser
+from care_portal.workflow.services import WorkflowError
 
 from . import selectors
 from . import services_convention as services
@@ -208,13 +208,10 @@ def pdf(request: HttpRequest, jeton: str) -> HttpResponse:
     cv = _par_jeton(request, jeton)
     if isinstance(cv, HttpResponse):
         return cv
-    if services.etat_du_lien(cv):
-        raise Http404("Ce lien n'est plus valable.")
-    document = services.document_courant(cv, services.CATEGORIE_CONVENTION)
-    if document is None:
-        raise Http404("Convention introuvable.")
-    journaliser(cv, "candidatures.convention.consultee", acteur=None,
-                donnees={"ip": _adresse_ip(request), "document": str(document.pk)})
+    try:
+        document = services.convention_consulter(convention=cv, ip=_adresse_ip(request))
+    except WorkflowError as exc:
+        raise Http404(exc.message) from exc
     reponse = FileResponse(default_storage.open(document.cle_stockage, "rb"), as_attachment=False,
                            filename=document.nom_original, content_type="application/pdf")
     reponse["Cache-Control"] = "private, no-store"

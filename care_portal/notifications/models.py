@@ -96,6 +96,8 @@ class Rappel(models.Model):
         AUDIT_ADS = "audit_ads", "Prochain audit ADS"
         AUDIT_EXPOSITION = "audit_exposition", "Prochain audit d'exposition"
         ARS_ATTENTE = "ars_attente", "Candidature en attente d'instruction"
+        DECLARATION = "declaration", "Déclaration non déposée avant la clôture"
+        ARS_DECLARATION = "ars_declaration", "Déclaration en attente de vérification"
 
     candidature = models.ForeignKey("candidatures.Candidature", on_delete=models.PROTECT, related_name="rappels",
                                     verbose_name="dossier")

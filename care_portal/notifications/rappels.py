@@ -19,8 +19,14 @@ before sending: a dossier that moved on meanwhile is not reminded. The delays ar
 - ``ars_attente``: a submitted candidature waiting for the ARS's decision for more than
   ``CARE_RAPPEL_ARS_ATTENTE_JOURS`` days (due date: submission + delay) → the ARS, one e-mail per region.
 
-Not yet: declarations not submitted, ARS declarations waiting, ANS controls past due, payments before
-the window closes — their stages (declarations, controle, paiement) are not built yet.
+- ``declaration``: a dossier whose convention is signed and whose declaration is not submitted (none
+  opened, a draft, or a complement asked and not answered) when the call's declaration window closes
+  within ``CARE_RAPPEL_DECLARATION_JOURS_AVANT`` days (due date: the closing day) → the ES.
+- ``ars_declaration``: a submitted declaration waiting for the ARS's completeness check for more than
+  ``CARE_RAPPEL_ARS_ATTENTE_JOURS`` days (due date: submission + delay) → the ARS, one e-mail per region.
+
+Not yet: ANS controls past due, payments before the window closes — their stages (controle,
+paiement) are not built yet.
 """
 
 from __future__ import annotations
@@ -49,6 +55,8 @@ def envoyer_rappels(*, maintenant: datetime.datetime | None = None) -> dict[str,
         Genre.BROUILLON: rappels_brouillons(maintenant=maintenant),
         Genre.CONVENTION: rappels_conventions(maintenant=maintenant),
         Genre.ARS_ATTENTE: rappels_ars_attente(maintenant=maintenant),
+        Genre.DECLARATION: rappels_declarations(maintenant=maintenant),
+        Genre.ARS_DECLARATION: rappels_ars_declarations(maintenant=maintenant),
     }
 
 
@@ -203,6 +211,100 @@ def rappels_ars_attente(*, maintenant: datetime.datetime) -> int:
                  "region": retenues[0].region_instructrice,
                  "lien": settings.SITE_URL + reverse("candidatures:file") + "?etat=deposee"},
                 candidature=retenues[0] if n == 1 else None,
+            )
+            _lier(rappels, envoi)
+            envoyes += n
+    return envoyes
+
+
+# --- declarations not submitted -------------------------------------------------------------------
+
+def rappels_declarations(*, maintenant: datetime.datetime) -> int:
+    from candidatures import selectors
+    from candidatures.models import Candidature, Convention
+    from care_portal.referentiel.models import AppelAFinancement
+    from declarations.models import Declaration
+
+    aujourd_hui = timezone.localdate(maintenant, PARIS)
+    delai = settings.CARE_RAPPEL_DECLARATION_JOURS_AVANT
+    a_deposer = (Declaration.Etat.BROUILLON, Declaration.Etat.COMPLEMENT_DEMANDE)
+    envoyes = 0
+    appels = AppelAFinancement.objects.filter(declaration_fin__gte=aujourd_hui,
+                                              declaration_fin__lte=aujourd_hui + datetime.timedelta(days=delai))
+    for appel in appels:
+        deposees = Declaration.objects.filter(candidature=OuterRef("pk")).exclude(etat__in=a_deposer)
+        ids = list(Candidature.objects.filter(appel=appel, convention__etat=Convention.Etat.SIGNEE)
+                   .exclude(Exists(deposees))
+                   .exclude(_deja(Genre.DECLARATION, appel.declaration_fin)).values_list("pk", flat=True))
+        for pk in ids:
+            with transaction.atomic():
+                c = (Candidature.objects.select_for_update(of=("self",))
+                     .select_related("appel", "ght", "entite_juridique").filter(pk=pk).first())
+                if c is None:
+                    continue
+                d = Declaration.objects.select_for_update().filter(candidature=c).first()
+                if d is not None and d.etat not in a_deposer:
+                    continue  # submitted meanwhile
+                rappel = _cle(c.pk, Genre.DECLARATION, appel.declaration_fin)
+                if rappel is None:
+                    continue
+                lien = settings.SITE_URL + (reverse("declarations:detail", args=[d.pk]) if d is not None
+                                            else reverse("declarations:pour_candidature", args=[c.pk]))
+                envoi = envoyer_email(
+                    selectors.emails_es(c),
+                    f"Déclaration d'atteinte des objectifs à déposer avant le {appel.declaration_fin:%d/%m/%Y}",
+                    "rappel_declaration",
+                    {"candidature": c, "declaration": d, "fin": appel.declaration_fin,
+                     "jours_restants": (appel.declaration_fin - aujourd_hui).days, "lien": lien},
+                    candidature=c,
+                )
+                _lier([rappel], envoi)
+                envoyes += 1
+    return envoyes
+
+
+# --- ARS: declarations waiting --------------------------------------------------------------------
+
+def rappels_ars_declarations(*, maintenant: datetime.datetime) -> int:
+    from candidatures import selectors
+    from declarations.models import Declaration
+
+    delai = datetime.timedelta(days=settings.CARE_RAPPEL_ARS_ATTENTE_JOURS)
+    par_region: dict[int, list[int]] = defaultdict(list)
+    for pk, region in (Declaration.objects.filter(etat=Declaration.Etat.DEPOSEE, deposee_le__lte=maintenant - delai)
+                       .exclude(Exists(Rappel.objects.filter(candidature=OuterRef("candidature"),
+                                                             genre=Genre.ARS_DECLARATION,
+                                                             cree_le__gte=OuterRef("deposee_le"))))
+                       .order_by("deposee_le", "pk").values_list("pk", "candidature__region_instructrice")):
+        par_region[region].append(pk)
+    envoyes = 0
+    for ids in par_region.values():
+        with transaction.atomic():
+            retenues, rappels = [], []
+            for d in (Declaration.objects.select_for_update(of=("self",))
+                      .select_related("candidature__ght", "candidature__entite_juridique",
+                                      "candidature__region_instructrice")
+                      .filter(pk__in=ids).order_by("deposee_le", "pk")):
+                if d.etat != Declaration.Etat.DEPOSEE or d.deposee_le > maintenant - delai:
+                    continue  # decided, or sent back for a complement, meanwhile
+                rappel = _cle(d.candidature_id, Genre.ARS_DECLARATION,
+                              timezone.localdate(d.deposee_le + delai, PARIS), cible=f"declaration-{d.pk}")
+                if rappel is not None:
+                    d.attente_jours = (maintenant - d.deposee_le).days
+                    retenues.append(d)
+                    rappels.append(rappel)
+            if not retenues:
+                continue
+            n = len(retenues)
+            premiere = retenues[0].candidature
+            envoi = envoyer_email(
+                selectors.emails_ars(premiere),
+                f"{n} déclaration{'s' if n > 1 else ''} en attente de vérification depuis plus de "
+                f"{settings.CARE_RAPPEL_ARS_ATTENTE_JOURS} jours", "rappel_ars_declaration",
+                {"declarations": retenues, "delai": settings.CARE_RAPPEL_ARS_ATTENTE_JOURS,
+                 "region": premiere.region_instructrice,
+                 "lien": settings.SITE_URL + reverse("declarations:file") + "?etat=deposee"},
+                candidature=premiere if n == 1 else None,
             )
             _lier(rappels, envoi)
             envoyes += n

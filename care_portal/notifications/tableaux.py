@@ -3,8 +3,9 @@ lifecycle, counted by stage, state, region and type in a fixed number of queries
 query per dossier), the overdue items, the export rows, and the geometry of the server-rendered SVG
 chart (no script: the page's CSP forbids inline code, and the chart has its data table next to it).
 
-A dossier's *stage* comes from its candidature and its convention; the stages after the convention
-(declaration, control, payment) are shown as coming until their apps exist.
+A dossier's *stage* comes from its candidature, its convention and its declaration; a complete
+declaration waits for the ANS's control; the control and payment stages count nothing more until their
+apps exist.
 """
 
 from __future__ import annotations
@@ -31,11 +32,12 @@ COULEURS = {"candidature": "#6a6af4", "instruction": "#c3992a", "convention": "#
             "controle": "#a558a0", "paiement": "#3a3a3a"}
 
 
-def etape_de(etat: str, etat_convention: str | None) -> tuple[str, str]:
-    """(stage code, state label) of a dossier from its candidature's and its convention's states."""
+def etape_de(etat: str, etat_convention: str | None, etat_declaration: str | None = None) -> tuple[str, str]:
+    """(stage code, state label) of a dossier from its candidature's, convention's and declaration's states."""
     from candidatures.models import Candidature, Convention
+    from declarations.models import Declaration
 
-    E, C = Candidature.Etat, Convention.Etat
+    E, C, D = Candidature.Etat, Convention.Etat, Declaration.Etat
     if etat == E.BROUILLON:
         return "candidature", "Brouillon"
     if etat == E.RETIREE:
@@ -43,6 +45,10 @@ def etape_de(etat: str, etat_convention: str | None) -> tuple[str, str]:
     if etat in (E.DEPOSEE, E.COMPLEMENT_DEMANDE, E.REJETEE):
         return "instruction", E(etat).label
     if etat_convention == C.SIGNEE:
+        if etat_declaration == D.COMPLETE:
+            return "controle", "Déclaration complète, contrôle à planifier"
+        if etat_declaration:
+            return "declaration", D(etat_declaration).label
         return "declaration", "Convention signée, déclaration à venir"
     return "convention", C(etat_convention).label if etat_convention else "À générer"
 
@@ -67,11 +73,11 @@ def compter(qs: QuerySet) -> Comptes:
     region: dict[int, Counter] = defaultdict(Counter)
     type_: dict[str, Counter] = defaultdict(Counter)
     total = 0
-    for etat, conv, region_id, type_candidature, n in (
-        qs.order_by().values_list("etat", "convention__etat", "region_instructrice", "type_candidature")
-        .annotate(n=Count("pk")).values_list("etat", "convention__etat", "region_instructrice", "type_candidature", "n")
+    champs = ("etat", "convention__etat", "declaration__etat", "region_instructrice", "type_candidature")
+    for etat, conv, decl, region_id, type_candidature, n in (
+        qs.order_by().values_list(*champs).annotate(n=Count("pk")).values_list(*champs, "n")
     ):
-        code, libelle = etape_de(etat, conv)
+        code, libelle = etape_de(etat, conv, decl)
         etape_etat[(code, libelle)] += n
         etape[code] += n
         region[region_id][code] += n
@@ -141,10 +147,10 @@ def lignes_export(qs: QuerySet):
 
     champs = ("region_instructrice__nom", "ght__code", "ght__nom", "entite_juridique__raison_sociale",
               "entite_juridique__finess", "type_candidature", "appel__nom", "etat", "convention__etat",
-              "deposee_le", "decidee_le", "convention__numero", "convention__echeance")
+              "deposee_le", "decidee_le", "convention__numero", "convention__echeance", "declaration__etat")
     for (region, ght_code, ght_nom, ej, finess, type_candidature, appel, etat, conv, depot, decision, numero,
-         echeance) in qs.order_by("region_instructrice__nom", "pk").values_list(*champs).iterator(chunk_size=2000):
-        etape, libelle = etape_de(etat, conv)
+         echeance, decl) in qs.order_by("region_instructrice__nom", "pk").values_list(*champs).iterator(chunk_size=2000):
+        etape, libelle = etape_de(etat, conv, decl)
         yield (region, f"{ght_code} {ght_nom}" if ght_code else ej, finess, str(types.get(type_candidature, "")),
                appel, LIBELLES_ETAPES[etape], libelle, jour(depot), jour(decision), numero or "",
                etats_convention.get(conv, "") if conv else "", jour(echeance))

@@ -335,7 +335,9 @@ CARE_RAPPEL_BROUILLON_JOURS_AVANT = env.int("CARE_RAPPEL_BROUILLON_JOURS_AVANT",
 CARE_RAPPEL_CONVENTION_JOURS = tuple(int(j) for j in env.list("CARE_RAPPEL_CONVENTION_JOURS", default=["2", "4"]))
 # The next ADS or exposure audit: reminded this many days before the 2-month cadence breaks.
 CARE_RAPPEL_AUDIT_JOURS_AVANT = env.int("CARE_RAPPEL_AUDIT_JOURS_AVANT", default=10)
-# ARS: a submitted candidature waiting for a decision longer than this many days.
+# A declaration not submitted: reminded this many days before the call's declaration window closes.
+CARE_RAPPEL_DECLARATION_JOURS_AVANT = env.int("CARE_RAPPEL_DECLARATION_JOURS_AVANT", default=15)
+# ARS: a submitted candidature (or declaration) waiting for a decision longer than this many days.
 CARE_RAPPEL_ARS_ATTENTE_JOURS = env.int("CARE_RAPPEL_ARS_ATTENTE_JOURS", default=15)
 # Daily digest (for the users who ask for it): sent by the first run after this hour (Europe/Paris).
 CARE_RESUME_HEURE = env.int("CARE_RESUME_HEURE", default=7)

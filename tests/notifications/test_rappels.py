@@ -236,10 +236,11 @@ def test_audit_ads_rappele_10_jours_avant_la_rupture_de_cadence(settings):
 
     assert jour(49) == 0
     envoyes = jour(50)
-    genres = dict(Rappel.objects.values_list("cible", "genre"))
-    assert genres[str(ad.pk)] == Genre.AUDIT_ADS
-    assert Genre.AUDIT_EXPOSITION in genres.values()  # the perimeter's exposure audit is due as well
-    assert envoyes == len(genres) and len(mail.outbox) == 1  # one e-mail for the dossier
+    # (an AD's pk and a perimeter line's pk may be equal: the key is the pair)
+    cles = set(Rappel.objects.values_list("genre", "cible"))
+    assert (Genre.AUDIT_ADS, str(ad.pk)) in cles
+    assert Genre.AUDIT_EXPOSITION in {g for g, _ in cles}  # the perimeter's exposure audit is due as well
+    assert envoyes == len(cles) and len(mail.outbox) == 1  # one e-mail for the dossier
     [message] = mail.outbox
     assert "chu.local" in message.body and f"avant le {echeance:%d/%m/%Y}" in message.subject
     assert set(Rappel.objects.values_list("echeance", flat=True)) == {echeance}
@@ -283,5 +284,119 @@ def test_envoyer_rappels_reunit_les_genres_horaires(settings):
     appel = AppelFactory(ferme_dans=3)
     brouillon(appel)
     resultat = executer(rappels.envoyer_rappels)
-    assert resultat == {Genre.BROUILLON: 1, Genre.CONVENTION: 0, Genre.ARS_ATTENTE: 0}
+    assert resultat == {Genre.BROUILLON: 1, Genre.CONVENTION: 0, Genre.ARS_ATTENTE: 0, Genre.DECLARATION: 0,
+                        Genre.ARS_DECLARATION: 0}
     assert executer(rappels.envoyer_rappels)[Genre.BROUILLON] == 0
+
+
+# --- declarations ---------------------------------------------------------------------------------
+
+@pytest.fixture
+def signee(certificat):  # noqa: F811 — the platform certificate, for the convention's signatures
+    """A candidature whose convention is signed, its call's declaration window closing in 20 days."""
+    from tests.declarations.donnees import candidature_signee, ouvrir_fenetre
+
+    c, referent, ars = candidature_signee()
+    ouvrir_fenetre(c, fin=20)
+    return Candidature.objects.select_related("appel").get(pk=c.pk), referent, ars
+
+
+def deposer_declaration(c, referent):
+    from declarations import services as ds
+    from tests.declarations.donnees import ajouter
+
+    d = ds.declaration_creer(candidature=c, acteur=referent)
+    ajouter(d, referent)
+    with cv_outils.commit():
+        return ds.declaration_deposer(declaration=d, acteur=referent, certifie=True)
+
+
+def test_declaration_rappelee_une_fois_n_jours_avant_la_cloture(settings, signee):
+    settings.CARE_RAPPEL_DECLARATION_JOURS_AVANT = 15
+    c, referent, _ = signee
+    fin = c.appel.declaration_fin
+    assert jour_de(rappels.rappels_declarations, fin - datetime.timedelta(days=16)) == 0
+    assert jour_de(rappels.rappels_declarations, fin - datetime.timedelta(days=15)) == 1
+    [message] = mail.outbox
+    assert referent.email in message.to
+    assert message.subject == f"[eCaRE] Déclaration d'atteinte des objectifs à déposer avant le {fin:%d/%m/%Y}"
+    assert "dans 15 jours" in message.body and "pas encore été ouverte" in message.body
+    assert f"/declarations/candidature/{c.pk}/" in message.body
+    assert Notification.objects.get(destinataire=referent, gabarit="rappel_declaration").candidature_id == c.pk
+    # once: the same day again, the next days, the last day
+    for jour in (fin - datetime.timedelta(days=15), fin - datetime.timedelta(days=14), fin):
+        assert jour_de(rappels.rappels_declarations, jour) == 0
+    assert mail.outbox == []
+    assert Rappel.objects.filter(genre=Genre.DECLARATION, echeance=fin).count() == 1
+    # after the window: nothing
+    assert jour_de(rappels.rappels_declarations, fin + datetime.timedelta(days=1)) == 0
+
+
+def test_declaration_rattrapage_apres_des_jours_manques(settings, signee):
+    settings.CARE_RAPPEL_DECLARATION_JOURS_AVANT = 15
+    c, _, _ = signee
+    fin = c.appel.declaration_fin
+    # the worker was down from day -15 to day -4: the first run after sends it, once
+    assert jour_de(rappels.rappels_declarations, fin - datetime.timedelta(days=3)) == 1
+    assert "dans 3 jours" in mail.outbox[0].body
+    assert jour_de(rappels.rappels_declarations, fin - datetime.timedelta(days=2)) == 0
+
+
+def test_declaration_deposee_entre_temps_pas_rappelee(settings, signee):
+    settings.CARE_RAPPEL_DECLARATION_JOURS_AVANT = 15
+    c, referent, _ = signee
+    deposer_declaration(c, referent)
+    assert jour_de(rappels.rappels_declarations, c.appel.declaration_fin - datetime.timedelta(days=10)) == 0
+    assert Rappel.objects.filter(genre=Genre.DECLARATION).count() == 0
+
+
+def test_declaration_en_complement_rappelee_avec_le_lien_de_la_declaration(settings, signee):
+    from declarations import services as ds
+
+    settings.CARE_RAPPEL_DECLARATION_JOURS_AVANT = 15
+    c, referent, ars = signee
+    d = deposer_declaration(c, referent)
+    with cv_outils.commit():
+        ds.declaration_demander_complement(declaration=d, acteur=ars, message="Joignez la facture.")
+    assert jour_de(rappels.rappels_declarations, c.appel.declaration_fin - datetime.timedelta(days=5)) == 1
+    [message] = mail.outbox
+    assert "demandé un complément" in message.body and f"/declarations/{d.pk}/" in message.body
+
+
+def test_sans_convention_signee_pas_de_rappel_de_declaration(settings):
+    settings.CARE_RAPPEL_DECLARATION_JOURS_AVANT = 15
+    c, _, _ = cv_outils.dossier_complet()  # complete, its convention not signed
+    appel = c.appel
+    appel.declaration_fin = aujourd_hui() + datetime.timedelta(days=10)
+    appel.save(update_fields=["declaration_fin"])
+    assert jour_de(rappels.rappels_declarations, aujourd_hui()) == 0
+
+
+def test_ars_rappel_des_declarations_en_attente_puis_decidee(settings, signee):
+    from declarations import services as ds
+
+    settings.CARE_RAPPEL_ARS_ATTENTE_JOURS = 15
+    c, referent, ars = signee
+    d = deposer_declaration(c, referent)
+    depot = timezone.localtime(d.deposee_le).date()
+    assert jour_de(rappels.rappels_ars_declarations, depot + datetime.timedelta(days=14)) == 0
+    assert jour_de(rappels.rappels_ars_declarations, depot + datetime.timedelta(days=15), heure=23) == 1
+    [message] = mail.outbox
+    assert message.to == [ars.email]
+    assert message.subject == "[eCaRE] 1 déclaration en attente de vérification depuis plus de 15 jours"
+    assert c.structure_libelle in message.body and "/declarations/verification/?etat=deposee" in message.body
+    # once, even after a missed day
+    assert jour_de(rappels.rappels_ars_declarations, depot + datetime.timedelta(days=17)) == 0
+    # sent back for a complement, submitted again: a new wait, a new reminder
+    with cv_outils.commit():
+        ds.declaration_demander_complement(declaration=d, acteur=ars, message="Joignez la facture.")
+    with le(a_paris(depot + datetime.timedelta(days=18))):
+        with cv_outils.commit():
+            d = ds.declaration_deposer(declaration=d, acteur=referent, certifie=True)
+    assert jour_de(rappels.rappels_ars_declarations, depot + datetime.timedelta(days=30)) == 0
+    assert jour_de(rappels.rappels_ars_declarations, depot + datetime.timedelta(days=33)) == 1
+    # decided meanwhile: nothing more
+    with cv_outils.commit():
+        ds.declaration_declarer_complete(declaration=d, acteur=ars)
+    assert jour_de(rappels.rappels_ars_declarations, depot + datetime.timedelta(days=60)) == 0
+    assert Rappel.objects.filter(genre=Genre.ARS_DECLARATION).count() == 2

@@ -195,11 +195,13 @@ def suivi_du_dossier(c) -> dict:
     """The DSFR stepper of one candidature: current step (1-based) of the lifecycle, what it means now
     and what comes next. A rejected or withdrawn candidature has no stepper (``clos``)."""
     from candidatures.models import Candidature, Convention
+    from declarations.models import Declaration
 
-    E, C = Candidature.Etat, Convention.Etat
+    E, C, D = Candidature.Etat, Convention.Etat, Declaration.Etat
     cv = _convention_de(c)
+    d = Declaration.objects.filter(candidature=c).only("etat", "deposee_le").first() if cv else None
     a = c.appel
-    code, _ = tableaux.etape_de(c.etat, cv.etat if cv else None)
+    code, _ = tableaux.etape_de(c.etat, cv.etat if cv else None, d.etat if d else None)
     numero = [e for e, _ in tableaux.ETAPES].index(code) + 1
     if c.etat == E.BROUILLON:
         etat = f"Brouillon : à compléter et déposer avant le {a.candidature_fin:%d/%m/%Y}."
@@ -215,6 +217,14 @@ def suivi_du_dossier(c) -> dict:
         etat = "Convention signée par l'établissement : en attente de la contre-signature de l'ANS."
     elif cv.etat == C.EXPIREE:
         etat = "Convention expirée sans signature : l'ARS ou l'ANS peut vous l'envoyer de nouveau."
+    elif d is not None and d.etat == D.DEPOSEE:
+        etat = f"Déclaration déposée le {timezone.localtime(d.deposee_le):%d/%m/%Y} : l'ARS vérifie qu'elle est complète."
+    elif d is not None and d.etat == D.COMPLEMENT_DEMANDE:
+        etat = "L'ARS demande un complément à la déclaration : complétez-la puis déposez-la de nouveau."
+    elif d is not None and d.etat == D.COMPLETE:
+        etat = "Déclaration complète : l'ANS va planifier le contrôle des objectifs."
+    elif d is not None and d.etat == D.NON_RECEVABLE:
+        etat = "Déclaration non recevable : voir le motif de l'ARS sur la déclaration."
     else:
         etat = (f"Convention signée. Déclaration d'atteinte des objectifs du {a.declaration_debut:%d/%m/%Y} "
                 f"au {a.declaration_fin:%d/%m/%Y}.")
