@@ -363,12 +363,17 @@ def test_signer_et_valider_depuis_une_boucle_asyncio_en_cours(certificat, pdf_de
     """pyHanko calls asyncio.run(), which refuses a thread whose loop runs (Playwright's sync API keeps
     one in the test process, an ASGI server would too): sealing and validating still work there."""
     import asyncio
+    import threading
 
     async def dans_la_boucle():
         asyncio.get_running_loop()  # we are inside a running loop
         signe = signer_ans(signer_es(pades.preparer_champs(pdf_deux_pages)))
         return pades.valider(signe)
 
-    resultats = asyncio.run(dans_la_boucle())
+    # in a thread of its own: this test may itself run in a thread whose loop runs (after browser tests)
+    resultats = []
+    fil = threading.Thread(target=lambda: resultats.extend(asyncio.run(dans_la_boucle())))
+    fil.start()
+    fil.join()
     assert [(r.champ, r.valide, r.intacte) for r in resultats] == [
         (pades.CHAMP_ES, True, True), (pades.CHAMP_ANS, True, True)]

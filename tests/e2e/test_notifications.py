@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from candidatures import services as cs
 from care_portal.comptes.roles import Role
@@ -41,16 +42,19 @@ def test_centre_de_notifications_au_clavier(navigateur: Navigateur, settings, tm
     entete = page.locator("header .fr-header__tools-links")
     bouton = entete.get_by_role("button", name="Notifications 2 non lues")
     assert bouton.get_attribute("aria-expanded") == "false"
-    # keyboard: focus the button, open the menu with Enter, reach the first notice with Tab
+    # keyboard: focus the button, open the menu with Enter, reach the first notice with Tab — once the
+    # DSFR script has made the button a collapse control (it marks it so; on a loaded machine this comes
+    # after the page's load event)
+    page.wait_for_selector("#bouton-centre-notifications[data-fr-js-collapse-button]", state="attached")
     bouton.focus()
     page.keyboard.press("Enter")
-    assert bouton.get_attribute("aria-expanded") == "true"
+    expect(bouton).to_have_attribute("aria-expanded", "true")
     menu = entete.locator("#centre-notifications")
-    assert menu.is_visible()
+    expect(menu).to_be_visible()  # after the collapse's transition
     navigateur.verifier()  # the page with its menu open
     premiere = menu.get_by_role("button", name="Rappel : candidature à déposer")
     page.keyboard.press("Tab")
-    assert premiere.evaluate("b => b === document.activeElement")
+    expect(premiere).to_be_focused()
     with page.expect_navigation():
         page.keyboard.press("Enter")
     navigateur.verifier()
