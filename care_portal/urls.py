@@ -13,6 +13,8 @@ urlpatterns = [
     path("candidatures/", include("candidatures.urls")),
     path("objectifs/", include("objectifs.urls")),
     path("declarations/", include("declarations.urls")),
+    path("paiement/", include("paiement.urls")),
+    path("controles/", include("controle.urls")),
     # one login page for everyone (e-mail verification, lockout, two-factor): not the admin's own
     path("admin/login/", RedirectView.as_view(pattern_name="comptes:connexion", query_string=True)),
     path("admin/", admin.site.urls),

@@ -310,13 +310,16 @@ def declaration_demander_complement(*, declaration: Declaration, acteur, message
 
 
 def declaration_declarer_complete(*, declaration: Declaration, acteur) -> Declaration:
-    """The ARS finds the dossier complete: the ANS is told to plan the control."""
+    """The ARS finds the dossier complete: its control « à planifier » is opened and the ANS is told."""
     with transaction.atomic():
         d = _verrouiller(declaration)
         if not peut_instruire(acteur, d.candidature):
             raise WorkflowError("Seule l'ARS instructrice peut déclarer la déclaration complète.", code="droit")
         run_transition(d, "declarer_complete", acteur=acteur, verifier_droit=False, le=timezone.now(),
                        update_fields=["decidee_le", "motif"])
+        from controle.services import controle_ouvrir  # the next stage: its control, to plan
+
+        controle_ouvrir(declaration=d)
         contexte = {"declaration": d, "candidature": d.candidature, "lien": _lien(d)}
         envoyer_email(candidatures_selectors.emails_es(d.candidature), "Votre déclaration est complète",
                       "declaration_complete", contexte)

@@ -64,6 +64,10 @@ def _navigation(request, h) -> list[Lien]:
         liens.append(_lien(request, "Candidatures", "candidatures:file"))
     if Role.DG_ANS in h.roles:
         liens.append(_lien(request, "Conventions à contresigner", "candidatures:contresigner"))
+    if Role.CONTROLEUR_ANS in h.roles:
+        liens.append(_lien(request, "Planning des contrôles", "controle:planning"))
+    if h.a(Role.SECRETARIAT_ANS, Role.ADMIN_ANS):
+        liens.append(_lien(request, "Paiements", "paiement:liste"))
     if Role.REFERENT_ES in h.roles:
         liens.append(_lien(request, "Invitations", "comptes:invitations"))
         liens.append(_lien(request, "Rattachements à confirmer", "comptes:rattachements"))

@@ -43,6 +43,7 @@ def envoyer_email(
     copies: Iterable[str] = (),
     apres_commit: bool = True,
     pieces_jointes: Iterable[str] = (),
+    fichiers: Iterable[tuple[str, str, str]] = (),
     si_refus: tuple[str, dict] | None = None,
     candidature=None,
     lien: str | None = None,
@@ -51,6 +52,8 @@ def envoyer_email(
     around the text when the template has no HTML of its own) and send it on commit.
 
     ``pieces_jointes``: ids of documents (documents app) attached to the e-mail, read by the task.
+    ``fichiers``: (name, text, MIME type) attachments made by the portal itself, not documents of a
+    dossier (the invitation's iCalendar file).
     ``si_refus``: (task name, kwargs) run with ``adresses=[…]`` when the mail server refuses recipients
     (a bounce at sending time), so that the sender's app can record it.
     ``candidature``: the dossier the notice is about (default: the ``candidature`` of the context, or
@@ -77,7 +80,8 @@ def envoyer_email(
 
         texte, html = rendre(gabarit, {**ctx, "sujet": sujet})
         envoyer_email_task.delay(to, cc, sujet_complet, texte, html, [str(p) for p in pieces_jointes],
-                                 list(si_refus) if si_refus else None, envoi_id=envoi.pk)
+                                 list(si_refus) if si_refus else None, envoi_id=envoi.pk,
+                                 fichiers=[list(f) for f in fichiers])
 
     if apres_commit:
         transaction.on_commit(_envoyer)

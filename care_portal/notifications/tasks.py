@@ -23,7 +23,7 @@ def delai_nouvel_essai(essai: int) -> int:
 @shared_task(name="notifications.envoyer_email", bind=True)
 def envoyer_email_task(self, to: list[str], cc: list[str], sujet: str, texte: str, html: str = "",
                        pieces_jointes: list[str] | None = None, si_refus: list | None = None,
-                       envoi_id: int | None = None) -> int:
+                       envoi_id: int | None = None, fichiers: list[list[str]] | None = None) -> int:
     from .models import Envoi
     from .services import envoi_marquer
 
@@ -34,6 +34,8 @@ def envoyer_email_task(self, to: list[str], cc: list[str], sujet: str, texte: st
         message.attach_alternative(html, "text/html")
     for document_id in pieces_jointes or ():
         _joindre(message, document_id)
+    for nom, contenu, type_mime in fichiers or ():
+        message.attach(nom, contenu, type_mime)
     essai = self.request.retries
     while True:
         try:

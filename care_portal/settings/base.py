@@ -342,6 +342,16 @@ CARE_RAPPEL_ARS_ATTENTE_JOURS = env.int("CARE_RAPPEL_ARS_ATTENTE_JOURS", default
 # Daily digest (for the users who ask for it): sent by the first run after this hour (Europe/Paris).
 CARE_RESUME_HEURE = env.int("CARE_RESUME_HEURE", default=7)
 
+# --- Paiement (paiement/) -------------------------------------------------------
+# The ANS account debited by the SEPA credit transfer files (paiement/sepa.py). Empty: the demo
+# account paiement.sepa.DEBITEUR_*_DEMO (fictitious, valid IBAN/BIC); production sets all three.
+CARE_SEPA_DEBITEUR_NOM = env.str("CARE_SEPA_DEBITEUR_NOM", default="")
+CARE_SEPA_DEBITEUR_IBAN = env.str("CARE_SEPA_DEBITEUR_IBAN", default="")
+CARE_SEPA_DEBITEUR_BIC = env.str("CARE_SEPA_DEBITEUR_BIC", default="")
+# The payments « à valider » of the validated controls (idempotent: one payment per convention, by a
+# database constraint; a re-run creates nothing more).
+CELERY_BEAT_SCHEDULE["paiement-creer-a-valider"] = {"task": "paiement.creer_a_valider", "schedule": 60 * 60}
+
 # --- I18N ------------------------------------------------------------------
 LANGUAGE_CODE = "fr-fr"
 LANGUAGES = [("fr", "Français")]

@@ -200,9 +200,10 @@ def test_instantane_inchange_quand_les_preuves_changent(declaration):
         i.save()
     with pytest.raises(Exception, match="ne se supprime pas"):
         i.delete()
-    with pytest.raises(Exception, match="ajout seul"), transaction.atomic():
-        with connection.cursor() as curseur:
-            curseur.execute("UPDATE declarations_instantane SET totaux = '{}'::jsonb WHERE id = %s", [i.pk])
+    if connection.vendor == "postgresql":  # the append-only trigger is PostgreSQL's (the CI's database)
+        with pytest.raises(Exception, match="ajout seul"), transaction.atomic():
+            with connection.cursor() as curseur:
+                curseur.execute("UPDATE declarations_instantane SET totaux = '{}'::jsonb WHERE id = %s", [i.pk])
 
 
 def test_depot_refuse_sans_certification_ou_bilan_vide(declaration):

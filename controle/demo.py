@@ -1,0 +1,154 @@
+"""Demo controls (``manage.py seed_demo``, step ``controle``, ordre 70: after ``declarations`` (60)).
+
+One control per complete declaration of the demo call (``controles_creer_a_planifier``), brought to
+every state — à planifier, planifié, en cours (after a request for information and its answer),
+informations demandées, objectifs atteints (sealed attestation and report), objectifs non atteints —
+through the services, by the demo controller (``controleur@demo.ecare.fr``, comptes_demo). When fewer
+declarations are complete than states, submitted ones are declared complete by their region's ARS
+(declaration services). Idempotent: a state already present is not made again.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+
+from django.conf import settings
+from django.test.utils import override_settings
+from django.utils import timezone
+
+CODE_APPEL = "care-d1-demo"
+CIBLES = ["objectifs_atteints", "planifie", "en_cours", "informations_demandees", "objectifs_non_atteints",
+          "a_planifier"]
+DEMANDE = "Transmettez le dernier rapport ORADAD de l'AD principal, avec sa date d'export."
+REPONSE = "Le rapport est disponible sur le partage sécurisé ; il date de la semaine dernière."
+
+
+def _completer(appel, manquantes: int, rng: random.Random) -> int:
+    """Bring ``manquantes`` more declarations of the demo call to « complète »: the submitted ones first
+    (their ARS decides), those awaiting a complement (answered by their référent), then new ones on conventions signed for the purpose (declarations demo)."""
+    from candidatures.demo import ars_de, referent_de
+    from candidatures.models import Convention
+    from declarations import demo as declarations_demo
+    from declarations import services as declarations
+    from declarations.models import Declaration
+
+    faites = 0
+    for d in Declaration.objects.filter(candidature__appel=appel, etat=Declaration.Etat.DEPOSEE).select_related(
+            "candidature__region_instructrice").order_by("pk")[:max(manquantes, 0)]:
+        declarations.declaration_declarer_complete(declaration=d, acteur=ars_de(d.candidature.region_instructrice,
+                                                                                 rng))
+        faites += 1
+    for d in Declaration.objects.filter(candidature__appel=appel, etat=Declaration.Etat.COMPLEMENT_DEMANDE
+                                        ).select_related("candidature__region_instructrice").order_by("pk"):
+        if faites >= manquantes:
+            return faites
+        c = d.candidature
+        declarations.declaration_deposer(declaration=d, acteur=referent_de(c.structure, rng), certifie=True)
+        declarations.declaration_declarer_complete(declaration=d, acteur=ars_de(c.region_instructrice, rng))
+        faites += 1
+    if faites >= manquantes:
+        return faites
+    declarations_demo._signer_davantage(appel, manquantes - faites)
+    for cv in Convention.objects.filter(candidature__appel=appel, etat=Convention.Etat.SIGNEE,
+                                        candidature__declaration__isnull=True).order_by("pk"):
+        if faites >= manquantes:
+            break
+        declarations_demo._declaration(cv, "complete", rng)
+        faites += 1
+    return faites
+
+
+def _planifier(c, controleur, jours: int) -> None:
+    from . import services
+
+    fin = c.declaration.candidature.appel.controle_fin
+    jour = min(timezone.localdate() + datetime.timedelta(days=jours), fin)
+    quand = timezone.make_aware(datetime.datetime.combine(jour, datetime.time(10, 0)))
+    services.controle_planifier(controle=c, acteur=controleur, modalite="visio", date_prevue=quand,
+                                lieu="https://webconf.numerique.gouv.fr/controle-care-demo", controleurs=[controleur])
+
+
+def _amener(c, cible: str, controleur, rng: random.Random) -> None:
+    from candidatures.demo import referent_de
+
+    from . import services
+
+    if cible == "a_planifier":
+        return
+    _planifier(c, controleur, jours=rng.randint(1, 20))
+    if cible == "planifie":
+        return
+    services.controle_commencer(controle=c, acteur=controleur)
+    if cible in ("en_cours", "informations_demandees"):
+        services.controle_demander_informations(controle=c, acteur=controleur, message=DEMANDE)
+        if cible == "en_cours":
+            services.controle_repondre(controle=c, acteur=referent_de(c.declaration.candidature.structure, rng),
+                                       message=REPONSE)
+        return
+    verdicts = list(c.verdicts.order_by("ordre", "code"))
+    saisies = {v.code: ("conforme", "Vérifié lors du contrôle.") for v in verdicts}
+    if cible == "objectifs_non_atteints" and verdicts:
+        saisies[verdicts[0].code] = ("non_conforme", "Les deux derniers audits ne sont pas espacés de 45 à 60 jours.")
+    services.controle_enregistrer_grille(controle=c, acteur=controleur, saisies=saisies)
+    if cible == "objectifs_atteints":
+        services.controle_valider_atteinte(controle=c, acteur=controleur)
+    else:
+        services.controle_constater_non_atteinte(controle=c, acteur=controleur)
+
+
+def creer_controles_demo(rng: random.Random) -> list[str]:
+    from candidatures.demo import DOMAINE
+    from care_portal.comptes.models import User
+    from care_portal.referentiel.models import AppelAFinancement
+
+    from . import services
+    from .models import Controle
+
+    if getattr(settings, "PRODUCTION", not settings.DEBUG):
+        return ["Contrôles de démonstration : jamais créés en production (DEBUG=0)."]
+    appel = AppelAFinancement.objects.filter(code=CODE_APPEL).first()
+    controleur = User.objects.filter(email=f"controleur@{DOMAINE}").first()
+    if appel is None or controleur is None:
+        return ["Contrôles de démonstration : appel ou contrôleur de démonstration absent."]
+    lignes = []
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+        existants = Controle.objects.filter(declaration__candidature__appel=appel)
+        presents = set(existants.exclude(etat=Controle.Etat.A_PLANIFIER).values_list("etat", flat=True))
+        if existants.filter(etat=Controle.Etat.A_PLANIFIER).exists():
+            presents.add(Controle.Etat.A_PLANIFIER.value)
+        manquants = [cible for cible in CIBLES if cible not in presents]
+        from declarations.models import Declaration
+
+        completes = Declaration.objects.filter(candidature__appel=appel, etat=Declaration.Etat.COMPLETE,
+                                               controle__isnull=True).count()
+        n = _completer(appel, len(manquants) - completes, rng)
+        if n:
+            lignes.append(f"Déclarations déclarées complètes pour les contrôles de démonstration : {n}.")
+        services.controles_creer_a_planifier()
+        a_planifier = list(existants.filter(etat=Controle.Etat.A_PLANIFIER).order_by("pk"))
+        faits = []
+        for cible in manquants:
+            if cible == "a_planifier":
+                continue  # the last one left stays à planifier
+            if len(a_planifier) <= (1 if "a_planifier" in manquants else 0):
+                break
+            c = a_planifier.pop(0)
+            _amener(c, cible, controleur, rng)
+            faits.append(cible)
+    lignes.append(f"Contrôles de démonstration : {len(faits)} amené(s) à un nouvel état"
+                  + (f" ({', '.join(e.replace('_', ' ') for e in faits)})" if faits else "")
+                  + f", {Controle.objects.filter(declaration__candidature__appel=appel).count()} au total.")
+    return lignes
+
+
+def _enregistrer_etape_seed_demo() -> None:
+    from care_portal.referentiel.demo import ContexteDemo, enregistrer_etape
+
+    @enregistrer_etape("controle", ordre=70)
+    def etape_controle(contexte: ContexteDemo) -> list[str]:
+        """After the declarations: controls in every state, with the attestation and the report."""
+        return creer_controles_demo(contexte.rng("controle"))
+
+
+_enregistrer_etape_seed_demo()

@@ -1,0 +1,95 @@
+"""Builders for the control tests, through the real services: a complete declaration, its control,
+controllers, a control brought to a given state; and a cheap bulk builder for query-count tests."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core import mail
+from django.utils import timezone
+
+from care_portal.comptes.roles import Role
+from controle import services
+from controle.models import Controle
+from declarations import services as declarations
+from declarations.models import Declaration
+from tests.candidatures.conventions import commit
+from tests.comptes.helpers import creer_utilisateur_avec_role
+from tests.declarations.donnees import ajouter, candidature_signee
+
+LIEN_VISIO = "https://webconf.numerique.gouv.fr/controle-care"
+
+
+def declaration_complete(**kwargs):
+    c, referent, ars = candidature_signee(**kwargs)
+    d = declarations.declaration_creer(candidature=c, acteur=referent)
+    ajouter(d, referent)
+    with commit():
+        declarations.declaration_deposer(declaration=d, acteur=referent, certifie=True)
+    with commit():
+        declarations.declaration_declarer_complete(declaration=d, acteur=ars)
+    mail.outbox.clear()
+    return Declaration.objects.get(pk=d.pk), referent, ars
+
+
+def controle_de(d: Declaration) -> Controle:
+    services.controles_creer_a_planifier()
+    return Controle.objects.get(declaration=d)
+
+
+_n = [0]
+
+
+def controleur(**champs):
+    _n[0] += 1
+    champs.setdefault("email", f"controleur{_n[0]}@esante.gouv.fr")
+    champs.setdefault("prenom", "Hugo")
+    champs.setdefault("nom", f"Lambert{_n[0]}")
+    return creer_utilisateur_avec_role(Role.CONTROLEUR_ANS, **champs)
+
+
+def quand(jours: int = 7, heure: int = 10) -> datetime.datetime:
+    jour = timezone.localdate() + datetime.timedelta(days=jours)
+    return timezone.make_aware(datetime.datetime.combine(jour, datetime.time(heure, 0)))
+
+
+def rafraichir(c: Controle) -> Controle:
+    return Controle.objects.get(pk=c.pk)
+
+
+def planifier(c: Controle, acteur, *, controleurs=None, jours: int = 7, **champs) -> Controle:
+    with commit():
+        services.controle_planifier(controle=c, acteur=acteur, modalite=champs.pop("modalite", "visio"),
+                                    date_prevue=champs.pop("date_prevue", quand(jours)),
+                                    lieu=champs.pop("lieu", LIEN_VISIO), controleurs=controleurs or [acteur],
+                                    **champs)
+    return rafraichir(c)
+
+
+def en_cours(c: Controle, acteur) -> Controle:
+    c = planifier(c, acteur)
+    services.controle_commencer(controle=c, acteur=acteur)
+    return rafraichir(c)
+
+
+def tout_conforme(c: Controle, acteur) -> None:
+    services.controle_enregistrer_grille(controle=c, acteur=acteur, saisies={
+        v.code: ("conforme", "") for v in c.verdicts.all()})
+
+
+def controles_en_masse(n: int, controleurs: list) -> list[Controle]:
+    """``n`` complete declarations with their control, built directly (query-count tests only: the
+    states are set at creation, no service runs)."""
+    from tests.factories import AppelFactory, CandidatureFactory
+
+    appel = AppelFactory()
+    etats = [e for e, _ in Controle.Etat.choices]
+    faits = []
+    for i in range(n):
+        cand = CandidatureFactory(appel=appel)
+        d = Declaration.objects.create(candidature=cand, etat=Declaration.Etat.COMPLETE, decidee_le=timezone.now())
+        c = Controle.objects.create(declaration=d, etat=etats[i % len(etats)],
+                                    date_prevue=quand(i % 30) if i % len(etats) else None)
+        c.controleurs.set(controleurs[: 1 + i % len(controleurs)])
+        faits.append(c)
+    return faits

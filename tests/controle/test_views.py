@@ -1,0 +1,214 @@
+"""Control pages: wiring, status codes and permissions (another structure's control → 404; a wrong role
+→ 403; a controller not assigned → refused in a DSFR alert), the forms' refusals (400, nothing written),
+the ES's answer, the planning (filters, workload, late controls) in a fixed number of queries."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from care_portal.comptes.roles import Role
+from controle.models import Controle
+from tests.candidatures import donnees as cdonnees
+from tests.candidatures.conventions import commit
+from tests.candidatures.test_views import se_connecter, texte
+from tests.factories import EntiteJuridiqueFactory
+
+from .donnees import (
+    LIEN_VISIO,
+    controles_en_masse,
+    controleur,
+    en_cours,
+    planifier,
+    quand,
+    rafraichir,
+    tout_conforme,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def url(nom: str, c: Controle) -> str:
+    return reverse(f"controle:{nom}", args=[c.pk])
+
+
+def donnees_planification(ctl, jours=7, **champs) -> dict:
+    moment = quand(jours)
+    return {"planification-modalite": "visio", "planification-date": moment.date().isoformat(),
+            "planification-heure": "10:00", "planification-duree_minutes": "120",
+            "planification-lieu": LIEN_VISIO, "planification-controleurs": [ctl.pk], **champs}
+
+
+def test_planifier_depuis_la_page(client, controle):
+    c, ctl, _ = controle
+    se_connecter(client, ctl)
+    page = texte(client.get(url("detail", c)))
+    assert "Planifier le contrôle" in page and 'name="planification-modalite"' in page
+    with commit():
+        reponse = client.post(url("planifier", c), donnees_planification(ctl))
+    assert reponse.status_code == 302
+    assert rafraichir(c).etat == Controle.Etat.PLANIFIE
+    page = texte(client.get(url("detail", c)))
+    assert "Commencer le contrôle" in page and "Replanifier le contrôle" in page
+
+
+def test_date_hors_fenetre_refusee_en_francais(client, controle):
+    c, ctl, _ = controle
+    se_connecter(client, ctl)
+    reponse = client.post(url("planifier", c), donnees_planification(ctl, jours=-3))
+    assert reponse.status_code == 400
+    assert "La date du contrôle doit être au plus tôt" in texte(reponse) and 'class="fr-alert' in texte(reponse)
+    assert rafraichir(c).etat == Controle.Etat.A_PLANIFIER
+
+
+def test_controleur_non_assigne_refuse_dans_une_alerte(client, controle):
+    c, ctl, _ = controle
+    c = en_cours(c, ctl)
+    tout_conforme(c, ctl)
+    autre = controleur()
+    se_connecter(client, autre)
+    page = texte(client.get(url("detail", c)))
+    assert "Consultation seule" in page and "Valider l'atteinte des objectifs" not in page
+    reponse = client.post(url("valider", c))
+    assert reponse.status_code == 400 and "Seuls les contrôleurs ANS assignés" in texte(reponse)
+    assert rafraichir(c).etat == Controle.Etat.EN_COURS
+
+
+def test_grille_et_decision_par_la_page(client, controle):
+    c, ctl, _ = controle
+    c = en_cours(c, ctl)
+    se_connecter(client, ctl)
+    page = texte(client.get(url("detail", c)))
+    assert "<legend" in page and "Grille de contrôle par objectif" in page
+    reponse = client.post(url("valider", c))
+    assert reponse.status_code == 400 and "pas encore vérifié" in texte(reponse)
+    donnees = {f"verdict-{v.pk}": "conforme" for v in c.verdicts.all()}
+    assert client.post(url("grille", c), donnees).status_code == 302
+    with commit():
+        assert client.post(url("valider", c)).status_code == 302
+    c = rafraichir(c)
+    assert c.etat == Controle.Etat.OBJECTIFS_ATTEINTS
+    page = texte(client.get(url("detail", c)))
+    assert "Attestation d'atteinte des objectifs (signée)" in page
+
+
+def test_grille_invalide_ne_change_rien(client, controle):
+    c, ctl, _ = controle
+    c = en_cours(c, ctl)
+    se_connecter(client, ctl)
+    v = c.verdicts.first()
+    reponse = client.post(url("grille", c), {f"verdict-{v.pk}": "non_conforme", f"commentaire-{v.pk}": " "})
+    assert reponse.status_code == 400 and "doit être motivé" in texte(reponse)
+    assert not c.verdicts.exclude(verdict="").exists()
+
+
+def test_l_es_voit_et_repond(client, controle):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from controle import services
+
+    c, ctl, referent = controle
+    c = en_cours(c, ctl)
+    services.controle_demander_informations(controle=c, acteur=ctl, message="Le rapport ORADAD.")
+    se_connecter(client, referent)
+    page = texte(client.get(url("detail", c)))
+    assert "Le rapport ORADAD." in page and "Répondre à l'ANS" in page and "Commencer" not in page
+    assert "Ouvrir le contrôle" in texte(client.get(reverse("controle:mes_controles")))
+    fichier = SimpleUploadedFile("rapport.pdf", cdonnees.pdf().read(), content_type="application/pdf")
+    with commit():
+        reponse = client.post(url("repondre", c), {"reponse-message": "Ci-joint.", "reponse-documents": [fichier]})
+    assert reponse.status_code == 302 and rafraichir(c).etat == Controle.Etat.EN_COURS
+    assert "rapport.pdf" in texte(client.get(url("detail", c)))
+    reponse = client.post(url("repondre", c), {"reponse-message": "Encore."})
+    assert reponse.status_code == 400 and "Aucune information n'est demandée" in texte(reponse)
+
+
+def test_autre_structure_404_et_mauvais_role_403(client, controle):
+    c, ctl, referent = controle
+    autre = cdonnees.referent(EntiteJuridiqueFactory())
+    se_connecter(client, autre)
+    assert client.get(url("detail", c)).status_code == 404
+    assert client.post(url("repondre", c), {"reponse-message": "x"}).status_code == 404
+    client.logout()
+    se_connecter(client, referent)
+    for nom in ("planifier", "commencer", "grille", "valider", "non_atteinte", "demander_informations"):
+        assert client.post(url(nom, c)).status_code == 403, nom
+    assert client.get(reverse("controle:planning")).status_code == 403
+    assert client.get(url("planifier", c)).status_code in (403, 405)
+    client.logout()
+    se_connecter(client, ctl)
+    assert client.get(reverse("controle:mes_controles")).status_code == 403
+    assert client.get(url("valider", c)).status_code == 405  # every action is a POST
+
+
+def test_admin_et_secretariat_en_lecture_seule(client, controle):
+    c, ctl, _ = controle
+    c = planifier(c, ctl)
+    for role in (Role.ADMIN_ANS, Role.SECRETARIAT_ANS):
+        client.logout()
+        agent = cdonnees.ans(role)
+        se_connecter(client, agent)
+        page = texte(client.get(url("detail", c)))
+        assert "Consultation seule" in page and "Commencer le contrôle" not in page
+        assert client.get(reverse("controle:planning")).status_code == 200
+        assert client.post(url("commencer", c)).status_code == 403
+
+
+def test_anonyme_vers_la_connexion(client, controle):
+    c, _, _ = controle
+    reponse = client.get(url("detail", c))
+    assert reponse.status_code == 302 and reverse("comptes:connexion") in reponse.url
+
+
+def test_planning_filtres_charge_et_retards(client, controle):
+    c, ctl, _ = controle
+    c = planifier(c, ctl)
+    se_connecter(client, ctl)
+    page = texte(client.get(reverse("controle:planning")))
+    assert c.declaration.candidature.structure_libelle in page and ctl.get_full_name() in page
+    from controle.selectors import semaine_iso
+
+    page = texte(client.get(reverse("controle:planning"), {"semaine": semaine_iso(c.date_prevue)}))
+    assert c.declaration.candidature.structure_libelle in page
+    page = texte(client.get(reverse("controle:planning"), {"semaine": "1999-S01"}))
+    assert 'id="planning"' not in page
+    page = texte(client.get(reverse("controle:planning"), {"etat": "a_planifier"}))
+    assert 'id="planning"' not in page
+    appel = c.declaration.candidature.appel
+    appel.controle_fin = quand(-30).date()
+    appel.save(update_fields=["controle_fin"])
+    page = texte(client.get(reverse("controle:planning")))
+    assert "En retard sur la fin des contrôles de l'appel (1)" in page
+
+
+def _requetes_du_planning(client) -> int:
+    with CaptureQueriesContext(connection) as requetes:
+        assert client.get(reverse("controle:planning")).status_code == 200
+    return len(requetes)
+
+
+def test_planning_en_nombre_fixe_de_requetes():
+    from django.test import Client
+
+    controleurs = [controleur() for _ in range(3)]
+    client = Client()
+    se_connecter(client, controleurs[0])
+    controles_en_masse(5, controleurs)
+    client.get(reverse("controle:planning"))  # warm the session and the content types
+    peu = _requetes_du_planning(client)
+    controles_en_masse(45, controleurs)
+    assert Controle.objects.count() == 50
+    assert _requetes_du_planning(client) == peu
+
+
+def test_replanification_preremplie(client, controle):
+    c, ctl, _ = controle
+    c = planifier(c, ctl)
+    se_connecter(client, ctl)
+    page = texte(client.get(url("detail", c)))
+    assert f'value="{LIEN_VISIO}"' in page and "Replanifier et envoyer l'invitation" in page
+    with commit():
+        reponse = client.post(url("planifier", c), donnees_planification(ctl, jours=9))
+    assert reponse.status_code == 302 and rafraichir(c).sequence == 1

@@ -1,0 +1,111 @@
+"""Builders for the payment tests, through the real services: a validated control (the declaration's
+and the control's services), its payment, ANS payment agents; a cheap bulk builder for query counts."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.core import mail
+from django.utils import timezone
+
+from candidatures.models import Convention
+from care_portal.comptes.roles import Role
+from controle import services as controles
+from controle.models import Controle
+from declarations import services as declarations
+from paiement import services
+from paiement.models import Paiement
+from tests.comptes.helpers import creer_utilisateur_avec_role
+from tests.declarations.donnees import ajouter, candidature_signee
+
+from .donnees import grille
+
+LIEN_VISIO = "https://webconf.numerique.gouv.fr/controle-care"
+_n = [0]
+
+
+def agent(role: str = Role.SECRETARIAT_ANS, **champs):
+    _n[0] += 1
+    champs.setdefault("email", f"{role}{_n[0]}@esante.gouv.fr")
+    champs.setdefault("prenom", "Claire")
+    champs.setdefault("nom", f"Martin{_n[0]}")
+    return creer_utilisateur_avec_role(role, **champs)
+
+
+def jours(n: int) -> datetime.date:
+    return timezone.localdate() + datetime.timedelta(days=n)
+
+
+def ouvrir_paiements(appel, *, debut: int = -5, fin: int = 100) -> None:
+    appel.paiement_debut, appel.paiement_fin = jours(debut), jours(fin)
+    appel.save(update_fields=["paiement_debut", "paiement_fin"])
+
+
+def controle_valide(*, lignes: tuple[dict, ...] = ({},), plafond_convention: str | None = None, spec=None,
+                    avec_grille: bool = True, **kwargs):
+    """A control in « objectifs atteints » (built through the declaration and control services), the
+    call's ceiling table and payment window open: (control, référent ES, ARS)."""
+    c, referent, ars = candidature_signee(**kwargs)
+    if plafond_convention is not None:
+        Convention.objects.filter(candidature=c).update(plafond=Decimal(plafond_convention))
+    d = declarations.declaration_creer(candidature=c, acteur=referent)
+    for champs in lignes:
+        ajouter(d, referent, **champs)
+    declarations.declaration_deposer(declaration=d, acteur=referent, certifie=True)
+    declarations.declaration_declarer_complete(declaration=d, acteur=ars)
+    controles.controles_creer_a_planifier()
+    ctl = Controle.objects.get(declaration=d)
+    controleur = agent(Role.CONTROLEUR_ANS)
+    quand = timezone.make_aware(datetime.datetime.combine(jours(3), datetime.time(10, 0)))
+    controles.controle_planifier(controle=ctl, acteur=controleur, modalite="visio", date_prevue=quand,
+                                 lieu=LIEN_VISIO, controleurs=[controleur])
+    controles.controle_commencer(controle=ctl, acteur=controleur)
+    controles.controle_enregistrer_grille(controle=ctl, acteur=controleur,
+                                          saisies={v.code: ("conforme", "") for v in ctl.verdicts.all()})
+    controles.controle_valider_atteinte(controle=ctl, acteur=controleur)
+    appel = c.appel
+    if avec_grille:
+        if spec is not None:
+            grille(appel, spec, en_vigueur_le=jours(-30))
+        else:
+            grille(appel, en_vigueur_le=jours(-30))
+    ouvrir_paiements(appel)
+    mail.outbox.clear()
+    return Controle.objects.get(pk=ctl.pk), referent, ars
+
+
+def paiement_de(ctl: Controle, acteur=None) -> Paiement:
+    return services.paiement_creer(controle=ctl, acteur=acteur)
+
+
+def rafraichir(p: Paiement) -> Paiement:
+    return Paiement.objects.get(pk=p.pk)
+
+
+def ordonnance(p: Paiement, valideur, ordonnateur) -> Paiement:
+    services.paiement_valider(paiement=p, acteur=valideur)
+    services.paiement_ordonnancer(paiement=p, acteur=ordonnateur)
+    return rafraichir(p)
+
+
+def paiements_en_masse(n: int, appel=None) -> list[Paiement]:
+    """``n`` payments in every state on signed conventions, built directly (query-count tests only)."""
+    from declarations.models import Declaration
+    from tests.factories import AppelFactory, CandidatureFactory
+
+    appel = appel or AppelFactory()
+    debut = Paiement.objects.filter(convention__candidature__appel=appel).count()
+    etats = [e for e, _ in Paiement.Etat.choices]
+    faits = []
+    for i in range(debut, debut + n):
+        cand = CandidatureFactory(appel=appel)
+        cv = Convention.objects.create(candidature=cand, numero=f"CV-MASSE-{appel.pk}-{i}", etat=Convention.Etat.SIGNEE,
+                                       plafond=Decimal("100000.00"))
+        d = Declaration.objects.create(candidature=cand, etat=Declaration.Etat.COMPLETE, decidee_le=timezone.now())
+        ctl = Controle.objects.create(declaration=d, etat=Controle.Etat.OBJECTIFS_ATTEINTS)
+        faits.append(Paiement.objects.create(
+            convention=cv, controle=ctl, reference=f"ECARE-M{appel.pk:03d}{i:06d}", etat=etats[i % len(etats)],
+            couts_eligibles=Decimal("1000.00"), plafond=Decimal("100000.00"), montant=Decimal("1000.00"),
+            iban="FR7630006000011234567890189"))
+    return faits

@@ -1,0 +1,62 @@
+"""The ``plafonds`` step of seed_demo: illustrative tables for the demo call and the 2024 D1 call,
+between the candidatures (which create the demo call) and the conventions; idempotent."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+
+from candidatures.regles import TypeCandidature as T
+from care_portal.referentiel import demo as referentiel_demo
+from care_portal.referentiel.management.commands.seed_demo import charger_etapes
+from paiement import demo, selectors
+from paiement.models import GrilleMontantsPlafonds
+from paiement.regles import StructurePlafond, plafond_pour, verifier_lignes
+from tests.factories import AppelFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def seed(*etapes: str) -> str:
+    sortie = io.StringIO()
+    call_command("seed_demo", etapes=list(etapes), stdout=sortie)
+    return sortie.getvalue()
+
+
+def test_ordre_de_l_etape():
+    charger_etapes()
+    noms = [e.nom for e in referentiel_demo.etapes()]
+    assert noms.index("candidatures") < noms.index("plafonds") < noms.index("conventions")
+
+
+def test_grille_demo_valide_et_realiste():
+    lignes = demo.lignes_demo()
+    assert verifier_lignes(lignes) == []
+    for type_structure, _ in T.CHOICES:  # every type covered from 0 to no upper bound, growing with activity
+        du_type = sorted((x for x in lignes if x.type_structure == type_structure), key=lambda x: x.activite_min)
+        assert du_type[0].activite_min == 0 and du_type[-1].activite_max is None
+        assert all(a.activite_max == b.activite_min for a, b in zip(du_type, du_type[1:], strict=False))
+        assert [x.montant for x in du_type] == sorted(x.montant for x in du_type)
+    plafond = {t: plafond_pour(StructurePlafond(t, Decimal("60000")), lignes).montant for t, _ in T.CHOICES}
+    assert plafond[T.GHT] > plafond[T.PUBLIC_HORS_GHT] > plafond[T.PRIVE_EBNL] > plafond[T.PRIVE_LUCRATIF]
+
+
+def test_etape_plafonds_idempotente():
+    appel_demo = AppelFactory(code="care-d1-demo")
+    sortie = seed("plafonds")
+    assert "Matrice des plafonds de « care-d1-demo » : version 1 créée (13 lignes, montants indicatifs)." in sortie
+    assert "Matrice des plafonds de « care-d1-2024 » : version 1 créée" in sortie
+    for code in demo.CODES_APPELS:
+        g = GrilleMontantsPlafonds.objects.get(appel__code=code)
+        assert g.illustrative and "montants illustratifs" in g.source and g.lignes.count() == len(demo.GRILLE_DEMO)
+        assert g.en_vigueur_le == g.appel.candidature_debut
+    assert selectors.grille_en_vigueur(appel_demo) is not None
+    sortie = seed("plafonds")
+    assert "déjà présente" in sortie and GrilleMontantsPlafonds.objects.count() == 2
+
+
+def test_appel_demo_absent():
+    assert "Appel « care-d1-demo » absent" in seed("plafonds")
