@@ -374,8 +374,10 @@ def plans(rng: random.Random) -> list[Plan]:
     for region in Region.objects.order_by("code"):
         vivier = _vivier(region, exclus, rng)
         if region.nom in REGIONS_ARS:
+            # complete ones too: the later stages (declaration, control, payment) start from them
             voulus = [("ght", DEPOSEE), ("prive", DEPOSEE), ("prive", COMPLETE_APRES_COMPLEMENT),
-                      ("public", REJETEE), ("prive", RETIREE), ("prive", BROUILLON_VIDE)]
+                      ("public", REJETEE), ("prive", RETIREE), ("prive", BROUILLON_VIDE),
+                      ("public", COMPLETE), ("prive", COMPLETE)]
             if region.nom != REGION_ES or clinique_demo is None:
                 voulus.append(("prive", COMPLEMENT))
         else:
@@ -477,10 +479,7 @@ def creer_conventions_demo() -> list[str]:
             cible = CIBLES_CONVENTION[cv.candidature_id % len(CIBLES_CONVENTION)]
             if cible == "a_generer":
                 continue
-            plafond = Decimal(50_000 + (cv.candidature_id * 7919) % 400_000).quantize(Decimal("1000"))
-            conventions.convention_envoyer(convention=cv, acteur=admin, plafond=plafond)
-            conventions.envoyer(cv.pk)  # now, whatever the task queue (the queued task then finds nothing to do)
-            cv.refresh_from_db()
+            envoyer_demo(cv, admin)
             if cible == "expiree":
                 Convention.objects.filter(pk=cv.pk).update(echeance=timezone.now())
                 conventions.conventions_expirer()
@@ -491,6 +490,17 @@ def creer_conventions_demo() -> list[str]:
     detail = ", ".join(f"{n} {e.replace('_', ' ')}" for e, n in sorted(faites.items()))
     lignes.append(f"Conventions de démonstration : {total} au total" + (f" ; cette fois {detail}." if detail else "."))
     return lignes
+
+
+def envoyer_demo(cv, admin: User) -> None:
+    """Send a convention « à générer » as the demo ANS admin, with a demo ceiling: generated and sent now,
+    whatever the task queue (the queued task then finds nothing to do)."""
+    from . import services_convention as conventions
+
+    plafond = Decimal(50_000 + (cv.candidature_id * 7919) % 400_000).quantize(Decimal("1000"))
+    conventions.convention_envoyer(convention=cv, acteur=admin, plafond=plafond)
+    conventions.envoyer(cv.pk)
+    cv.refresh_from_db()
 
 
 def _signer_demo(cv, dg: User, *, contresigner: bool) -> None:

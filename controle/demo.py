@@ -113,28 +113,25 @@ def creer_controles_demo(rng: random.Random) -> list[str]:
         return ["Contrôles de démonstration : appel ou contrôleur de démonstration absent."]
     lignes = []
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
-        existants = Controle.objects.filter(declaration__candidature__appel=appel)
-        presents = set(existants.exclude(etat=Controle.Etat.A_PLANIFIER).values_list("etat", flat=True))
-        if existants.filter(etat=Controle.Etat.A_PLANIFIER).exists():
-            presents.add(Controle.Etat.A_PLANIFIER.value)
-        manquants = [cible for cible in CIBLES if cible not in presents]
         from declarations.models import Declaration
 
-        completes = Declaration.objects.filter(candidature__appel=appel, etat=Declaration.Etat.COMPLETE,
-                                               controle__isnull=True).count()
-        n = _completer(appel, len(manquants) - completes, rng)
+        existants = Controle.objects.filter(declaration__candidature__appel=appel)
+        presents = set(existants.values_list("etat", flat=True))
+        # every state but « à planifier » made from a control à planifier, and one of those left as it is
+        manquants = [cible for cible in CIBLES if cible != "a_planifier" and cible not in presents]
+        disponibles = (existants.filter(etat=Controle.Etat.A_PLANIFIER).count()
+                       + Declaration.objects.filter(candidature__appel=appel, etat=Declaration.Etat.COMPLETE,
+                                                    controle__isnull=True).count())
+        n = _completer(appel, len(manquants) + 1 - disponibles, rng)
         if n:
             lignes.append(f"Déclarations déclarées complètes pour les contrôles de démonstration : {n}.")
         services.controles_creer_a_planifier()
         a_planifier = list(existants.filter(etat=Controle.Etat.A_PLANIFIER).order_by("pk"))
         faits = []
         for cible in manquants:
-            if cible == "a_planifier":
-                continue  # the last one left stays à planifier
-            if len(a_planifier) <= (1 if "a_planifier" in manquants else 0):
-                break
-            c = a_planifier.pop(0)
-            _amener(c, cible, controleur, rng)
+            if len(a_planifier) <= 1:
+                break  # the last one stays à planifier
+            _amener(a_planifier.pop(0), cible, controleur, rng)
             faits.append(cible)
     lignes.append(f"Contrôles de démonstration : {len(faits)} amené(s) à un nouvel état"
                   + (f" ({', '.join(e.replace('_', ' ') for e in faits)})" if faits else "")

@@ -49,30 +49,41 @@ MOTIF_NON_RECEVABLE = "Les dépenses déclarées sont antérieures à la périod
 
 
 def _signer_davantage(appel, manquantes: int) -> int:
-    """Bring up to ``manquantes`` conventions of the demo call to « signée » (the demo DG countersigns)."""
-    from candidatures.demo import DOMAINE, _signer_demo
+    """Bring up to ``manquantes`` conventions of the demo call to « signée » (the demo DG countersigns):
+    those signed by the ES first, then those sent, then those still to send (sent by the demo admin)."""
+    from candidatures.demo import DOMAINE, _signer_demo, envoyer_demo
     from candidatures.models import CodeSignature, Convention
     from candidatures.services_convention import code_envoyer_dg, conventions_contresigner
     from care_portal.comptes.models import User
 
     dg = User.objects.filter(email=f"dg@{DOMAINE}").first()
+    admin = User.objects.filter(email=f"admin@{DOMAINE}").first()
     if dg is None or manquantes <= 0:
         return 0
+    E = Convention.Etat
     faites = 0
-    for cv in Convention.objects.filter(candidature__appel=appel, etat__in=[Convention.Etat.SIGNEE_ES,
-                                                                              Convention.Etat.ENVOYEE]).order_by("pk"):
-        if faites >= manquantes:
-            break
-        if cv.etat == Convention.Etat.ENVOYEE:
-            if cv.signature_bloquee:
-                continue
-            _signer_demo(cv, dg, contresigner=True)
-        else:
-            CodeSignature.objects.filter(utilisateur=dg).update(cree_le=timezone.now() - datetime.timedelta(minutes=5))
-            code = f"{cv.pk % 1_000_000:06d}"
-            code_envoyer_dg(acteur=dg, conventions=[cv], code=code)
-            conventions_contresigner(acteur=dg, code=code, ip="127.0.0.1")
-        faites += 1
+    for etat in (E.SIGNEE_ES, E.ENVOYEE, E.A_GENERER):
+        candidates = list(Convention.objects.filter(candidature__appel=appel, etat=etat).order_by("pk"))
+        if etat == E.A_GENERER:
+            candidates = candidates[1:]  # one is left for the demo ANS admin to send
+        for cv in candidates:
+            if faites >= manquantes:
+                return faites
+            if etat == E.SIGNEE_ES:
+                CodeSignature.objects.filter(utilisateur=dg).update(
+                    cree_le=timezone.now() - datetime.timedelta(minutes=5))
+                code = f"{cv.pk % 1_000_000:06d}"
+                code_envoyer_dg(acteur=dg, conventions=[cv], code=code)
+                conventions_contresigner(acteur=dg, code=code, ip="127.0.0.1")
+            else:
+                if etat == E.A_GENERER:
+                    if admin is None or cv.envoi_demande_le is not None:
+                        continue
+                    envoyer_demo(cv, admin)
+                if cv.signature_bloquee:
+                    continue
+                _signer_demo(cv, dg, contresigner=True)
+            faites += 1
     return faites
 
 
