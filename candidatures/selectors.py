@@ -132,3 +132,8 @@ def emails_es(c: Candidature) -> list[str]:
 
 def emails_ans() -> list[str]:
     return _emails(role__in=[Role.ADMIN_ANS, Role.CONTROLEUR_ANS])
+
+
+def emails_secretariat_ans() -> list[str]:
+    """The payment circuit: the ANS secretariat and administrators."""
+    return _emails(role__in=[Role.SECRETARIAT_ANS, Role.ADMIN_ANS])

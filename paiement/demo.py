@@ -1,4 +1,7 @@
-"""Demo ceiling tables (``manage.py seed_demo``, step ``plafonds``, ordre 40: after ``candidatures``
+"""Demo data of the payment app. Step ``paiements`` (ordre 80, after the controls): see
+``creer_paiements_demo``.
+
+Demo ceiling tables (``manage.py seed_demo``, step ``plafonds``, ordre 40: after ``candidatures``
 (40, sorted by name) which creates the demo call, before ``conventions`` (45) so that the conventions
 could read their ceiling).
 
@@ -72,6 +75,84 @@ def creer_grilles_demo() -> list[str]:
     return lignes
 
 
+# --- payments (step ``paiements``, ordre 80: after the controls, 70) ------------------------------------
+
+CIBLES_PAIEMENTS = ["paye", "ordonnance", "valide", "rejete", "a_valider"]
+MOTIF_REJET = "Bilan financier à justifier : deux factures d'audit portent sur la même prestation."
+
+
+def creer_paiements_demo(rng) -> list[str]:
+    """Payments of the demo call in every state, through the services: the validated controls get their
+    payment (``paiements_creer_a_valider``); more controls are brought to « objectifs atteints » when
+    needed (control services, via the controls demo); the secretariat (secretariat@) validates, the
+    administration (admin@) orders — four-eyes —, a SEPA batch is built and the bank's confirmation
+    pays one; one is rejected. Idempotent: a state already present is not made again."""
+    from django.conf import settings
+    from django.test.utils import override_settings
+    from django.utils import timezone
+
+    from candidatures.demo import DOMAINE
+    from care_portal.comptes.models import User
+    from care_portal.referentiel.models import AppelAFinancement
+    from controle import demo as controle_demo
+    from controle import services as controles
+    from controle.models import Controle
+
+    from . import services
+    from .models import Paiement
+
+    if getattr(settings, "PRODUCTION", not settings.DEBUG):
+        return ["Paiements de démonstration : jamais créés en production (DEBUG=0)."]
+    appel = AppelAFinancement.objects.filter(code="care-d1-demo").first()
+    comptes = {n: User.objects.filter(email=f"{n}@{DOMAINE}").first() for n in ("secretariat", "admin", "controleur")}
+    if appel is None or not all(comptes.values()):
+        return ["Paiements de démonstration : appel ou comptes ANS de démonstration absents."]
+    secretariat, admin, controleur = comptes["secretariat"], comptes["admin"], comptes["controleur"]
+    lignes = []
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+        paiements = Paiement.objects.filter(convention__candidature__appel=appel)
+        manquants = [e for e in CIBLES_PAIEMENTS if not paiements.filter(etat=e).exists()]
+        sans = Controle.objects.filter(declaration__candidature__appel=appel, etat=Controle.Etat.OBJECTIFS_ATTEINTS,
+                                       paiement__isnull=True).count()
+        besoin = len(manquants) - sans
+        if besoin > 0:
+            controle_demo._completer(appel, besoin, rng)
+            controles.controles_creer_a_planifier()
+            a_planifier = list(Controle.objects.filter(declaration__candidature__appel=appel,
+                                                       etat=Controle.Etat.A_PLANIFIER).order_by("pk"))
+            for c in a_planifier[:max(len(a_planifier) - 1, 0)][:besoin]:  # one stays « à planifier »
+                controle_demo._amener(c, "objectifs_atteints", controleur, rng)
+        creation = services.paiements_creer_a_valider()
+        lignes.append(f"Paiements créés : {len(creation.crees)}"
+                      + (f" ; {len(creation.ignores)} contrôle(s) validé(s) sans paiement possible" if creation.ignores
+                         else "") + ".")
+        libres = list(paiements.filter(etat=Paiement.Etat.A_VALIDER).order_by("pk"))
+        faits = []
+        for cible in manquants:
+            if cible == "a_valider":
+                continue
+            if len(libres) <= (1 if "a_valider" in manquants else 0):
+                break
+            p = libres.pop(0)
+            if cible == "rejete":
+                services.paiement_rejeter(paiement=p, acteur=secretariat, motif=MOTIF_REJET)
+            else:
+                services.paiement_valider(paiement=p, acteur=secretariat)
+                if cible in ("ordonnance", "paye"):
+                    services.paiement_ordonnancer(paiement=p, acteur=admin)
+                if cible == "paye":
+                    lot = services.lot_creer(acteur=admin, date_execution=timezone.localdate(), paiements=[p])
+                    jour = timezone.localdate()
+                    ligne = f"{p.reference};{jour.isoformat()};VIR-DEMO-{lot.pk:05d}"
+                    services.confirmation_importer(acteur=admin, nom_fichier="confirmation-demo.csv",
+                                                   contenu=f"reference;date;reference_bancaire\n{ligne}\n".encode())
+            faits.append(cible)
+    total = Paiement.objects.filter(convention__candidature__appel=appel).count()
+    lignes.append(f"Paiements de démonstration : {len(faits)} amené(s) à un nouvel état"
+                  + (f" ({', '.join(e.replace('_', ' ') for e in faits)})" if faits else "") + f", {total} au total.")
+    return lignes
+
+
 def _enregistrer_etape_seed_demo() -> None:
     from care_portal.referentiel.demo import ContexteDemo, enregistrer_etape
 
@@ -79,6 +160,11 @@ def _enregistrer_etape_seed_demo() -> None:
     def etape_plafonds(contexte: ContexteDemo) -> list[str]:
         """The illustrative ceiling tables of the demo call and of the 2024 D1 call."""
         return creer_grilles_demo()
+
+    @enregistrer_etape("paiements", ordre=80)
+    def etape_paiements(contexte: ContexteDemo) -> list[str]:
+        """After the controls: payments in every state, a SEPA batch and its bank confirmation."""
+        return creer_paiements_demo(contexte.rng("paiements"))
 
 
 _enregistrer_etape_seed_demo()

@@ -98,6 +98,8 @@ class Rappel(models.Model):
         ARS_ATTENTE = "ars_attente", "Candidature en attente d'instruction"
         DECLARATION = "declaration", "Déclaration non déposée avant la clôture"
         ARS_DECLARATION = "ars_declaration", "Déclaration en attente de vérification"
+        CONTROLE_RETARD = "controle_retard", "Contrôle non décidé à la fin de la fenêtre de contrôle"
+        PAIEMENT = "paiement", "Paiement non versé avant la clôture des paiements"
 
     candidature = models.ForeignKey("candidatures.Candidature", on_delete=models.PROTECT, related_name="rappels",
                                     verbose_name="dossier")

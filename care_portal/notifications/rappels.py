@@ -25,8 +25,12 @@ before sending: a dossier that moved on meanwhile is not reminded. The delays ar
 - ``ars_declaration``: a submitted declaration waiting for the ARS's completeness check for more than
   ``CARE_RAPPEL_ARS_ATTENTE_JOURS`` days (due date: submission + delay) → the ARS, one e-mail per region.
 
-Not yet: ANS controls past due, payments before the window closes — their stages (controle,
-paiement) are not built yet.
+- ``controle_retard``: a control not decided (neither « objectifs atteints » nor « non atteints ») once
+  the call's control window has closed (due date: ``controle_fin``; sent from the next day on, so a
+  missed run catches up) → the ANS (administrators and controllers), one e-mail listing them all.
+- ``paiement``: a payment not yet paid (à valider, validé, ordonnancé) when the call's payment window
+  closes within ``CARE_RAPPEL_PAIEMENT_JOURS_AVANT`` days (due date: ``paiement_fin``) → the ANS
+  secretariat and administrators, one e-mail listing them all.
 """
 
 from __future__ import annotations
@@ -37,7 +41,8 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import CharField, Exists, OuterRef, Value
+from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from django.utils import timezone
 
@@ -57,6 +62,8 @@ def envoyer_rappels(*, maintenant: datetime.datetime | None = None) -> dict[str,
         Genre.ARS_ATTENTE: rappels_ars_attente(maintenant=maintenant),
         Genre.DECLARATION: rappels_declarations(maintenant=maintenant),
         Genre.ARS_DECLARATION: rappels_ars_declarations(maintenant=maintenant),
+        Genre.CONTROLE_RETARD: rappels_controles_en_retard(maintenant=maintenant),
+        Genre.PAIEMENT: rappels_paiements(maintenant=maintenant),
     }
 
 
@@ -309,6 +316,96 @@ def rappels_ars_declarations(*, maintenant: datetime.datetime) -> int:
             _lier(rappels, envoi)
             envoyes += n
     return envoyes
+
+
+# --- ANS: controls past due -------------------------------------------------------------------------
+
+def rappels_controles_en_retard(*, maintenant: datetime.datetime) -> int:
+    from candidatures import selectors
+    from controle.models import Controle
+
+    aujourd_hui = timezone.localdate(maintenant, PARIS)
+    ids = list(Controle.objects.filter(declaration__candidature__appel__controle_fin__lt=aujourd_hui)
+               .exclude(etat__in=Controle.ETATS_CLOS)
+               .exclude(Exists(Rappel.objects.filter(
+                   candidature=OuterRef("declaration__candidature"), genre=Genre.CONTROLE_RETARD,
+                   cible=Concat(Value("controle-"), Cast(OuterRef("pk"), CharField())),
+                   echeance=OuterRef("declaration__candidature__appel__controle_fin"))))
+               .order_by("declaration__candidature__appel__controle_fin", "pk").values_list("pk", flat=True))
+    if not ids:
+        return 0
+    with transaction.atomic():
+        retenus, rappels = [], []
+        for c in (Controle.objects.select_for_update(of=("self",))
+                  .select_related("declaration__candidature__appel", "declaration__candidature__ght",
+                                  "declaration__candidature__entite_juridique")
+                  .prefetch_related("controleurs").filter(pk__in=ids).order_by("date_prevue", "pk")):
+            if c.clos:
+                continue  # decided meanwhile
+            cand = c.declaration.candidature
+            rappel = _cle(cand.pk, Genre.CONTROLE_RETARD, cand.appel.controle_fin, cible=f"controle-{c.pk}")
+            if rappel is not None:
+                c.retard_jours = (aujourd_hui - cand.appel.controle_fin).days
+                retenus.append(c)
+                rappels.append(rappel)
+        if not retenus:
+            return 0
+        n = len(retenus)
+        assignes = {u.email for c in retenus for u in c.controleurs.all() if u.email and u.is_active}
+        envoi = envoyer_email(
+            sorted(set(selectors.emails_ans()) | assignes),
+            f"{n} contrôle{'s' if n > 1 else ''} non décidé{'s' if n > 1 else ''} après la fin de la fenêtre "
+            "de contrôle", "rappel_controle_retard",
+            {"controles": retenus, "lien": settings.SITE_URL + reverse("controle:planning")},
+            candidature=retenus[0].declaration.candidature if n == 1 else None,
+        )
+        _lier(rappels, envoi)
+    return n
+
+
+# --- ANS: payments before the window closes --------------------------------------------------------
+
+def rappels_paiements(*, maintenant: datetime.datetime) -> int:
+    from candidatures import selectors
+    from paiement.models import Paiement
+
+    aujourd_hui = timezone.localdate(maintenant, PARIS)
+    limite = aujourd_hui + datetime.timedelta(days=settings.CARE_RAPPEL_PAIEMENT_JOURS_AVANT)
+    a_verser = (Paiement.Etat.A_VALIDER, Paiement.Etat.VALIDE, Paiement.Etat.ORDONNANCE)
+    ids = list(Paiement.objects.filter(etat__in=a_verser, convention__candidature__appel__paiement_fin__gte=aujourd_hui,
+                                       convention__candidature__appel__paiement_fin__lte=limite)
+               .exclude(Exists(Rappel.objects.filter(
+                   candidature=OuterRef("convention__candidature"), genre=Genre.PAIEMENT,
+                   cible=Concat(Value("paiement-"), Cast(OuterRef("pk"), CharField())),
+                   echeance=OuterRef("convention__candidature__appel__paiement_fin"))))
+               .values_list("pk", flat=True))
+    if not ids:
+        return 0
+    with transaction.atomic():
+        retenus, rappels = [], []
+        for p in (Paiement.objects.select_for_update(of=("self",))
+                  .select_related("convention__candidature__appel", "convention__candidature__ght",
+                                  "convention__candidature__entite_juridique")
+                  .filter(pk__in=ids).order_by("convention__candidature__appel__paiement_fin", "pk")):
+            if p.etat not in a_verser:
+                continue  # paid or rejected meanwhile
+            cand = p.convention.candidature
+            rappel = _cle(cand.pk, Genre.PAIEMENT, cand.appel.paiement_fin, cible=f"paiement-{p.pk}")
+            if rappel is not None:
+                p.jours_restants = (cand.appel.paiement_fin - aujourd_hui).days
+                retenus.append(p)
+                rappels.append(rappel)
+        if not retenus:
+            return 0
+        n = len(retenus)
+        envoi = envoyer_email(
+            selectors.emails_secretariat_ans(),
+            f"{n} paiement{'s' if n > 1 else ''} à verser avant la clôture des paiements", "rappel_paiement",
+            {"paiements": retenus, "lien": settings.SITE_URL + reverse("paiement:liste")},
+            candidature=retenus[0].convention.candidature if n == 1 else None,
+        )
+        _lier(rappels, envoi)
+    return n
 
 
 # --- the next audits ------------------------------------------------------------------------------

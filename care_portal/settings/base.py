@@ -337,6 +337,8 @@ CARE_RAPPEL_CONVENTION_JOURS = tuple(int(j) for j in env.list("CARE_RAPPEL_CONVE
 CARE_RAPPEL_AUDIT_JOURS_AVANT = env.int("CARE_RAPPEL_AUDIT_JOURS_AVANT", default=10)
 # A declaration not submitted: reminded this many days before the call's declaration window closes.
 CARE_RAPPEL_DECLARATION_JOURS_AVANT = env.int("CARE_RAPPEL_DECLARATION_JOURS_AVANT", default=15)
+# ANS: payments not yet paid, reminded this many days before the call's payment window closes.
+CARE_RAPPEL_PAIEMENT_JOURS_AVANT = env.int("CARE_RAPPEL_PAIEMENT_JOURS_AVANT", default=30)
 # ARS: a submitted candidature (or declaration) waiting for a decision longer than this many days.
 CARE_RAPPEL_ARS_ATTENTE_JOURS = env.int("CARE_RAPPEL_ARS_ATTENTE_JOURS", default=15)
 # Daily digest (for the users who ask for it): sent by the first run after this hour (Europe/Paris).

@@ -24,6 +24,10 @@ from tests.e2e.test_declaration import dans_un_fil
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
+def lire(locator) -> str:
+    return locator.inner_text().replace("\u00a0", " ").replace("\u202f", " ")
+
+
 def connecter_agent(nav: Navigateur, user) -> None:
     appareil = TOTPDevice.objects.create(user=user, name="Téléphone", confirmed=True)
     se_connecter(nav, user.email)
@@ -52,7 +56,7 @@ def test_paiement_de_bout_en_bout(navigateur: Navigateur, second_navigateur: Nav
     s1.soumettre(s1.page.get_by_role("button", name="Créer les paiements des contrôles validés"))
     p = Paiement.objects.get()
     s1.suivre(s1.page.get_by_role("link", name=p.reference))
-    assert "1 000,00 €" in s1.page.locator("#montant").inner_text()
+    assert "1 000,00 €" in lire(s1.page.locator("#montant"))
     assert "inférieurs au plafond" in s1.page.locator("#explications").inner_text()
     s1.soumettre(s1.page.get_by_role("button", name="Valider le paiement"))
     assert s1.page.get_by_role("button", name="Ordonnancer le paiement").count() == 0  # four-eyes
@@ -86,5 +90,5 @@ def test_paiement_de_bout_en_bout(navigateur: Navigateur, second_navigateur: Nav
     # 4. the ES référent sees her payment
     se_connecter(s1, referente.email)
     s1.aller(reverse("paiement:pour_candidature", args=[p.convention.candidature_id]))
-    verse = s1.page.locator("#verse").inner_text()
+    verse = lire(s1.page.locator("#verse"))
     assert "Financement versé" in verse and "VIR-BDF-0001" in verse and "1 000,00 €" in verse

@@ -285,7 +285,7 @@ def test_envoyer_rappels_reunit_les_genres_horaires(settings):
     brouillon(appel)
     resultat = executer(rappels.envoyer_rappels)
     assert resultat == {Genre.BROUILLON: 1, Genre.CONVENTION: 0, Genre.ARS_ATTENTE: 0, Genre.DECLARATION: 0,
-                        Genre.ARS_DECLARATION: 0}
+                        Genre.ARS_DECLARATION: 0, Genre.CONTROLE_RETARD: 0, Genre.PAIEMENT: 0}
     assert executer(rappels.envoyer_rappels)[Genre.BROUILLON] == 0
 
 
@@ -400,3 +400,84 @@ def test_ars_rappel_des_declarations_en_attente_puis_decidee(settings, signee):
         ds.declaration_declarer_complete(declaration=d, acteur=ars)
     assert jour_de(rappels.rappels_ars_declarations, depot + datetime.timedelta(days=60)) == 0
     assert Rappel.objects.filter(genre=Genre.ARS_DECLARATION).count() == 2
+
+
+# --- ANS: controls past due -----------------------------------------------------------------------
+
+def test_controle_non_decide_apres_la_fenetre_rappele_une_fois_a_l_ans(settings, certificat):  # noqa: F811
+    from tests.controle.donnees import controle_de, controleur, declaration_complete, planifier, tout_conforme
+
+    d, _, _ = declaration_complete()
+    autre, _, _ = declaration_complete(raison_sociale="Centre hospitalier d'Arcachon")
+    ctl = controleur(email="hugo.controleur@esante.gouv.fr")
+    c1 = planifier(controle_de(d), ctl)
+    c2 = controle_de(autre)  # still à planifier
+    from care_portal.referentiel.models import AppelAFinancement
+
+    appels = AppelAFinancement.objects.filter(pk__in=[d.candidature.appel_id, autre.candidature.appel_id])
+    fin = aujourd_hui() + datetime.timedelta(days=20)
+    appels.update(controle_fin=fin)
+    admin = cv_outils.admin_ans()
+    # inside the window: nothing; the last day: nothing
+    assert jour_de(rappels.rappels_controles_en_retard, fin - datetime.timedelta(days=5)) == 0
+    assert jour_de(rappels.rappels_controles_en_retard, fin) == 0
+    # the worker was down the day after: the first run later sends one e-mail listing both
+    assert jour_de(rappels.rappels_controles_en_retard, fin + datetime.timedelta(days=3)) == 2
+    [message] = mail.outbox
+    assert ctl.email in message.to and admin.email in message.to
+    assert message.subject == "[eCaRE] 2 contrôles non décidés après la fin de la fenêtre de contrôle"
+    assert d.candidature.structure_libelle in message.body and autre.candidature.structure_libelle in message.body
+    assert "il y a 3 jours" in message.body and "/controles/planning/" in message.body
+    # once
+    assert jour_de(rappels.rappels_controles_en_retard, fin + datetime.timedelta(days=4)) == 0
+    assert Rappel.objects.filter(genre=Genre.CONTROLE_RETARD, echeance=fin).count() == 2
+    # the window extended, then closed again: a new due date, only the control still undecided
+    from controle import services as controles
+
+    appels.update(controle_fin=fin + datetime.timedelta(days=30))
+    with le(a_paris(fin + datetime.timedelta(days=5))):
+        controles.controle_commencer(controle=c1, acteur=ctl)
+        tout_conforme(c1, ctl)
+        with cv_outils.commit():
+            controles.controle_valider_atteinte(controle=c1, acteur=ctl)
+    assert jour_de(rappels.rappels_controles_en_retard, fin + datetime.timedelta(days=31)) == 1
+    assert c2.declaration.candidature.structure_libelle in mail.outbox[-1].body
+
+
+# --- ANS: payments before the window closes -------------------------------------------------------
+
+def test_paiement_non_verse_rappele_une_fois_avant_la_cloture(settings, certificat):  # noqa: F811
+    from paiement import services as paiements
+    from tests.paiement.paiements import agent, controle_valide, ouvrir_paiements, paiement_de
+
+    settings.CARE_RAPPEL_PAIEMENT_JOURS_AVANT = 30
+    ctl, _, _ = controle_valide()
+    p = paiement_de(ctl)
+    appel = ctl.declaration.candidature.appel
+    ouvrir_paiements(appel, fin=40)
+    fin = aujourd_hui() + datetime.timedelta(days=40)
+    secretariat = agent(email="secretariat.paiements@esante.gouv.fr")
+    assert jour_de(rappels.rappels_paiements, fin - datetime.timedelta(days=31)) == 0
+    assert jour_de(rappels.rappels_paiements, fin - datetime.timedelta(days=30)) == 1
+    [message] = mail.outbox
+    assert secretariat.email in message.to
+    assert message.subject == "[eCaRE] 1 paiement à verser avant la clôture des paiements"
+    assert ctl.declaration.candidature.structure_libelle in message.body and "dans 30 jours" in message.body
+    assert "/paiement/paiements/" in message.body
+    # once, whatever the state it moves to meanwhile
+    paiements.paiement_valider(paiement=p, acteur=secretariat)
+    assert jour_de(rappels.rappels_paiements, fin - datetime.timedelta(days=10)) == 0
+    assert Rappel.objects.filter(genre=Genre.PAIEMENT).count() == 1
+
+
+def test_paiement_rejete_ou_verse_pas_rappele(settings, certificat):  # noqa: F811
+    from paiement import services as paiements
+    from tests.paiement.paiements import agent, controle_valide, ouvrir_paiements, paiement_de
+
+    settings.CARE_RAPPEL_PAIEMENT_JOURS_AVANT = 30
+    ctl, _, _ = controle_valide()
+    p = paiement_de(ctl)
+    ouvrir_paiements(ctl.declaration.candidature.appel, fin=20)
+    paiements.paiement_rejeter(paiement=p, acteur=agent(), motif="Doublon de la convention.")
+    assert jour_de(rappels.rappels_paiements, aujourd_hui() + datetime.timedelta(days=5)) == 0
+    assert not Rappel.objects.filter(genre=Genre.PAIEMENT).exists()

@@ -60,3 +60,24 @@ def test_etape_plafonds_idempotente():
 
 def test_appel_demo_absent():
     assert "Appel « care-d1-demo » absent" in seed("plafonds")
+
+
+def test_etape_paiements_dans_chaque_etat(django_capture_on_commit_callbacks, settings, tmp_path):
+    """The whole chain of demo steps, up to the payments: one in every state, through the services;
+    a second run changes nothing."""
+    from candidatures import demo as candidatures_demo
+    from paiement.models import Paiement
+
+    settings.SIGNATURE_CERTIFICAT = tmp_path / "signature" / "plateforme.crt"
+    settings.SIGNATURE_CLE = tmp_path / "signature" / "plateforme.key"
+    with django_capture_on_commit_callbacks(execute=True):
+        sortie = seed("referentiel", "comptes", "candidatures", "plafonds", "conventions", "declarations",
+                      "controle", "paiements")
+    paiements = Paiement.objects.filter(convention__candidature__appel__code=candidatures_demo.CODE_APPEL)
+    assert set(paiements.values_list("etat", flat=True)) == set(Paiement.Etat.values), sortie
+    paye = paiements.get(etat=Paiement.Etat.PAYE)
+    assert paye.montant == min(paye.couts_eligibles, paye.plafond) and paye.lot is not None
+    avant = list(paiements.order_by("pk").values_list("pk", "etat"))
+    with django_capture_on_commit_callbacks(execute=True):
+        seed("paiements")
+    assert list(paiements.order_by("pk").values_list("pk", "etat")) == avant

@@ -101,7 +101,7 @@ def test_confirmation_paie_une_fois_et_reimport_sans_effet(deux_ordonnances):
 @pytest.mark.parametrize("contenu, attendu", [
     (b"", "vide"),
     (b"\x00\x01PK", "pas un fichier texte"),
-    ("ref;quand;banque\nX;2025-01-01;B\n".encode(), "l'en-tête"),
+    (b"ref;quand;banque\nX;2025-01-01;B\n", "l'en-tête"),
     (None, "la date « 32/13/2025 » est invalide"),
     (None, "colonne(s) au lieu de 3"),
     (None, "aucun paiement n'a la référence"),

@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from candidatures.models import Convention
 from care_portal.comptes.roles import Role
-from paiement import selectors, services
+from paiement import selectors
 from paiement.models import Paiement
 from tests.candidatures.test_views import se_connecter, texte
 from tests.comptes.helpers import creer_utilisateur_avec_role, region_de_test
