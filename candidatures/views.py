@@ -33,6 +33,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from care_portal.comptes.access import roles_requis
 from care_portal.comptes.roles import ROLES_ANS, ROLES_ARS, ROLES_ES, Role
 from care_portal.comptes.selectors import habilitations, obtenir_ou_404
+from care_portal.core.alertes import alerte
 from care_portal.documents import services as documents_services
 from care_portal.documents.upload import refus_upload
 from care_portal.referentiel.models import AppelAFinancement
@@ -201,9 +202,6 @@ def _rendre(request: HttpRequest, c: Candidature, *, status: int = 200, **surcha
     return render(request, "candidatures/detail.html", _contexte(request, c, **surcharges), status=status)
 
 
-def _alerte(titre: str, message: str = "", liste: list[str] | None = None, niveau: str = "error") -> dict:
-    return {"titre": titre, "message": message, "liste": liste or [], "niveau": niveau}
-
 
 @never_cache
 @require_GET
@@ -277,9 +275,9 @@ def enregistrer(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         form, erreurs, deposes = _enregistrer_brouillon(request, c)
     except WorkflowError as exc:
-        return _rendre(request, c, status=400, alerte=_alerte("Le brouillon n'a pas été enregistré", exc.message))
+        return _rendre(request, c, status=400, alerte=alerte("Le brouillon n'a pas été enregistré", exc.message))
     if form.errors or erreurs:
-        return _rendre(request, c, form=form, erreurs_pieces=erreurs, alerte=_alerte(
+        return _rendre(request, c, form=form, erreurs_pieces=erreurs, alerte=alerte(
             "Brouillon enregistré, sauf les champs en erreur",
             "Les autres informations sont enregistrées. Corrigez les champs signalés puis enregistrez de nouveau."
             + _texte_deposes(deposes),
@@ -307,7 +305,7 @@ def perimetre_ajuster(request: HttpRequest, pk: int, ligne_pk: int) -> HttpRespo
     titre = f"Le périmètre n'a pas été ajusté pour {ligne.libelle}"
     if not form.is_valid():
         return _rendre(request, c, status=400, forms_perimetre={ligne.pk: form}, ouvrir_ligne=ligne.pk,
-                       alerte=_alerte(titre, liste=[str(e) for f in form.errors.values() for e in f]))
+                       alerte=alerte(titre, liste=[str(e) for f in form.errors.values() for e in f]))
     try:
         services.perimetre_ajuster(ligne=ligne, acteur=request.user, activite=form.cleaned_data["activite"],
                                    inclus=form.cleaned_data["inclus"], motif=form.cleaned_data["motif"])
@@ -316,7 +314,7 @@ def perimetre_ajuster(request: HttpRequest, pk: int, ligne_pk: int) -> HttpRespo
         if champ:
             form.add_error(champ, exc.message)
         return _rendre(request, c, status=400, forms_perimetre={ligne.pk: form}, ouvrir_ligne=ligne.pk,
-                       alerte=_alerte(titre, exc.message))
+                       alerte=alerte(titre, exc.message))
     messages.success(request, f"Périmètre ajusté pour {ligne.libelle} ({ligne.finess}).")
     return _vers_detail(c, "perimetre")
 
@@ -330,9 +328,9 @@ def deposer(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             form, erreurs, deposes = _enregistrer_brouillon(request, c)
         except WorkflowError as exc:
-            return _rendre(request, c, status=400, alerte=_alerte("La candidature n'a pas été déposée", exc.message))
+            return _rendre(request, c, status=400, alerte=alerte("La candidature n'a pas été déposée", exc.message))
         if form.errors or erreurs:
-            return _rendre(request, c, status=400, form=form, erreurs_pieces=erreurs, alerte=_alerte(
+            return _rendre(request, c, status=400, form=form, erreurs_pieces=erreurs, alerte=alerte(
                 "La candidature n'a pas été déposée",
                 "Le brouillon est enregistré, mais des champs sont en erreur : corrigez-les puis déposez de nouveau.",
                 liste=[*(str(e) for f in form.errors.values() for e in f), *erreurs.values()],
@@ -348,7 +346,7 @@ def deposer(request: HttpRequest, pk: int) -> HttpResponse:
             message = "Il manque encore les éléments suivants ; le brouillon est conservé."
         else:
             message = exc.message
-        return _rendre(request, c, status=400, alerte=_alerte("La candidature n'a pas été déposée", message, liste))
+        return _rendre(request, c, status=400, alerte=alerte("La candidature n'a pas été déposée", message, liste))
     if etait_en_complement:
         messages.success(request, "Votre complément est déposé : l'ARS reprend l'instruction de la candidature."
                          + _texte_deposes(deposes))
@@ -364,22 +362,22 @@ def deposer(request: HttpRequest, pk: int) -> HttpResponse:
 def retirer(request: HttpRequest, pk: int) -> HttpResponse:
     c = _candidature(request, pk)
     form = formulaire_retrait(request.POST or None)
-    alerte = None
+    refus = None
     if request.method == "POST" and form.is_valid():
         try:
             services.candidature_retirer(candidature=c, acteur=request.user, motif=form.cleaned_data["motif"])
         except WorkflowError as exc:
-            alerte = _alerte("La candidature n'a pas été retirée", exc.message)
+            refus = alerte("La candidature n'a pas été retirée", exc.message)
         else:
             messages.success(request, "Votre candidature est retirée.")
             return _vers_detail(c)
     elif "retirer" not in queries.actions_possibles(request.user, c):
-        alerte = _alerte("Retrait impossible", "Une candidature complète, rejetée ou déjà retirée ne peut plus "
+        refus = alerte("Retrait impossible", "Une candidature complète, rejetée ou déjà retirée ne peut plus "
                                                "être retirée.")
     return render(request, "candidatures/retirer.html", {
-        "title": "Retirer la candidature", "c": c, "form": form, "alerte": alerte,
+        "title": "Retirer la candidature", "c": c, "form": form, "alerte": refus,
         "possible": "retirer" in queries.actions_possibles(request.user, c),
-    }, status=400 if alerte and request.method == "POST" else 200)
+    }, status=400 if refus and request.method == "POST" else 200)
 
 
 # --- ARS actions ---------------------------------------------------------------------------------------
@@ -391,11 +389,11 @@ def _action_avec_motif(request: HttpRequest, pk: int, *, formulaire, nom_form: s
     form = formulaire(request.POST)
     if not form.is_valid():
         return _rendre(request, c, status=400, **{nom_form: form},
-                       alerte=_alerte(titre, liste=[str(e) for e in form.errors.get("motif", [])]))
+                       alerte=alerte(titre, liste=[str(e) for e in form.errors.get("motif", [])]))
     try:
         service(c, form.cleaned_data["motif"])
     except WorkflowError as exc:
-        return _rendre(request, c, status=400, **{nom_form: form}, alerte=_alerte(titre, exc.message))
+        return _rendre(request, c, status=400, **{nom_form: form}, alerte=alerte(titre, exc.message))
     messages.success(request, succes)
     return _vers_detail(c)
 
@@ -419,7 +417,7 @@ def declarer_complete(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.candidature_declarer_complete(candidature=c, acteur=request.user)
     except WorkflowError as exc:
-        return _rendre(request, c, status=400, alerte=_alerte("La candidature n'a pas été déclarée complète",
+        return _rendre(request, c, status=400, alerte=alerte("La candidature n'a pas été déclarée complète",
                                                               exc.message))
     messages.success(request, "Candidature déclarée complète : l'établissement et l'ANS sont prévenus.")
     return _vers_detail(c)
@@ -446,12 +444,12 @@ def message_envoyer(request: HttpRequest, pk: int) -> HttpResponse:
     titre = "Le message n'a pas été envoyé"
     refus = refus_upload(request)
     if refus or not form.is_valid():
-        return _rendre(request, c, status=400, form_message=form, alerte=_alerte(
+        return _rendre(request, c, status=400, form_message=form, alerte=alerte(
             titre, liste=[*(str(e) for f in form.errors.values() for e in f), *refus.values()]))
     try:
         services.message_envoyer(candidature=c, acteur=request.user, corps=form.cleaned_data["corps"],
                                  fichiers=form.cleaned_data["pieces_jointes"])
     except WorkflowError as exc:
-        return _rendre(request, c, status=400, form_message=form, alerte=_alerte(titre, exc.message))
+        return _rendre(request, c, status=400, form_message=form, alerte=alerte(titre, exc.message))
     messages.success(request, "Message envoyé.")
     return _vers_detail(c, "messages")

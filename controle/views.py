@@ -27,6 +27,7 @@ from candidatures.services import peut_editer
 from care_portal.comptes.access import roles_requis
 from care_portal.comptes.roles import ROLES_ANS, ROLES_ARS, ROLES_ES, Role
 from care_portal.comptes.selectors import habilitations, obtenir_ou_404
+from care_portal.core.alertes import alerte
 from care_portal.documents.upload import refus_upload
 from care_portal.workflow.models import TransitionLog
 from care_portal.workflow.services import WorkflowError
@@ -62,14 +63,11 @@ def _vers_detail(c: Controle, ancre: str = "") -> HttpResponse:
     return redirect(reverse("controle:detail", args=[c.pk]) + (f"#{ancre}" if ancre else ""))
 
 
-def _alerte(titre: str, message: str = "", liste: list[str] | None = None, niveau: str = "error") -> dict:
-    return {"titre": titre, "message": message, "liste": liste or [], "niveau": niveau}
-
 
 def _alerte_refus(titre: str, exc: WorkflowError) -> dict:
     if isinstance(exc, services.GrilleInvalide):
-        return _alerte(titre, exc.titre, exc.erreurs)
-    return _alerte(titre, exc.message)
+        return alerte(titre, exc.titre, exc.erreurs)
+    return alerte(titre, exc.message)
 
 
 # --- the planning --------------------------------------------------------------------------------
@@ -190,7 +188,7 @@ def planifier(request: HttpRequest, pk: int) -> HttpResponse:
     titre = "Le contrôle n'a pas été planifié"
     if not form.is_valid():
         return _rendre(request, c, status=400, form_planification=form,
-                       alerte=_alerte(titre, liste=[str(e) for f in form.errors.values() for e in f]))
+                       alerte=alerte(titre, liste=[str(e) for f in form.errors.values() for e in f]))
     replanifie = c.etat == Controle.Etat.PLANIFIE
     try:
         services.controle_planifier(controle=c, acteur=request.user, modalite=form.cleaned_data["modalite"],
@@ -248,7 +246,7 @@ def demander_informations(request: HttpRequest, pk: int) -> HttpResponse:
     titre = "Les informations n'ont pas été demandées"
     if not form.is_valid():
         return _rendre(request, c, status=400, form_demande=form,
-                       alerte=_alerte(titre, liste=[str(e) for e in form.errors.get("message", [])]))
+                       alerte=alerte(titre, liste=[str(e) for e in form.errors.get("message", [])]))
     try:
         services.controle_demander_informations(controle=c, acteur=request.user,
                                                 message=form.cleaned_data["message"])
@@ -266,7 +264,7 @@ def repondre(request: HttpRequest, pk: int) -> HttpResponse:
     titre = "Votre réponse n'a pas été envoyée"
     refus = refus_upload(request)
     if refus or not form.is_valid():
-        return _rendre(request, c, status=400, form_reponse=form, alerte=_alerte(
+        return _rendre(request, c, status=400, form_reponse=form, alerte=alerte(
             titre, liste=[*(str(e) for f in form.errors.values() for e in f), *refus.values()]))
     try:
         services.controle_repondre(controle=c, acteur=request.user, message=form.cleaned_data["message"],

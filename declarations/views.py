@@ -33,6 +33,7 @@ from candidatures.selectors import candidatures_pour
 from care_portal.comptes.access import roles_requis
 from care_portal.comptes.roles import ROLES_ANS, ROLES_ARS, ROLES_ES, Role
 from care_portal.comptes.selectors import habilitations, obtenir_ou_404
+from care_portal.core.alertes import alerte
 from care_portal.documents.upload import refus_upload
 from care_portal.workflow.models import TransitionLog
 from care_portal.workflow.services import WorkflowError
@@ -75,9 +76,6 @@ def _declaration(request: HttpRequest, pk: int) -> Declaration:
 def _vers_detail(d: Declaration, ancre: str = "") -> HttpResponse:
     return redirect(reverse("declarations:detail", args=[d.pk]) + (f"#{ancre}" if ancre else ""))
 
-
-def _alerte(titre: str, message: str = "", liste: list[str] | None = None, niveau: str = "error") -> dict:
-    return {"titre": titre, "message": message, "liste": liste or [], "niveau": niveau}
 
 
 # --- ES: my declarations ------------------------------------------------------------------------
@@ -231,16 +229,16 @@ def ligne_ajouter(request: HttpRequest, pk: int) -> HttpResponse:
     titre = "La dépense n'a pas été ajoutée"
     refus = refus_upload(request)
     if refus or not form.is_valid():
-        return _rendre(request, d, status=400, form_ligne=form, alerte=_alerte(
+        return _rendre(request, d, status=400, form_ligne=form, alerte=alerte(
             titre, liste=[*(str(e) for f in form.errors.values() for e in f), *refus.values()]))
     donnees = {k: form.cleaned_data[k] for k in bilan_xlsx.CHAMPS}
     try:
         services.ligne_ajouter(declaration=d, acteur=request.user, donnees=donnees,
                                justificatif=form.cleaned_data.get("justificatif"))
     except services.LigneInvalide as exc:
-        return _rendre(request, d, status=400, form_ligne=form, alerte=_alerte(titre, liste=exc.erreurs))
+        return _rendre(request, d, status=400, form_ligne=form, alerte=alerte(titre, liste=exc.erreurs))
     except WorkflowError as exc:
-        return _rendre(request, d, status=400, form_ligne=form, alerte=_alerte(titre, exc.message))
+        return _rendre(request, d, status=400, form_ligne=form, alerte=alerte(titre, exc.message))
     messages.success(request, f"Dépense « {donnees['libelle']} » ajoutée au bilan.")
     return _vers_detail(d, "bilan")
 
@@ -253,7 +251,7 @@ def ligne_supprimer(request: HttpRequest, pk: int, ligne_pk: int) -> HttpRespons
     try:
         services.ligne_supprimer(ligne=ligne, acteur=request.user)
     except WorkflowError as exc:
-        return _rendre(request, d, status=400, alerte=_alerte("La dépense n'a pas été retirée", exc.message))
+        return _rendre(request, d, status=400, alerte=alerte("La dépense n'a pas été retirée", exc.message))
     messages.success(request, f"Dépense « {ligne.libelle} » retirée du bilan.")
     return _vers_detail(d, "bilan")
 
@@ -292,21 +290,21 @@ def importer(request: HttpRequest, pk: int) -> HttpResponse:
     cle = CLE_IMPORT.format(pk=d.pk)
     request.session.pop(cle, None)
     if refus or not form.is_valid():
-        return _rendre(request, d, status=400, form_import=form, alerte=_alerte(
+        return _rendre(request, d, status=400, form_import=form, alerte=alerte(
             titre, liste=[*(str(e) for f in form.errors.values() for e in f), *refus.values()]))
     if "editer" not in _actions(request.user, d):
-        return _rendre(request, d, status=400, alerte=_alerte(titre, "Le bilan financier n'est plus modifiable."))
+        return _rendre(request, d, status=400, alerte=alerte(titre, "Le bilan financier n'est plus modifiable."))
     fichier = form.cleaned_data["fichier"]
     resultat = bilan_xlsx.lire(fichier.read(), selectors.contexte_bilan(d))
     remplacer = form.cleaned_data["remplacer"]
     if resultat.fichier_refuse or not resultat.lignes:
-        return _rendre(request, d, status=400, form_import=form, alerte=_alerte(
+        return _rendre(request, d, status=400, form_import=form, alerte=alerte(
             titre, "Aucune ligne n'a été importée." if not resultat.fichier_refuse else "", resultat.erreurs))
     if resultat.erreurs:
         request.session[cle] = {"lignes": [ligne.en_json() for ligne in resultat.lignes], "remplacer": remplacer,
                                 "fichier": fichier.name, "erreurs": resultat.erreurs,
                                 "valides": len(resultat.lignes), "en_erreur": resultat.lignes_en_erreur}
-        return _rendre(request, d, status=400, form_import=form, alerte=_alerte(
+        return _rendre(request, d, status=400, form_import=form, alerte=alerte(
             f"{resultat.lignes_en_erreur} ligne(s) du fichier sont en erreur : rien n'a été importé",
             f"{len(resultat.lignes)} ligne(s) sont valides. Corrigez le fichier et importez-le de nouveau, ou "
             "confirmez l'import des seules lignes valides.", resultat.erreurs))
@@ -318,7 +316,7 @@ def _importer(request: HttpRequest, d: Declaration, lignes, remplacer: bool, nom
         n = services.lignes_importer(declaration=d, acteur=request.user, lignes=lignes, remplacer=remplacer,
                                      nom_fichier=nom)
     except WorkflowError as exc:
-        return _rendre(request, d, status=400, alerte=_alerte("Le bilan n'a pas été importé", exc.message))
+        return _rendre(request, d, status=400, alerte=alerte("Le bilan n'a pas été importé", exc.message))
     messages.success(request, f"{n} dépense(s) importée(s) depuis « {nom} ».")
     return _vers_detail(d, "bilan")
 
@@ -352,12 +350,12 @@ def deposer(request: HttpRequest, pk: int) -> HttpResponse:
     titre = "La déclaration n'a pas été déposée"
     if not form.is_valid():
         return _rendre(request, d, status=400, form_depot=form,
-                       alerte=_alerte(titre, liste=[str(e) for f in form.errors.values() for e in f]))
+                       alerte=alerte(titre, liste=[str(e) for f in form.errors.values() for e in f]))
     etait_en_complement = d.etat == Declaration.Etat.COMPLEMENT_DEMANDE
     try:
         d = services.declaration_deposer(declaration=d, acteur=request.user, certifie=form.cleaned_data["certifie"])
     except WorkflowError as exc:
-        return _rendre(request, d, status=400, form_depot=form, alerte=_alerte(titre, exc.message))
+        return _rendre(request, d, status=400, form_depot=form, alerte=alerte(titre, exc.message))
     texte = ("Votre complément est déposé : l'ARS reprend la vérification." if etait_en_complement else
              "Votre déclaration est déposée. L'ARS va en vérifier la complétude ; un récépissé est joint.")
     if d.avertissements:
@@ -375,11 +373,11 @@ def _action_avec_motif(request, pk, *, formulaire, nom_form, titre, service, suc
     form = formulaire(request.POST)
     if not form.is_valid():
         return _rendre(request, d, status=400, **{nom_form: form},
-                       alerte=_alerte(titre, liste=[str(e) for e in form.errors.get("motif", [])]))
+                       alerte=alerte(titre, liste=[str(e) for e in form.errors.get("motif", [])]))
     try:
         service(d, form.cleaned_data["motif"])
     except WorkflowError as exc:
-        return _rendre(request, d, status=400, **{nom_form: form}, alerte=_alerte(titre, exc.message))
+        return _rendre(request, d, status=400, **{nom_form: form}, alerte=alerte(titre, exc.message))
     messages.success(request, succes)
     return _vers_detail(d)
 
@@ -413,7 +411,7 @@ def declarer_complete(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.declaration_declarer_complete(declaration=d, acteur=request.user)
     except WorkflowError as exc:
-        return _rendre(request, d, status=400, alerte=_alerte("La déclaration n'a pas été déclarée complète",
+        return _rendre(request, d, status=400, alerte=alerte("La déclaration n'a pas été déclarée complète",
                                                               exc.message))
     messages.success(request, "Déclaration complète : l'établissement est prévenu et l'ANS va planifier le contrôle.")
     return _vers_detail(d)

@@ -29,6 +29,7 @@ from candidatures.models import Candidature
 from care_portal.comptes.access import roles_requis
 from care_portal.comptes.roles import ROLES_ANS, ROLES_ARS, ROLES_ES, Role
 from care_portal.comptes.selectors import habilitations, obtenir_ou_404
+from care_portal.core.alertes import alerte
 from care_portal.documents.upload import refus_upload
 from care_portal.workflow.services import WorkflowError
 
@@ -103,9 +104,6 @@ def _rendre(request: HttpRequest, pk: int, *, status: int = 200, **surcharges) -
     return render(request, "objectifs/tableau.html", _contexte(request, c, **surcharges), status=status)
 
 
-def _alerte(titre: str, message: str = "", liste: list[str] | None = None, niveau: str = "error") -> dict:
-    return {"titre": titre, "message": message, "liste": liste or [], "niveau": niveau}
-
 
 @never_cache
 @require_GET
@@ -145,7 +143,7 @@ def _traiter(request: HttpRequest, pk: int, saisie: Saisie, *, form=None, surcha
             champ = nom.split("-", 1)[-1]
             form.add_error(champ if champ in form.fields else None, message)
         return _rendre(request, pk, status=400, ouvrir=saisie.ancre, **placer,
-                       alerte=_alerte(saisie.titre_refus, "Corrigez les champs signalés ; rien n'a été enregistré.",
+                       alerte=alerte(saisie.titre_refus, "Corrigez les champs signalés ; rien n'a été enregistré.",
                                       _erreurs(form)))
     try:
         resultat = saisie.service(c, form.cleaned_data, request.user)
@@ -155,7 +153,7 @@ def _traiter(request: HttpRequest, pk: int, saisie: Saisie, *, form=None, surcha
         if champ in form.fields:
             form.add_error(champ, exc.message if not liste else f"{exc.message} " + " ".join(liste[:5]))
         return _rendre(request, pk, status=400, ouvrir=saisie.ancre, **placer,
-                       alerte=_alerte(saisie.titre_refus, exc.message, liste))
+                       alerte=alerte(saisie.titre_refus, exc.message, liste))
     messages.success(request, saisie.succes(resultat))
     return _vers_tableau(c, saisie.ancre)
 

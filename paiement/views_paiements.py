@@ -23,6 +23,7 @@ from candidatures.selectors import candidatures_pour
 from care_portal.comptes.access import roles_requis
 from care_portal.comptes.roles import ROLES_ES, Role
 from care_portal.comptes.selectors import obtenir_ou_404
+from care_portal.core.alertes import alerte
 from care_portal.referentiel.models import AppelAFinancement
 from care_portal.workflow.models import TransitionLog
 from care_portal.workflow.services import WorkflowError
@@ -42,9 +43,6 @@ LIBELLES_CHRONOLOGIE = {
     "paiement.paiement.mis_en_lot": "Ajouté à un lot de virements SEPA",
 }
 
-
-def _alerte(titre: str, message: str = "", liste: list[str] | None = None, niveau: str = "error") -> dict:
-    return {"titre": titre, "message": message, "liste": liste or [], "niveau": niveau}
 
 
 def _paiement(request: HttpRequest, pk: int) -> Paiement:
@@ -92,7 +90,7 @@ def creer(request: HttpRequest) -> HttpResponse:
     try:
         r = services.paiements_creer_a_valider(acteur=request.user)
     except WorkflowError as exc:
-        return _page_liste(request, alerte=_alerte("Aucun paiement n'a été créé", exc.message), status=400)
+        return _page_liste(request, alerte=alerte("Aucun paiement n'a été créé", exc.message), status=400)
     messages.success(request, f"{len(r.crees)} paiement(s) créé(s), à valider."
                      + (f" {len(r.ignores)} contrôle(s) validé(s) sans paiement : voir leur motif ci-dessous."
                         if r.ignores else ""))
@@ -138,7 +136,7 @@ def _action(request: HttpRequest, pk: int, titre: str, faire, succes: str, **for
     try:
         faire(p)
     except WorkflowError as exc:
-        return _rendre(request, p, status=400, alerte=_alerte(titre, exc.message), **formulaires)
+        return _rendre(request, p, status=400, alerte=alerte(titre, exc.message), **formulaires)
     messages.success(request, succes)
     return redirect("paiement:detail", pk=p.pk)
 
@@ -166,7 +164,7 @@ def rejeter(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         p = _paiement(request, pk)
         return _rendre(request, p, status=400, form_rejet=form,
-                       alerte=_alerte("Le paiement n'a pas été rejeté", "Indiquez le motif du rejet."))
+                       alerte=alerte("Le paiement n'a pas été rejeté", "Indiquez le motif du rejet."))
     return _action(request, pk, "Le paiement n'a pas été rejeté",
                    lambda p: services.paiement_rejeter(paiement=p, acteur=request.user,
                                                        motif=form.cleaned_data["motif"]),
@@ -180,7 +178,7 @@ def payer(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         p = _paiement(request, pk)
         return _rendre(request, p, status=400, form_paiement=form,
-                       alerte=_alerte("Le paiement n'a pas été marqué payé", "Corrigez les champs signalés."))
+                       alerte=alerte("Le paiement n'a pas été marqué payé", "Corrigez les champs signalés."))
     return _action(request, pk, "Le paiement n'a pas été marqué payé",
                    lambda p: services.paiement_marquer_paye(paiement=p, acteur=request.user,
                                                             le=form.cleaned_data["le"],
@@ -205,11 +203,11 @@ def lots(request: HttpRequest) -> HttpResponse:
     form = LotForm(request.POST)
     if not form.is_valid():
         return _page_liste(request, form_lot=form, status=400,
-                           alerte=_alerte("Le lot n'a pas été créé", "Corrigez la date d'exécution."))
+                           alerte=alerte("Le lot n'a pas été créé", "Corrigez la date d'exécution."))
     try:
         lot = services.lot_creer(acteur=request.user, date_execution=form.cleaned_data["date_execution"])
     except WorkflowError as exc:
-        return _page_liste(request, form_lot=form, status=400, alerte=_alerte("Le lot n'a pas été créé", exc.message))
+        return _page_liste(request, form_lot=form, status=400, alerte=alerte("Le lot n'a pas été créé", exc.message))
     messages.success(request, f"Lot {lot.message_id} créé : {lot.nombre} virement(s). Téléchargez le fichier SEPA "
                               "et transmettez-le à la banque.")
     return redirect("paiement:lot_detail", pk=lot.pk)
@@ -264,16 +262,16 @@ def confirmation(request: HttpRequest) -> HttpResponse:
     form = ConfirmationForm(request.POST, request.FILES)
     if not form.is_valid():
         return _page_liste(request, form_confirmation=form, status=400,
-                           alerte=_alerte("La confirmation n'a pas été importée", "Choisissez un fichier CSV."))
+                           alerte=alerte("La confirmation n'a pas été importée", "Choisissez un fichier CSV."))
     fichier = form.cleaned_data["fichier"]
     try:
         r = services.confirmation_importer(acteur=request.user, contenu=fichier.read(), nom_fichier=fichier.name)
     except services.ConfirmationInvalide as exc:
         return _page_liste(request, form_confirmation=form, status=400,
-                           alerte=_alerte("La confirmation n'a pas été importée", exc.message, exc.erreurs))
+                           alerte=alerte("La confirmation n'a pas été importée", exc.message, exc.erreurs))
     except WorkflowError as exc:
         return _page_liste(request, form_confirmation=form, status=400,
-                           alerte=_alerte("La confirmation n'a pas été importée", exc.message))
+                           alerte=alerte("La confirmation n'a pas été importée", exc.message))
     messages.success(request, f"Confirmation importée : {len(r.payes)} paiement(s) marqué(s) payé(s)"
                      + (f", {len(r.deja_payes)} déjà payé(s) ignoré(s) (rien n'est payé deux fois)."
                         if r.deja_payes else "."))
