@@ -377,7 +377,8 @@ def plans(rng: random.Random) -> list[Plan]:
             # complete ones too: the later stages (declaration, control, payment) start from them
             voulus = [("ght", DEPOSEE), ("prive", DEPOSEE), ("prive", COMPLETE_APRES_COMPLEMENT),
                       ("public", REJETEE), ("prive", RETIREE), ("prive", BROUILLON_VIDE),
-                      ("public", COMPLETE), ("prive", COMPLETE)]
+                      ("public", COMPLETE), ("prive", COMPLETE), ("ght", COMPLETE), ("public", COMPLETE),
+                      ("prive", COMPLETE)]
             if region.nom != REGION_ES or clinique_demo is None:
                 voulus.append(("prive", COMPLEMENT))
         else:
@@ -461,7 +462,7 @@ def certificat_demo() -> str:
 def creer_conventions_demo() -> list[str]:
     """Bring the conventions of the demo call's complete candidatures to rotating states through the
     services (sent, signed by the ES, countersigned, expired; some left for the ANS to send). The state
-    aimed at depends on the candidature's id: a second run leaves every convention as it is."""
+    aimed at depends on the convention's rank: a second run leaves every convention as it is."""
     from . import services_convention as conventions
     from .models import Convention
 
@@ -474,10 +475,12 @@ def creer_conventions_demo() -> list[str]:
         return [*lignes, "Conventions de démonstration : comptes ANS de démonstration absents (étape « comptes »)."]
     faites: Counter[str] = Counter()
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
-        for cv in Convention.objects.filter(candidature__appel__code=CODE_APPEL, etat=Convention.Etat.A_GENERER,
-                                            envoi_demande_le__isnull=True).select_related("candidature"):
-            cible = CIBLES_CONVENTION[cv.candidature_id % len(CIBLES_CONVENTION)]
-            if cible == "a_generer":
+        # the state aimed at rotates with the convention's rank among the demo call's, whatever the ids
+        # the database gave (SQLite and PostgreSQL then seed the same distribution)
+        rangs = Convention.objects.filter(candidature__appel__code=CODE_APPEL).order_by("candidature_id", "pk")
+        for rang, cv in enumerate(rangs.select_related("candidature")):
+            cible = CIBLES_CONVENTION[rang % len(CIBLES_CONVENTION)]
+            if cible == "a_generer" or cv.etat != Convention.Etat.A_GENERER or cv.envoi_demande_le is not None:
                 continue
             envoyer_demo(cv, admin)
             if cible == "expiree":

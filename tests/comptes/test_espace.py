@@ -310,8 +310,9 @@ NAVIGATION = {
     Role.REFERENT_ES: ["Mon établissement", "Mes candidatures", "Invitations", "Rattachements à confirmer"],
     Role.DSI: ["Mon établissement", "Mes candidatures"],
     Role.REFERENT_ARS: ["File régionale", "Candidatures à instruire", "Rattachements"],
-    Role.CONTROLEUR_ANS: ["Vue nationale", "Candidatures"],
-    Role.ADMIN_ANS: ["Administration", "Vue nationale", "Candidatures", "Rattachements"],
+    Role.CONTROLEUR_ANS: ["Vue nationale", "Candidatures", "Planning des contrôles"],
+    Role.SECRETARIAT_ANS: ["Vue nationale", "Candidatures", "Paiements"],
+    Role.ADMIN_ANS: ["Administration", "Vue nationale", "Candidatures", "Paiements", "Rattachements"],
 }
 
 
@@ -359,7 +360,8 @@ def test_entete_plusieurs_roles(client):
     entete = html.split('<header role="banner"', 1)[1].split("</header>", 1)[0]
     assert re.search(r"Contrôleur ANS<br>\s*Agence du Numérique en Santé", entete)
     assert "et aussi : DSI de l&#x27;établissement — Clinique Une" in entete
-    assert liens_navigation(html) == ["Vue nationale", "Mon établissement", "Mes candidatures", "Candidatures"]
+    assert liens_navigation(html) == ["Vue nationale", "Mon établissement", "Mes candidatures", "Candidatures",
+                                      "Planning des contrôles"]
 
 
 def test_entete_anonyme(client):

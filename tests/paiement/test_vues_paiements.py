@@ -224,3 +224,17 @@ def test_exports(client):
     r = client.get(reverse("paiement:finances_export", args=["xlsx"]) + "?appel=care-d1-export")
     assert r.status_code == 200 and r.content[:2] == b"PK"
     assert client.get(reverse("paiement:finances_export", args=["pdf"])).status_code == 404
+
+
+def test_le_dossier_mene_a_la_declaration_au_controle_et_au_paiement(client, valide):
+    """The candidature's page is the dossier's hub: each later stage is one link away, with its state."""
+    ctl, referent, _ = valide
+    p = paiement_de(ctl)
+    c = ctl.declaration.candidature
+    se_connecter(client, referent)
+    page = client.get(reverse("candidatures:detail", args=[c.pk])).content.decode()
+    assert f'href="{reverse("declarations:pour_candidature", args=[c.pk])}" id="lien-declaration"' in page
+    assert f'href="{reverse("controle:detail", args=[ctl.pk])}" id="lien-controle"' in page
+    assert f'href="{reverse("paiement:pour_candidature", args=[c.pk])}" id="lien-paiement"' in page
+    assert "ANS : objectifs atteints" in page and f"Paiement : {p.get_etat_display().lower()}" in page
+    assert client.get(reverse("paiement:pour_candidature", args=[c.pk])).status_code == 200
