@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 
+from care_portal.core.pdf import document_html
+
 from .models import Convention
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -48,10 +50,6 @@ def contexte(convention: Convention) -> dict:
     }
 
 
-def _aucune_ressource(url: str, *args, **kwargs):
-    raise ValueError(f"La convention ne charge aucune ressource externe ({url}).")
-
-
 def rendre_html(convention: Convention) -> str:
     with translation.override("fr"):
         return render_to_string(GABARIT, contexte(convention))
@@ -59,11 +57,9 @@ def rendre_html(convention: Convention) -> str:
 
 def rendre_pdf(convention: Convention) -> bytes:
     """The convention's PDF with its two empty signature fields."""
-    import weasyprint
-
     from .signature import pades
 
-    pdf = weasyprint.HTML(string=rendre_html(convention), url_fetcher=_aucune_ressource).write_pdf()
+    pdf = document_html(rendre_html(convention)).write_pdf()
     return pades.preparer_champs(pdf)
 
 

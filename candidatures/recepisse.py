@@ -28,6 +28,7 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from care_portal.core.pdf import document_html
 from care_portal.workflow.services import journaliser
 
 from .models import Candidature, PerimetreLigne, Recepisse
@@ -117,10 +118,6 @@ def contexte_recepisse(c: Candidature, depot: datetime.datetime) -> dict:
     }
 
 
-def _aucune_ressource(url: str, *args, **kwargs):
-    raise ValueError(f"Le récépissé ne charge aucune ressource externe ({url}).")
-
-
 def html_du_recepisse(c: Candidature, depot: datetime.datetime) -> str:
     with translation.override("fr"):
         return render_to_string(GABARIT, contexte_recepisse(c, depot))
@@ -128,9 +125,7 @@ def html_du_recepisse(c: Candidature, depot: datetime.datetime) -> str:
 
 def rendre(c: Candidature, depot: datetime.datetime):
     """The receipt as a laid-out WeasyPrint document (``.write_pdf()`` gives the bytes)."""
-    import weasyprint
-
-    return weasyprint.HTML(string=html_du_recepisse(c, depot), url_fetcher=_aucune_ressource).render()
+    return document_html(html_du_recepisse(c, depot)).render()
 
 
 def nom_du_fichier(c: Candidature, depot: datetime.datetime) -> str:

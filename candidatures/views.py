@@ -33,7 +33,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from care_portal.comptes.access import roles_requis
 from care_portal.comptes.roles import ROLES_ANS, ROLES_ARS, ROLES_ES, Role
 from care_portal.comptes.selectors import habilitations, obtenir_ou_404
-from care_portal.core.alertes import alerte
+from care_portal.core.alertes import action_avec_motif, alerte, erreurs_du_formulaire
 from care_portal.documents import services as documents_services
 from care_portal.documents.upload import refus_upload
 from care_portal.referentiel.models import AppelAFinancement
@@ -281,7 +281,7 @@ def enregistrer(request: HttpRequest, pk: int) -> HttpResponse:
             "Brouillon enregistré, sauf les champs en erreur",
             "Les autres informations sont enregistrées. Corrigez les champs signalés puis enregistrez de nouveau."
             + _texte_deposes(deposes),
-            liste=[*(str(e) for f in form.errors.values() for e in f), *erreurs.values()], niveau="warning",
+            liste=erreurs_du_formulaire(form, erreurs.values()), niveau="warning",
         ))
     c.refresh_from_db()
     v = verifier_coordonnees(c.iban, c.bic)
@@ -305,7 +305,7 @@ def perimetre_ajuster(request: HttpRequest, pk: int, ligne_pk: int) -> HttpRespo
     titre = f"Le périmètre n'a pas été ajusté pour {ligne.libelle}"
     if not form.is_valid():
         return _rendre(request, c, status=400, forms_perimetre={ligne.pk: form}, ouvrir_ligne=ligne.pk,
-                       alerte=alerte(titre, liste=[str(e) for f in form.errors.values() for e in f]))
+                       alerte=alerte(titre, liste=erreurs_du_formulaire(form)))
     try:
         services.perimetre_ajuster(ligne=ligne, acteur=request.user, activite=form.cleaned_data["activite"],
                                    inclus=form.cleaned_data["inclus"], motif=form.cleaned_data["motif"])
@@ -333,7 +333,7 @@ def deposer(request: HttpRequest, pk: int) -> HttpResponse:
             return _rendre(request, c, status=400, form=form, erreurs_pieces=erreurs, alerte=alerte(
                 "La candidature n'a pas été déposée",
                 "Le brouillon est enregistré, mais des champs sont en erreur : corrigez-les puis déposez de nouveau.",
-                liste=[*(str(e) for f in form.errors.values() for e in f), *erreurs.values()],
+                liste=erreurs_du_formulaire(form, erreurs.values()),
             ))
         c = _candidature(request, pk)
     etait_en_complement = c.etat == Candidature.Etat.COMPLEMENT_DEMANDE
@@ -382,20 +382,9 @@ def retirer(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- ARS actions ---------------------------------------------------------------------------------------
 
-def _action_avec_motif(request: HttpRequest, pk: int, *, formulaire, nom_form: str, titre: str, service,
-                       succes: str) -> HttpResponse:
-    """An ARS action that needs a motive: validate it, call the service, or re-render with the alert."""
-    c = _candidature(request, pk)
-    form = formulaire(request.POST)
-    if not form.is_valid():
-        return _rendre(request, c, status=400, **{nom_form: form},
-                       alerte=alerte(titre, liste=[str(e) for e in form.errors.get("motif", [])]))
-    try:
-        service(c, form.cleaned_data["motif"])
-    except WorkflowError as exc:
-        return _rendre(request, c, status=400, **{nom_form: form}, alerte=alerte(titre, exc.message))
-    messages.success(request, succes)
-    return _vers_detail(c)
+def _action_avec_motif(request: HttpRequest, pk: int, **action) -> HttpResponse:
+    """An ARS action that needs a motive, on this candidature (care_portal.core.alertes)."""
+    return action_avec_motif(request, _candidature(request, pk), rendre=_rendre, vers_detail=_vers_detail, **action)
 
 
 @roles_requis(Role.REFERENT_ARS)
@@ -445,7 +434,7 @@ def message_envoyer(request: HttpRequest, pk: int) -> HttpResponse:
     refus = refus_upload(request)
     if refus or not form.is_valid():
         return _rendre(request, c, status=400, form_message=form, alerte=alerte(
-            titre, liste=[*(str(e) for f in form.errors.values() for e in f), *refus.values()]))
+            titre, liste=erreurs_du_formulaire(form, refus.values())))
     try:
         services.message_envoyer(candidature=c, acteur=request.user, corps=form.cleaned_data["corps"],
                                  fichiers=form.cleaned_data["pieces_jointes"])

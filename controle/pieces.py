@@ -23,6 +23,7 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from care_portal.core.pdf import document_html
 from care_portal.notifications.services import envoyer_email
 from care_portal.workflow.services import journaliser
 
@@ -40,10 +41,6 @@ RAISON = "Attestation d'atteinte des objectifs CaRE"
 ANS = "Agence du Numérique en Santé"
 STATUTS_MOTEUR = {"atteint": "Atteint", "non_atteint": "Non atteint", "incomplet": "Incomplet",
                   "non_applicable": "Non applicable"}
-
-
-def _aucune_ressource(url: str, *args, **kwargs):
-    raise ValueError(f"Les pièces du contrôle ne chargent aucune ressource externe ({url}).")
 
 
 def numero(c: Controle) -> str:
@@ -74,11 +71,9 @@ def contexte(c: Controle) -> dict:
 
 
 def _pdf(gabarit: str, c: Controle) -> bytes:
-    import weasyprint
-
     with translation.override("fr"):
         html = render_to_string(gabarit, contexte(c))
-    return weasyprint.HTML(string=html, url_fetcher=_aucune_ressource).write_pdf()
+    return document_html(html).write_pdf()
 
 
 def preparer_champ(pdf: bytes) -> bytes:

@@ -27,7 +27,7 @@ from candidatures.services import peut_editer
 from care_portal.comptes.access import roles_requis
 from care_portal.comptes.roles import ROLES_ANS, ROLES_ARS, ROLES_ES, Role
 from care_portal.comptes.selectors import habilitations, obtenir_ou_404
-from care_portal.core.alertes import alerte
+from care_portal.core.alertes import alerte, erreurs_du_formulaire
 from care_portal.documents.upload import refus_upload
 from care_portal.workflow.models import TransitionLog
 from care_portal.workflow.services import WorkflowError
@@ -188,7 +188,7 @@ def planifier(request: HttpRequest, pk: int) -> HttpResponse:
     titre = "Le contrôle n'a pas été planifié"
     if not form.is_valid():
         return _rendre(request, c, status=400, form_planification=form,
-                       alerte=alerte(titre, liste=[str(e) for f in form.errors.values() for e in f]))
+                       alerte=alerte(titre, liste=erreurs_du_formulaire(form)))
     replanifie = c.etat == Controle.Etat.PLANIFIE
     try:
         services.controle_planifier(controle=c, acteur=request.user, modalite=form.cleaned_data["modalite"],
@@ -265,7 +265,7 @@ def repondre(request: HttpRequest, pk: int) -> HttpResponse:
     refus = refus_upload(request)
     if refus or not form.is_valid():
         return _rendre(request, c, status=400, form_reponse=form, alerte=alerte(
-            titre, liste=[*(str(e) for f in form.errors.values() for e in f), *refus.values()]))
+            titre, liste=erreurs_du_formulaire(form, refus.values())))
     try:
         services.controle_repondre(controle=c, acteur=request.user, message=form.cleaned_data["message"],
                                    fichiers=form.cleaned_data["documents"] or [])

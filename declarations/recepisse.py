@@ -25,6 +25,7 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from care_portal.core.pdf import document_html
 from care_portal.workflow.services import journaliser
 
 from .models import BaseEligible, Categorie, Declaration, Instantane, Recepisse
@@ -73,10 +74,6 @@ def contexte_recepisse(d: Declaration, i: Instantane) -> dict:
     }
 
 
-def _aucune_ressource(url: str, *args, **kwargs):
-    raise ValueError(f"Le récépissé ne charge aucune ressource externe ({url}).")
-
-
 def html_du_recepisse(d: Declaration, i: Instantane) -> str:
     with translation.override("fr"):
         return render_to_string(GABARIT, contexte_recepisse(d, i))
@@ -95,8 +92,6 @@ def _existant(declaration_id: int, depot: datetime.datetime):
 def generer_recepisse(*, declaration_id: int, depot_iso: str) -> str | None:
     """Generate and keep the receipt of the submission made at ``depot_iso``; the document's id (the
     existing one when already generated), None for an unknown declaration or submission."""
-    import weasyprint
-
     depot = date_de_depot(depot_iso)
     existant = _existant(declaration_id, depot)
     if existant is not None:
@@ -108,7 +103,7 @@ def generer_recepisse(*, declaration_id: int, depot_iso: str) -> str | None:
         logger.warning("declarations: récépissé demandé pour la déclaration %s (%s), introuvable", declaration_id,
                        depot_iso)
         return None
-    pdf = weasyprint.HTML(string=html_du_recepisse(d, i), url_fetcher=_aucune_ressource).write_pdf()
+    pdf = document_html(html_du_recepisse(d, i)).write_pdf()
     return _conserver(d, depot, pdf)
 
 

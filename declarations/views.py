@@ -33,7 +33,7 @@ from candidatures.selectors import candidatures_pour
 from care_portal.comptes.access import roles_requis
 from care_portal.comptes.roles import ROLES_ANS, ROLES_ARS, ROLES_ES, Role
 from care_portal.comptes.selectors import habilitations, obtenir_ou_404
-from care_portal.core.alertes import alerte
+from care_portal.core.alertes import action_avec_motif, alerte, erreurs_du_formulaire
 from care_portal.documents.upload import refus_upload
 from care_portal.workflow.models import TransitionLog
 from care_portal.workflow.services import WorkflowError
@@ -230,7 +230,7 @@ def ligne_ajouter(request: HttpRequest, pk: int) -> HttpResponse:
     refus = refus_upload(request)
     if refus or not form.is_valid():
         return _rendre(request, d, status=400, form_ligne=form, alerte=alerte(
-            titre, liste=[*(str(e) for f in form.errors.values() for e in f), *refus.values()]))
+            titre, liste=erreurs_du_formulaire(form, refus.values())))
     donnees = {k: form.cleaned_data[k] for k in bilan_xlsx.CHAMPS}
     try:
         services.ligne_ajouter(declaration=d, acteur=request.user, donnees=donnees,
@@ -291,7 +291,7 @@ def importer(request: HttpRequest, pk: int) -> HttpResponse:
     request.session.pop(cle, None)
     if refus or not form.is_valid():
         return _rendre(request, d, status=400, form_import=form, alerte=alerte(
-            titre, liste=[*(str(e) for f in form.errors.values() for e in f), *refus.values()]))
+            titre, liste=erreurs_du_formulaire(form, refus.values())))
     if "editer" not in _actions(request.user, d):
         return _rendre(request, d, status=400, alerte=alerte(titre, "Le bilan financier n'est plus modifiable."))
     fichier = form.cleaned_data["fichier"]
@@ -350,7 +350,7 @@ def deposer(request: HttpRequest, pk: int) -> HttpResponse:
     titre = "La déclaration n'a pas été déposée"
     if not form.is_valid():
         return _rendre(request, d, status=400, form_depot=form,
-                       alerte=alerte(titre, liste=[str(e) for f in form.errors.values() for e in f]))
+                       alerte=alerte(titre, liste=erreurs_du_formulaire(form)))
     etait_en_complement = d.etat == Declaration.Etat.COMPLEMENT_DEMANDE
     try:
         d = services.declaration_deposer(declaration=d, acteur=request.user, certifie=form.cleaned_data["certifie"])
@@ -368,18 +368,9 @@ def deposer(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- ARS ------------------------------------------------------------------------------------------
 
-def _action_avec_motif(request, pk, *, formulaire, nom_form, titre, service, succes) -> HttpResponse:
-    d = _declaration(request, pk)
-    form = formulaire(request.POST)
-    if not form.is_valid():
-        return _rendre(request, d, status=400, **{nom_form: form},
-                       alerte=alerte(titre, liste=[str(e) for e in form.errors.get("motif", [])]))
-    try:
-        service(d, form.cleaned_data["motif"])
-    except WorkflowError as exc:
-        return _rendre(request, d, status=400, **{nom_form: form}, alerte=alerte(titre, exc.message))
-    messages.success(request, succes)
-    return _vers_detail(d)
+def _action_avec_motif(request: HttpRequest, pk: int, **action) -> HttpResponse:
+    """An ARS action that needs a motive, on this declaration (care_portal.core.alertes)."""
+    return action_avec_motif(request, _declaration(request, pk), rendre=_rendre, vers_detail=_vers_detail, **action)
 
 
 @roles_requis(Role.REFERENT_ARS)
