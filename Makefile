@@ -7,13 +7,15 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+# E-mail links and the printed demo accounts use the address actually served (unless SITE_URL is set).
+SITE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: demo test install venv sysdeps migrate seed serve lint check worker beat bench clean
 
 demo: install sysdeps migrate seed ## set up and run the portal on the embedded default, with demo data
-	$(PY) manage.py comptes_demo
+	SITE_URL=$(SITE_URL) $(PY) manage.py comptes_demo
 	@echo "eCaRE démarre sur http://$(HOST):$(PORT)/  (Ctrl+C pour arrêter)"
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	SITE_URL=$(SITE_URL) $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install sysdeps ## the whole test suite (uses DATABASE_URL / REDIS_URL when set)
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -39,7 +41,7 @@ seed: install
 	$(PY) manage.py seed_demo
 
 serve: install
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	SITE_URL=$(SITE_URL) $(PY) manage.py runserver $(HOST):$(PORT)
 
 worker: install
 	$(VENV)/bin/celery -A care_portal worker --loglevel=INFO
@@ -49,6 +51,7 @@ beat: install
 
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 check: install
 	$(PY) manage.py check

@@ -86,3 +86,11 @@ class CandidaturesConfig(AppConfig):
                           categories={services.CATEGORIE_PIECE_JOINTE})
         # Convention PDFs are written by the portal only (generated, sealed): no user category.
         acces.enregistrer(Convention, conventions_visibles, lambda user: Convention.objects.none(), categories=())
+
+        from . import etape
+
+        etape.enregistrer()  # the stage registry (care_portal.core.etapes)
+
+        from . import journal
+
+        journal.enregistrer()  # the timeline's sentences (care_portal.workflow.chronologie)

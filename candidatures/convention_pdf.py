@@ -37,14 +37,35 @@ def montant_texte(montant: Decimal | None) -> str:
     return f"{formats.number_format(montant, decimal_pos=2, use_l10n=True, force_grouping=True)} €"
 
 
+def origine_texte(convention: Convention) -> str:
+    """« matrice des montants plafonds v2, ligne n° 14 (Public hors GHT, tranche de 0 à 1 000 000) »."""
+    if convention.grille_version is None:
+        return ""
+    o = convention.origine_plafond or {}
+    texte = f"matrice des montants plafonds v{convention.grille_version}"
+    if o.get("illustrative"):
+        texte += " (montants indicatifs)"
+    if convention.grille_ligne is not None:
+        texte += f", ligne n° {convention.grille_ligne}"
+        if o.get("tranche"):
+            texte += f" (activité combinée {o['tranche']})"
+    return texte
+
+
 def contexte(convention: Convention) -> dict:
+    from . import signataires
+
     c = convention.candidature
     return {
         "cv": convention,
         "c": c,
         "lignes": [ligne for ligne in c.perimetre.all() if ligne.inclus],
         "objectifs": objectifs_de(convention),
+        "montant_texte": montant_texte(convention.montant),
         "plafond_texte": montant_texte(convention.plafond),
+        "origine_texte": origine_texte(convention),
+        "ans": signataires.signataire_ans(),
+        "es": signataires.signataire_es(c),
         "iban": " ".join(c.iban[i:i + 4] for i in range(0, len(c.iban), 4)),
         "genere_le": timezone.localtime(timezone.now(), PARIS),
     }

@@ -49,6 +49,7 @@ from django.utils import timezone
 from care_portal.comptes.models import Rattachement, User
 from care_portal.comptes.roles import Role
 from care_portal.referentiel.models import GHT, AppelAFinancement, EntiteJuridique, Region, StatutJuridique
+from care_portal.workflow.services import WorkflowError
 
 CODE_APPEL = "care-d1-demo"
 DOMAINE = "demo.ecare.fr"
@@ -474,6 +475,7 @@ def creer_conventions_demo() -> list[str]:
     if admin is None or dg is None:
         return [*lignes, "Conventions de démonstration : comptes ANS de démonstration absents (étape « comptes »)."]
     faites: Counter[str] = Counter()
+    sans_plafond = 0
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
         # the state aimed at rotates with the convention's rank among the demo call's, whatever the ids
         # the database gave (SQLite and PostgreSQL then seed the same distribution)
@@ -482,7 +484,13 @@ def creer_conventions_demo() -> list[str]:
             cible = CIBLES_CONVENTION[rang % len(CIBLES_CONVENTION)]
             if cible == "a_generer" or cv.etat != Convention.Etat.A_GENERER or cv.envoi_demande_le is not None:
                 continue
-            envoyer_demo(cv, admin)
+            try:
+                envoyer_demo(cv, admin, abaisser=rang % 7 == 3)
+            except WorkflowError as exc:
+                if exc.code != "plafond":
+                    raise
+                sans_plafond += 1  # no ceiling grid: run step « plafonds » first
+                continue
             if cible == "expiree":
                 Convention.objects.filter(pk=cv.pk).update(echeance=timezone.now())
                 conventions.conventions_expirer()
@@ -492,16 +500,25 @@ def creer_conventions_demo() -> list[str]:
     total = Convention.objects.filter(candidature__appel__code=CODE_APPEL).count()
     detail = ", ".join(f"{n} {e.replace('_', ' ')}" for e, n in sorted(faites.items()))
     lignes.append(f"Conventions de démonstration : {total} au total" + (f" ; cette fois {detail}." if detail else "."))
+    if sans_plafond:
+        lignes.append(f"{sans_plafond} convention(s) sans montant, faute de matrice des plafonds : lancez l'étape "
+                      "« plafonds » puis relancez « conventions ».")
     return lignes
 
 
-def envoyer_demo(cv, admin: User) -> None:
-    """Send a convention « à générer » as the demo ANS admin, with a demo ceiling: generated and sent now,
-    whatever the task queue (the queued task then finds nothing to do)."""
+MOTIF_BAISSE_DEMO = "Périmètre réduit : un site de l'établissement est déjà financé par un autre programme."
+
+
+def envoyer_demo(cv, admin: User, *, abaisser: bool = False) -> None:
+    """Send a convention « à générer » as the demo ANS admin, with the amount of the ceiling grid (lowered
+    by 10 % with a motive when ``abaisser``): generated and sent now, whatever the task queue (the queued
+    task then finds nothing to do)."""
     from . import services_convention as conventions
 
-    plafond = Decimal(50_000 + (cv.candidature_id * 7919) % 400_000).quantize(Decimal("1000"))
-    conventions.convention_envoyer(convention=cv, acteur=admin, plafond=plafond)
+    montant = motif = None
+    if abaisser and cv.plafond:
+        montant, motif = (cv.plafond * Decimal("0.9")).quantize(Decimal("1000")), MOTIF_BAISSE_DEMO
+    conventions.convention_envoyer(convention=cv, acteur=admin, montant=montant, motif=motif or "")
     conventions.envoyer(cv.pk)
     cv.refresh_from_db()
 

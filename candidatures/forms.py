@@ -36,6 +36,8 @@ class CandidatureForm(ChampsDsfrMixin, forms.Form):
             self.fields[nom] = champ
         self.fields["iban"].help_text = "27 caractères pour un compte en France, par exemple FR76 3000 6000 …"
         self.fields["bic"].help_text = "8 ou 11 caractères, par exemple AGRIFRPP."
+        self.fields["signataire_civilite"].help_text = ("La convention l'écrit ainsi : « représentée par sa "
+                                                        "directrice générale, Madame … ».")
         for nom, champ in self.fields.items():
             attrs = champ.widget.attrs
             attrs["form"] = FORMULAIRE_BROUILLON
@@ -44,6 +46,8 @@ class CandidatureForm(ChampsDsfrMixin, forms.Form):
                 attrs["autocomplete"] = AUTOCOMPLETE[suffixe]
             if nom in ("iban", "bic"):
                 attrs.update({"spellcheck": "false", "autocomplete": "off"})
+            if isinstance(champ.widget, forms.Select):
+                attrs.setdefault("class", "fr-select")
             if not isinstance(champ.widget, forms.CheckboxInput):
                 attrs.setdefault("class", "fr-input")
 

@@ -53,6 +53,13 @@ class StructureSunes(models.Model):
         return f"{self.finess} {self.libelle}".strip()
 
 
+class Civilite(models.TextChoices):
+    """How a signatory is named in the documents (« Madame Y, directrice générale »)."""
+
+    MADAME = "madame", "Madame"
+    MONSIEUR = "monsieur", "Monsieur"
+
+
 class Candidature(FSMModelMixin, models.Model):
     class Etat(models.TextChoices):
         BROUILLON = "brouillon", "Brouillon"
@@ -85,6 +92,8 @@ class Candidature(FSMModelMixin, models.Model):
     rssi_email = models.EmailField("e-mail du RSSI", blank=True)
     rssi_telephone = models.CharField("téléphone du RSSI", max_length=30, blank=True)
     # Signatory of the convention
+    signataire_civilite = models.CharField("civilité du signataire", max_length=8, choices=Civilite.choices,
+                                           blank=True)
     signataire_nom = models.CharField("nom du signataire", max_length=150, blank=True)
     signataire_fonction = models.CharField("fonction du signataire", max_length=150, blank=True)
     signataire_email = models.EmailField("e-mail du signataire", blank=True)
@@ -251,8 +260,13 @@ class Recepisse(models.Model):
 class Convention(FSMModelMixin, models.Model):
     """The ANS/ES convention of a complete candidature, signed electronically.
 
+    Amount: at creation ``plafond`` (and ``montant``) come from the ceiling grid row in force for the
+    structure (``candidatures.plafonds``: the grid lives in paiement), with ``grille_version``,
+    ``grille_ligne`` and ``origine_plafond`` saying which row; the ANS may lower ``montant`` before
+    sending (``motif_montant`` mandatory, logged), never raise it above ``plafond``.
+
     States (django-fsm-2, protected):
-        a_generer → envoyee (the ANS sets the ceiling; the PDF is generated and sent to the signatory
+        a_generer → envoyee (the ANS checks the amount; the PDF is generated and sent to the signatory
                    by the signature provider; deadline = sending + ``appel.delai_signature_jours`` days,
                    Europe/Paris wall clock)
         envoyee → signee_es (the ES signatory signed) → signee (the DG ANS countersigned)
@@ -276,7 +290,16 @@ class Convention(FSMModelMixin, models.Model):
     candidature = models.OneToOneField(Candidature, on_delete=models.PROTECT, related_name="convention")
     etat = FSMField("état", default=Etat.A_GENERER, choices=Etat.choices, protected=True)
     numero = models.CharField("numéro", max_length=40, unique=True)
-    plafond = models.DecimalField("montant plafond (€)", max_digits=12, decimal_places=2, null=True, blank=True)
+    # The amount: the ceiling of the grid row in force when the convention was created (or, when no row
+    # applied then, when it was first sent), possibly lowered by the ANS with a motive before sending.
+    plafond = models.DecimalField("plafond de la matrice (€)", max_digits=12, decimal_places=2, null=True,
+                                  blank=True)
+    montant = models.DecimalField("montant de la convention (€)", max_digits=12, decimal_places=2, null=True,
+                                  blank=True)
+    motif_montant = models.TextField("motif de la baisse du montant", blank=True)
+    grille_version = models.PositiveIntegerField("version de la matrice des plafonds", null=True, blank=True)
+    grille_ligne = models.PositiveIntegerField("ligne de la matrice (identifiant)", null=True, blank=True)
+    origine_plafond = models.JSONField("origine du plafond (matrice, ligne, tranche)", default=dict, blank=True)
     fournisseur = models.CharField("prestataire de signature", max_length=20, blank=True)
     reference_fournisseur = models.CharField("référence chez le prestataire", max_length=100, blank=True,
                                              db_index=True)
@@ -303,6 +326,10 @@ class Convention(FSMModelMixin, models.Model):
 
     def __str__(self) -> str:
         return f"Convention {self.numero}"
+
+    @property
+    def montant_abaisse(self) -> bool:
+        return self.montant is not None and self.plafond is not None and self.montant < self.plafond
 
     @property
     def signature_bloquee(self) -> bool:

@@ -1,6 +1,6 @@
 """Reads that only the candidature pages need, on top of ``selectors`` (permission-filtered there):
 the ES structures and their candidatures, the ARS queue with its filters and counts, the pieces of a
-dossier, the actions the user may take, and the timeline in French (one label map, as pretix does).
+dossier, the actions the user may take, and the timeline (care_portal.workflow.chronologie).
 
 Every queryset here starts from ``selectors.candidatures_pour(user)`` or from a candidature the
 view fetched through it: nothing widens what the user may see.
@@ -9,7 +9,6 @@ view fetched through it: nothing widens what the user may see.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -19,9 +18,11 @@ from django.utils import timezone
 from care_portal.comptes.roles import Role
 from care_portal.comptes.selectors import habilitations, regions_pour, structures_pour
 from care_portal.referentiel.models import GHT, AppelAFinancement, EntiteJuridique
+from care_portal.workflow import chronologie as timeline
+from care_portal.workflow.chronologie import Evenement
 from care_portal.workflow.models import TransitionLog
 
-from . import selectors, services
+from . import journal, selectors, services
 from .models import Candidature, PerimetreLigne
 from .regles import PREUVES_PREREQUIS, ResultatPrerequis, TypeCandidature
 
@@ -305,124 +306,21 @@ def fil_de_discussion(c: Candidature) -> list:
 
 # --- the timeline -------------------------------------------------------------------------------------
 
-# code of the log → (sentence, kind). The sentence may use {finess}, {nom}, {libelle} from the row.
-LIBELLES_CHRONOLOGIE: dict[str, tuple[str, str]] = {
-    "candidatures.candidature.creee": ("Candidature ouverte", "etat"),
-    "candidatures.candidature.enregistree": ("Brouillon enregistré", "edition"),
-    "candidatures.candidature.perimetre_ajuste": ("Périmètre ajusté pour {finess}", "edition"),
-    "candidatures.candidature.deposer": ("Candidature déposée", "etat"),
-    "candidatures.candidature.demander_complement": ("Complément demandé par l'ARS", "etat"),
-    "candidatures.candidature.declarer_complete": ("Candidature déclarée complète par l'ARS", "etat"),
-    "candidatures.candidature.rejeter": ("Candidature rejetée par l'ARS", "etat"),
-    "candidatures.candidature.retirer": ("Candidature retirée par l'établissement", "etat"),
-    "candidatures.candidature.recepisse": ("Récépissé de dépôt généré", "document"),
-    "candidatures.candidature.recepisse_genere": ("Récépissé de dépôt généré", "document"),
-    "candidatures.message.envoye": ("Message", "message"),
-    "documents.document.depose": ("Document déposé : {nom}", "document"),
-    "documents.document.nouvelle_version": ("Nouvelle version déposée : {nom}", "document"),
-    "documents.document.remplace": ("Fichier remplacé : {nom}", "document"),
-    "documents.document.supprime": ("Document supprimé : {nom}", "document"),
-    "documents.document.verrouille": ("Documents verrouillés au dépôt", "document"),
-    "documents.document.sain": ("Analyse antivirale : aucun code malveillant dans {nom}", "document"),
-    "documents.document.infecte": ("Analyse antivirale : {nom} est bloqué (code malveillant)", "document"),
-}
 
-
-@dataclass
-class Evenement:
-    le: datetime
-    titre: str
-    genre: str  # etat | edition | document | message | notification
-    acteur: str = ""
-    motif: str = ""
-    detail: str = ""
-    etat_cible: str = ""
-    repetitions: int = 1
-    code: str = ""
-    acteur_id: int | None = None
-    nombre: int = 0  # documents locked, for the merged "verrouillé" entry
-
-
-COTES = {"es": "de l'établissement", "ars": "de l'ARS", "ans": "de l'ANS"}
-
-
-class _Valeurs(dict):
-    def __missing__(self, cle: str) -> str:
-        return ""
-
-
-def libelle_du_journal(row: TransitionLog) -> tuple[str, str]:
-    modele, genre = LIBELLES_CHRONOLOGIE.get(row.code, ("", ""))
-    if not modele:
-        return "Action enregistrée", "edition"
-    return modele.format_map(_Valeurs({k: str(v) for k, v in (row.donnees or {}).items()})).rstrip(" :"), genre
-
-
-def _nom(user) -> str:
-    if user is None:
-        return "eCaRE (automatique)"
-    return user.get_full_name() or user.email
-
-
-def chronologie(c: Candidature, messages: list | None = None) -> list[Evenement]:
-    """The dossier's log (the candidature's and its perimeter lines', messages included) and the
-    notifications sent about it (one entry per e-mail: its subject, how many recipients, its delivery
-    status; never the addresses), most recent first, in French; successive draft saves by the same
-    person are counted as one entry."""
-    return sorted(_journal(c, messages) + _notifications(c), key=lambda e: e.le, reverse=True)
-
-
-def _notifications(c: Candidature) -> list[Evenement]:
-    from care_portal.notifications.models import Envoi
-
-    evenements = []
-    for envoi in Envoi.objects.filter(candidature=c).order_by("-cree_le", "-pk"):
-        n = len(envoi.destinataires) + len(envoi.copies)
-        evenements.append(Evenement(
-            le=envoi.cree_le, titre=f"Notification envoyée : {envoi.sujet}", genre="notification",
-            acteur=_nom(None), detail=f"{n} destinataire{'s' if n > 1 else ''} — {envoi.get_statut_display()}",
-            code=f"notifications.{envoi.gabarit}",
-        ))
-    return evenements
-
-
-def _journal(c: Candidature, messages: list | None = None) -> list[Evenement]:
+def chronologie(c: Candidature, messages: list | None = None,
+                lignes: list[PerimetreLigne] | None = None) -> list[Evenement]:
+    """The dossier's history through the one timeline service: the log of the candidature and of its
+    perimeter lines (``lignes``: the view's, else read here; sentences registered in journal.py), the
+    messages' text, and the notifications sent about it (never the addresses), most recent first."""
     messages_par_id = {m.pk: m for m in messages or []}
-    lignes = {str(pk): libelle for pk, libelle in c.perimetre.values_list("pk", "libelle")}
-    ct_c = ContentType.objects.get_for_model(Candidature)
-    ct_l = ContentType.objects.get_for_model(PerimetreLigne)
-    rows = (
-        TransitionLog.objects.filter(Q(content_type=ct_c, object_id=str(c.pk))
-                                     | Q(content_type=ct_l, object_id__in=list(lignes)))
-        .select_related("acteur").order_by("-cree_le", "-id")
-    )
-    etats = dict(Candidature.Etat.choices)
-    evenements: list[Evenement] = []
-    for row in rows:
-        titre, genre = libelle_du_journal(row)
-        detail = ""
-        if row.content_type_id == ct_l.pk:
-            detail = f"Prérequis de {lignes.get(row.object_id, '')}"
+
+    def ajuster(row: TransitionLog, e: Evenement) -> None:
         if row.code == "candidatures.candidature.deposer" and row.etat_source == Candidature.Etat.COMPLEMENT_DEMANDE:
-            titre = "Complément déposé : candidature de nouveau déposée"
-        precedent = evenements[-1] if evenements else None
-        meme_suite = precedent is not None and precedent.code == row.code and precedent.acteur_id == row.acteur_id
-        if row.code == "documents.document.verrouille":
-            n = len((row.donnees or {}).get("documents", [])) + (precedent.nombre if meme_suite else 0)
-            titre = f"{n} document{'s' if n > 1 else ''} verrouillé{'s' if n > 1 else ''} au dépôt"
-            if meme_suite:  # one row per owner (candidature, each perimeter line): one entry
-                precedent.titre, precedent.nombre = titre, n
-                continue
-        if row.code == "candidatures.candidature.enregistree" and meme_suite:
-            precedent.repetitions += 1
-            continue
-        if row.code == "candidatures.message.envoye":
-            message = messages_par_id.get((row.donnees or {}).get("message"))
-            titre = f"Message {COTES.get((row.donnees or {}).get('cote'), '')}".strip()
-            detail = message.corps if message is not None else ""
-        evenements.append(Evenement(
-            le=row.cree_le, titre=titre, genre=genre, acteur=_nom(row.acteur), motif=row.motif, detail=detail,
-            etat_cible=etats.get(row.etat_cible, "") if genre == "etat" else "", code=row.code,
-            acteur_id=row.acteur_id, nombre=len((row.donnees or {}).get("documents", [])),
-        ))
-    return evenements
+            e.titre = journal.TITRE_COMPLEMENT_DEPOSE
+        elif row.code == "candidatures.message.envoye":
+            message = messages_par_id.get(e.donnees.get("message"))
+            e.titre = f"Message {journal.COTES.get(e.donnees.get('cote'), '')}".strip()
+            e.detail = message.corps if message is not None else ""
+
+    lignes = list(c.perimetre.all()) if lignes is None else lignes
+    return timeline.chronologie([c, *lignes], dossier=c, notifications=True, ajuster=ajuster)

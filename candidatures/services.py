@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from care_portal.comptes.roles import ROLES_ANS, Role
 from care_portal.comptes.services import a_role_confirme
+from care_portal.core import etapes
 from care_portal.notifications.services import envoyer_email
 from care_portal.referentiel.categories import est_esms
 from care_portal.referentiel.models import GHT, AppelAFinancement, EntiteJuridique, StatutJuridique
@@ -34,7 +35,7 @@ CHAMPS_EDITABLES = [
     "referent_nom", "referent_email", "referent_telephone",
     "dsi_nom", "dsi_email", "dsi_telephone",
     "rssi_nom", "rssi_email", "rssi_telephone",
-    "signataire_nom", "signataire_fonction", "signataire_email",
+    "signataire_civilite", "signataire_nom", "signataire_fonction", "signataire_email",
     "titulaire_compte", "iban", "bic", "decision_support_requise",
 ]
 
@@ -263,9 +264,7 @@ def candidature_declarer_complete(*, candidature: Candidature, acteur) -> Candid
             raise WorkflowError("Seule l'ARS instructrice peut déclarer la candidature complète.", code="droit")
         run_transition(c, "declarer_complete", acteur=acteur, verifier_droit=False, le=timezone.now(),
                        update_fields=["decidee_le", "motif"])
-        from .services_convention import convention_creer
-
-        convention_creer(candidature=c)
+        etapes.passer_a_la_suite(depuis="instruction", objet=c, acteur=acteur)  # its convention, to send
         lien = settings.SITE_URL + reverse("candidatures:detail", args=[c.pk])
         envoyer_email(selectors.emails_es(c), "Votre candidature est complète", "candidature_complete",
                       {"candidature": c, "lien": lien})

@@ -1,6 +1,6 @@
-"""Every write on conventions (STYLE.md): creation when a candidature becomes complete, the ANS's
-ceiling and sending, the signing by the establishment's signatory and the countersigning by the DG
-ANS (native one-time-code signature sealed with the platform certificate, or Yousign), expiry, and
+"""Every write on conventions (STYLE.md): creation when a candidature becomes complete (its amount
+from the ceiling grid, candidatures.plafonds), the ANS's lowering of the amount and sending, the
+signing by the establishment's signatory and the countersigning by the DG ANS (native one-time-code signature sealed with the platform certificate, or Yousign), expiry, and
 sending again. Each service: atomic → lock → check the actor → transition → log → on-commit effects.
 Refusals raise WorkflowError with a French message."""
 
@@ -25,12 +25,13 @@ from django.utils.crypto import salted_hmac
 
 from care_portal.comptes.roles import Role
 from care_portal.comptes.services import a_role_confirme
+from care_portal.core import etapes
 from care_portal.documents.models import Document
 from care_portal.documents.services import document_deposer, effacer_contenu
 from care_portal.notifications.services import envoyer_email
 from care_portal.workflow.services import WorkflowError, journaliser, run_transition
 
-from . import selectors
+from . import plafonds, selectors
 from .models import Candidature, CodeSignature, Convention, RappelFournisseur
 from .signature import base as signature
 
@@ -42,7 +43,7 @@ CATEGORIE_SIGNEE_ES = "convention_signee_es"  # signed by the establishment (nat
 CATEGORIE_SIGNEE = "convention_signee"  # signed and countersigned: the final document
 CATEGORIES = (CATEGORIE_CONVENTION, CATEGORIE_SIGNEE_ES, CATEGORIE_SIGNEE)
 SEL_JETON = "candidatures.convention.signature"
-ROLES_PREPARATION = (Role.ADMIN_ANS, Role.SECRETARIAT_ANS)  # set the ceiling, send
+ROLES_PREPARATION = (Role.ADMIN_ANS, Role.SECRETARIAT_ANS)  # lower the amount, send
 ROLES_RENVOI_ANS = (Role.ADMIN_ANS, Role.SECRETARIAT_ANS, Role.DG_ANS)
 PLAFOND_MAX = Decimal("10000000.00")
 DELAI_ENTRE_CODES = datetime.timedelta(seconds=60)
@@ -128,57 +129,144 @@ def _emails_dg() -> list[str]:
 
 # --- creation and sending ------------------------------------------------------------------------
 
+def _euros(montant: Decimal) -> str:
+    """« 40 000,00 € » (plain spaces as thousands separators)."""
+    return f"{montant.quantize(Decimal('0.01')):,.2f}".replace(",", " ").replace(".", ",") + " €"
+
+
+def _appliquer_plafond(cv: Convention, jour: datetime.date | None = None) -> plafonds.PlafondConvention:
+    """Read the ceiling of the grid row in force for the structure and store it on ``cv`` (not saved):
+    ceiling, amount (= the ceiling), grid version and row. Nothing is stored when no row applies."""
+    resultat = plafonds.plafond_pour(cv.candidature, jour)
+    if resultat.trouve:
+        cv.plafond = cv.montant = resultat.montant
+        cv.motif_montant = ""
+        cv.grille_version, cv.grille_ligne = resultat.grille_version, resultat.ligne_id
+        cv.origine_plafond = resultat.origine()
+    return resultat
+
+
+CHAMPS_PLAFOND = ["plafond", "montant", "motif_montant", "grille_version", "grille_ligne", "origine_plafond"]
+
+
 def convention_creer(*, candidature: Candidature) -> Convention:
-    """The convention of a complete candidature (idempotent). Called by the service that declares the
-    candidature complete, in its transaction."""
+    """The convention of a complete candidature (idempotent), its amount taken from the ceiling grid
+    row in force for the structure (no row: no amount yet, the sending retries). Called by the service
+    that declares the candidature complete, in its transaction."""
     if candidature.etat != Candidature.Etat.COMPLETE:
         raise WorkflowError("Une convention n'est établie que pour une candidature complète.", code="etat")
     convention, cree = Convention.objects.get_or_create(
         candidature=candidature, defaults={"numero": numero_pour(candidature)})
     if cree:
+        resultat = _appliquer_plafond(convention)
+        if resultat.trouve:
+            convention.save(update_fields=CHAMPS_PLAFOND)
         journaliser(convention, "candidatures.convention.creee", acteur=None,
-                    donnees={"candidature": candidature.pk, "numero": convention.numero})
+                    donnees={"candidature": candidature.pk, "numero": convention.numero,
+                             "plafond": None if convention.plafond is None else str(convention.plafond),
+                             "grille_version": convention.grille_version, "grille_ligne": convention.grille_ligne,
+                             "sans_plafond": resultat.erreur})
     return convention
 
 
-def lire_plafond(valeur) -> Decimal:
+def lire_montant(valeur) -> Decimal:
+    """An amount typed in French (« 40 000,00 », « 40000 », « 40 000 € ») → Decimal, or a French refusal."""
     texte = str(valeur or "").strip().replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace(",", ".")
     texte = texte.removesuffix("€")
     try:
         montant = Decimal(texte)
     except (InvalidOperation, ValueError):
-        raise WorkflowError("Le montant plafond doit être un nombre d'euros, par exemple 150000 ou 150 000,00.",
-                            code="plafond") from None
+        raise WorkflowError("Le montant doit être un nombre d'euros, par exemple 40000 ou 40 000,00.",
+                            code="montant") from None
     if not montant.is_finite() or montant <= 0:
-        raise WorkflowError("Le montant plafond doit être positif.", code="plafond")
+        raise WorkflowError("Le montant doit être positif.", code="montant")
     if montant > PLAFOND_MAX:
-        raise WorkflowError("Le montant plafond dépasse 10 millions d'euros : vérifiez la saisie.", code="plafond")
+        raise WorkflowError("Le montant dépasse 10 millions d'euros : vérifiez la saisie.", code="montant")
     if montant != montant.quantize(Decimal("0.01")):
-        raise WorkflowError("Le montant plafond a au plus deux décimales.", code="plafond")
+        raise WorkflowError("Le montant a au plus deux décimales.", code="montant")
     return montant.quantize(Decimal("0.01"))
 
 
-def convention_envoyer(*, convention: Convention, acteur, plafond) -> Convention:
-    """The ANS sets the ceiling and asks for the sending: on commit the PDF is generated and sent to the
-    signatory (task ``candidatures.envoyer_convention``)."""
-    montant = lire_plafond(plafond)
+def _exiger_plafond(cv: Convention) -> None:
+    """A convention without a ceiling (no grid row applied at its creation) tries the grid again;
+    still none → refused with the reason."""
+    if cv.plafond is not None:
+        return
+    resultat = _appliquer_plafond(cv)
+    if not resultat.trouve:
+        raise WorkflowError(f"{resultat.erreur} La convention ne peut pas être envoyée sans montant.",
+                            code="plafond")
+    cv.save(update_fields=CHAMPS_PLAFOND)
+    journaliser(cv, "candidatures.convention.plafond_calcule", acteur=None,
+                donnees={"plafond": str(cv.plafond), "grille_version": cv.grille_version,
+                         "grille_ligne": cv.grille_ligne})
+
+
+def _fixer_montant(cv: Convention, *, acteur, montant, motif: str) -> bool:
+    """Set the amount of a locked, unsent convention: at most its ceiling, a motive when lower.
+    Returns whether it changed (and then logs it)."""
+    valeur = lire_montant(montant)
+    motif = (motif or "").strip()
+    if valeur > cv.plafond:
+        raise WorkflowError(
+            f"Le montant demandé ({_euros(valeur)}) dépasse le plafond de la matrice pour cette structure "
+            f"({_euros(cv.plafond)}, matrice v{cv.grille_version}) : l'ANS peut abaisser le montant, jamais "
+            "le relever au-dessus du plafond.", code="montant")
+    if valeur < cv.plafond and not motif:
+        raise WorkflowError("Indiquez le motif de la baisse du montant sous le plafond de la matrice.",
+                            code="motif")
+    if valeur == cv.plafond:
+        motif = ""
+    if valeur == cv.montant and motif == cv.motif_montant:
+        return False
+    avant = cv.montant
+    cv.montant, cv.motif_montant = valeur, motif
+    cv.save(update_fields=["montant", "motif_montant"])
+    journaliser(cv, "candidatures.convention.montant_modifie", acteur=acteur, motif=motif,
+                donnees={"avant": None if avant is None else str(avant), "montant": str(valeur),
+                         "plafond": str(cv.plafond), "grille_version": cv.grille_version})
+    return True
+
+
+def _exiger_preparation(cv: Convention, acteur) -> None:
+    if not peut_preparer(acteur):
+        raise WorkflowError("Seuls l'administration et le secrétariat de l'ANS fixent le montant et envoient les "
+                            "conventions.", code="droit")
+    if cv.etat != Convention.Etat.A_GENERER:
+        raise WorkflowError("Cette convention a déjà été envoyée : son montant ne change plus.", code="etat")
+    if cv.envoi_demande_le is not None and not cv.erreur_envoi:
+        raise WorkflowError("L'envoi de cette convention est déjà en cours.", code="etat")
+
+
+def convention_fixer_montant(*, convention: Convention, acteur, montant, motif: str = "") -> Convention:
+    """The ANS lowers the amount of an unsent convention under its ceiling (motive mandatory, logged),
+    or puts it back to the ceiling. Never above the ceiling."""
     with transaction.atomic():
         cv = _verrouiller(convention)
-        if not peut_preparer(acteur):
-            raise WorkflowError("Seuls l'administration et le secrétariat de l'ANS envoient les conventions.",
-                                code="droit")
-        if cv.etat != Convention.Etat.A_GENERER:
-            raise WorkflowError("Cette convention a déjà été envoyée.", code="etat")
-        if cv.envoi_demande_le is not None and not cv.erreur_envoi:
-            raise WorkflowError("L'envoi de cette convention est déjà en cours.", code="etat")
+        _exiger_preparation(cv, acteur)
+        _exiger_plafond(cv)
+        _fixer_montant(cv, acteur=acteur, montant=montant, motif=motif)
+    return cv
+
+
+def convention_envoyer(*, convention: Convention, acteur, montant=None, motif: str = "") -> Convention:
+    """The ANS checks the amount (the grid's ceiling, or lower with a motive) and asks for the sending:
+    on commit the PDF is generated and sent to the signatory (task ``candidatures.envoyer_convention``).
+    Refused while no grid row gives the structure a ceiling."""
+    with transaction.atomic():
+        cv = _verrouiller(convention)
+        _exiger_preparation(cv, acteur)
         c = cv.candidature
         if not (c.signataire_email and c.signataire_nom):
             raise WorkflowError("Le signataire de la convention (nom et e-mail) manque au dossier.", code="signataire")
-        cv.plafond = montant
+        _exiger_plafond(cv)
+        if montant not in (None, ""):
+            _fixer_montant(cv, acteur=acteur, montant=montant, motif=motif)
         cv.envoi_demande_le = timezone.now()
-        cv.save(update_fields=["plafond", "envoi_demande_le"])
+        cv.save(update_fields=["envoi_demande_le"])
         journaliser(cv, "candidatures.convention.envoi_demande", acteur=acteur,
-                    donnees={"plafond": str(montant)})
+                    donnees={"montant": str(cv.montant), "plafond": str(cv.plafond),
+                             "grille_version": cv.grille_version})
         _planifier_envoi(cv)
     return cv
 
@@ -637,6 +725,7 @@ def _finaliser(cv: Convention, document: Document, *, acteur, le, donnees: dict)
     run_transition(cv, "contresigner", acteur=acteur, verifier_droit=False, le=le, contresignataire=acteur,
                    donnees={"document": str(document.pk), "sha256": document.sha256, **donnees},
                    update_fields=["signee_le", "contresignataire"])
+    etapes.passer_a_la_suite(depuis="convention", objet=cv, acteur=acteur)  # its declaration, to fill in
     c = cv.candidature
     a, copies = _destinataires_es(c)
     document_id = str(document.pk)

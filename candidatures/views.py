@@ -185,7 +185,7 @@ def _contexte(request: HttpRequest, c: Candidature, **surcharges) -> dict:
         "pieces": pieces,
         "documents": queries.decrire_documents(c, documents, lignes),
         "erreurs_pieces": erreurs_pieces,
-        "chronologie": queries.chronologie(c, fils),
+        "chronologie": queries.chronologie(c, fils, lignes),
         "fil": fils,
         "form_message": surcharges.pop("form_message", None) or MessageForm(),
         "form_complement": surcharges.pop("form_complement", None) or formulaire_complement(),

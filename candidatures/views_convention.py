@@ -1,7 +1,8 @@
 """Convention pages (STYLE.md: selector → service → redirect + message; every action is a POST).
 
     convention           all who see the dossier   state, deadline and time left, documents, the actions
-    envoyer              ANS admin / secrétariat   POST: the ceiling, then generation and sending
+    envoyer              ANS admin / secrétariat   POST: the amount (the grid's ceiling, or lower with a
+                                                   motive), then generation and sending
     renvoyer             ARS instructrice / ANS    POST: send an expired (or locked) convention again
     relancer             same                      POST: try a failed sending again
     signer (jeton)       the signatory, by link    GET: read; POST: receive a code / sign with it
@@ -34,7 +35,7 @@ from care_portal.comptes.selectors import obtenir_ou_404
 from care_portal.documents.views import _adresse_ip
 from care_portal.workflow.services import WorkflowError
 
-from . import selectors
+from . import plafonds, selectors
 from . import services_convention as services
 from .models import Convention
 from .signature.base import RappelInvalide
@@ -95,8 +96,12 @@ def _contexte(request: HttpRequest, cv: Convention, **surcharges) -> dict:
         "peut_renvoyer": peut_renvoyer and cv.peut_etre_renvoyee() and cv.envoi_demande_le is None,
         "lien_signature": services.jeton_signature(cv) if (
             cv.etat == Convention.Etat.ENVOYEE and cv.fournisseur == "native" and _est_signataire(user, cv)) else "",
-        "plafond_saisi": surcharges.pop("plafond_saisi", ""),
-        "erreur_plafond": surcharges.pop("erreur_plafond", ""),
+        "montant_saisi": surcharges.pop("montant_saisi", None),
+        "motif_saisi": surcharges.pop("motif_saisi", ""),
+        "erreur_montant": surcharges.pop("erreur_montant", ""),
+        "erreur_motif": surcharges.pop("erreur_motif", ""),
+        # no ceiling stored yet: why (read from the grid now; the sending tries it again)
+        "sans_plafond": plafonds.plafond_pour(cv.candidature).erreur if cv.plafond is None else "",
     }
     contexte.update(surcharges)
     return contexte
@@ -118,14 +123,15 @@ def _vers(cv: Convention) -> HttpResponse:
 @require_POST
 def envoyer(request: HttpRequest, pk: int) -> HttpResponse:
     cv = _convention(request, pk)
-    plafond = request.POST.get("plafond", "")
+    montant, motif = request.POST.get("montant", ""), request.POST.get("motif", "")
     try:
-        services.convention_envoyer(convention=cv, acteur=request.user, plafond=plafond)
+        services.convention_envoyer(convention=cv, acteur=request.user, montant=montant, motif=motif)
     except WorkflowError as exc:
-        champ = {"erreur_plafond": exc.message} if exc.code == "plafond" else {
-            "alerte": {"titre": "La convention n'a pas été envoyée", "message": exc.message}}
+        champ = {"montant": {"erreur_montant": exc.message}, "motif": {"erreur_motif": exc.message}}.get(
+            exc.code, {"alerte": {"titre": "La convention n'a pas été envoyée", "message": exc.message}})
         return render(request, "candidatures/convention/detail.html",
-                      _contexte(request, _convention(request, pk), plafond_saisi=plafond, **champ), status=400)
+                      _contexte(request, _convention(request, pk), montant_saisi=montant, motif_saisi=motif,
+                                **champ), status=400)
     messages.success(request, "Convention en cours de génération et d'envoi au signataire.")
     return _vers(cv)
 

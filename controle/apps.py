@@ -20,3 +20,11 @@ class ControleConfig(AppConfig):
 
         acces.enregistrer(Controle, selectors.controles_pour, selectors.controles_repondables_pour,
                           categories={selectors.CATEGORIE_REPONSE})
+
+        from . import etape
+
+        etape.enregistrer()  # the stage registry (care_portal.core.etapes)
+
+        from . import journal
+
+        journal.enregistrer()  # the timeline's sentences (care_portal.workflow.chronologie)

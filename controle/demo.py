@@ -76,9 +76,11 @@ def _amener(c, cible: str, controleur, rng: random.Random) -> None:
 
     if cible == "a_planifier":
         return
-    _planifier(c, controleur, jours=rng.randint(1, 20))
     if cible == "planifie":
+        _planifier(c, controleur, jours=rng.randint(1, 20))
         return
+    # a control starts on its planned day and is decided after it took place: the demo plans it today
+    _planifier(c, controleur, jours=0)
     services.controle_commencer(controle=c, acteur=controleur)
     if cible in ("en_cours", "informations_demandees"):
         services.controle_demander_informations(controle=c, acteur=controleur, message=DEMANDE)

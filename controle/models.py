@@ -4,10 +4,12 @@ Control states (django-fsm-2, protected; every arrow is a service in services.py
     a_planifier → planifie (a controller ANS sets the modality, date, place or link and the assigned
                             controllers; the ES contacts get an invitation with an ICS file)
     planifie → planifie (re-planned by an assigned controller: same ICS UID, SEQUENCE + 1)
-    planifie → en_cours (an assigned controller starts the control)
+    planifie → en_cours (an assigned controller starts the control, on or after its planned day: the day
+                         it starts is the day it took place, ``date_tenue``)
     en_cours → informations_demandees (the controller asks the ES for more information)
     informations_demandees → en_cours (the ES answers, with documents)
-    en_cours → objectifs_atteints (every applicable objective checked, none non conforme: the signed
+    en_cours → objectifs_atteints (only once the control took place; every applicable objective checked,
+                                   none non conforme: the signed
                                    attestation and the control report are generated, on commit)
     en_cours → objectifs_non_atteints (at least one objective non conforme, with its comment as the
                                        motive: the control report is generated, on commit)
@@ -86,6 +88,15 @@ class Controle(FSMModelMixin, models.Model):
     @property
     def clos(self) -> bool:
         return self.etat in self.ETATS_CLOS
+
+    @property
+    def date_tenue(self):
+        """The day the control took place (Europe/Paris): the day it started, never before its planned day
+        (a control started early, before that rule, counts as held on its planned day). None until started."""
+        if self.commence_le is None:
+            return None
+        jour = timezone.localdate(self.commence_le)
+        return max(jour, timezone.localdate(self.date_prevue)) if self.date_prevue else jour
 
     # --- pure transitions: fields only ---------------------------------------------------------
     def _fixer(self, *, modalite: str, date_prevue, lieu: str, duree_minutes: int, le) -> None:

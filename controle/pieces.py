@@ -66,6 +66,7 @@ def contexte(c: Controle) -> dict:
         "signataire_nom": nom, "signataire_fonction": fonction,
         "decide_le": timezone.localtime(c.decide_le, PARIS) if c.decide_le else None,
         "date_prevue": timezone.localtime(c.date_prevue, PARIS) if c.date_prevue else None,
+        "date_tenue": c.date_tenue,
         "genere_le": timezone.localtime(timezone.now(), PARIS),
     }
 

@@ -6,6 +6,8 @@
 - ``verifier_atteinte(lignes)``: what prevents attesting that the objectives are reached.
 - ``verifier_non_atteinte(lignes)``: what prevents recording that they are not.
 - ``verifier_date(date, fenetre)``: a planned date inside the control window.
+- ``verifier_commencement(date_prevue, aujourd_hui)``: a control starts on or after its planned day.
+- ``verifier_tenue(date_prevue, date_tenue, aujourd_hui)``: a control is decided only once it took place.
 """
 
 from __future__ import annotations
@@ -79,4 +81,26 @@ def verifier_date(date: datetime.date, fenetre: Fenetre, aujourd_hui: datetime.d
         return [f"La date du contrôle doit être au plus tôt le {debut:%d/%m/%Y}."]
     if date > fenetre.fin:
         return [f"La date du contrôle doit précéder la fin des contrôles de l'appel, le {fenetre.fin:%d/%m/%Y}."]
+    return []
+
+
+def verifier_commencement(date_prevue: datetime.date | None, aujourd_hui: datetime.date) -> list[str]:
+    """A control starts on its planned day (Europe/Paris) or later: the day it starts is the day it took
+    place, the day the attestation certifies. An earlier meeting is re-planned first (new invitation)."""
+    if date_prevue is None:
+        return ["Le contrôle n'est pas encore planifié."]
+    if date_prevue > aujourd_hui:
+        return [f"Le contrôle est prévu le {date_prevue:%d/%m/%Y} : il ne peut pas commencer avant cette date. "
+                "S'il a lieu plus tôt, replanifiez-le d'abord."]
+    return []
+
+
+def verifier_tenue(date_prevue: datetime.date | None, date_tenue: datetime.date | None,
+                   aujourd_hui: datetime.date) -> list[str]:
+    """A decision (objectives reached or not) only after the control took place."""
+    if date_tenue is None or date_prevue is None:
+        return ["Le contrôle n'a pas encore eu lieu : il ne peut pas être décidé."]
+    if max(date_prevue, date_tenue) > aujourd_hui:
+        return [f"Le contrôle est prévu le {max(date_prevue, date_tenue):%d/%m/%Y} : il ne peut pas être décidé "
+                "avant d'avoir eu lieu."]
     return []

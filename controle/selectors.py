@@ -76,6 +76,12 @@ def fenetre(controle: Controle) -> regles.Fenetre:
     return regles.Fenetre(debut=debut, fin=d.candidature.appel.controle_fin)
 
 
+def commencement_refuse(controle: Controle) -> list[str]:
+    """Why the control cannot start today (empty: it can), by the rule the service applies."""
+    prevue = timezone.localdate(controle.date_prevue) if controle.date_prevue else None
+    return regles.verifier_commencement(prevue, timezone.localdate())
+
+
 def grille(controle: Controle) -> list[VerdictObjectif]:
     return list(controle.verdicts.select_related("modifie_par").order_by("ordre", "code"))
 

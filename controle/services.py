@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from candidatures.services import peut_editer
+from care_portal.core import etapes
 from care_portal.notifications.services import envoyer_email
 from care_portal.workflow.services import WorkflowError, journaliser, run_transition
 from declarations.models import Declaration, Instantane
@@ -189,9 +190,15 @@ def controle_planifier(*, controle: Controle, acteur, modalite: str, date_prevue
 # --- the control ----------------------------------------------------------------------------------
 
 def controle_commencer(*, controle: Controle, acteur) -> Controle:
+    """Start the control (an assigned controller), on or after its planned day (Europe/Paris)."""
     with transaction.atomic():
         c = _verrouiller(controle)
         _exiger_assigne(acteur, c)
+        if c.etat == Controle.Etat.PLANIFIE:
+            erreurs = regles.verifier_commencement(
+                timezone.localdate(c.date_prevue) if c.date_prevue else None, timezone.localdate())
+            if erreurs:
+                raise WorkflowError(" ".join(erreurs), code="date")
         run_transition(c, "commencer", acteur=acteur, verifier_droit=False, le=timezone.now(),
                        update_fields=["commence_le"])
     return c
@@ -292,6 +299,10 @@ def _decider(controle: Controle, acteur, *, transition: str, verifier, titre: st
         if c.etat != Controle.Etat.EN_COURS:
             raise WorkflowError(f"Le contrôle est « {c.get_etat_display().lower()} » : il ne peut pas être décidé "
                                 "maintenant.", code="etat")
+        erreurs = regles.verifier_tenue(timezone.localdate(c.date_prevue) if c.date_prevue else None,
+                                        c.date_tenue, timezone.localdate())
+        if erreurs:
+            raise WorkflowError(" ".join(erreurs), code="date")
         lignes = selectors.lignes_grille(list(c.verdicts.order_by("ordre", "code")))
         erreurs = verifier(lignes)
         if erreurs:
@@ -300,7 +311,10 @@ def _decider(controle: Controle, acteur, *, transition: str, verifier, titre: st
             kwargs["motif"] = regles.motif_de_non_atteinte(lignes)
         run_transition(c, transition, acteur=acteur, verifier_droit=False, le=timezone.now(), par=acteur,
                        update_fields=["decide_le", "decide_par", "motif"], **kwargs,
-                       donnees={"verdicts": {ligne.code: ligne.verdict for ligne in lignes}})
+                       donnees={"verdicts": {ligne.code: ligne.verdict for ligne in lignes},
+                                "date_tenue": c.date_tenue.isoformat()})
+        if transition == "valider_atteinte":
+            etapes.passer_a_la_suite(depuis="controle", objet=c, acteur=acteur)  # its payment, to validate
         from .tasks import generer_pieces_task
 
         pk = c.pk

@@ -16,7 +16,6 @@ Each view declares its roles (``roles_requis``: wrong role → 403) and fetches 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.contenttypes.models import ContentType
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -29,7 +28,7 @@ from care_portal.comptes.roles import ROLES_ANS, ROLES_ARS, ROLES_ES, Role
 from care_portal.comptes.selectors import habilitations, obtenir_ou_404
 from care_portal.core.alertes import alerte, erreurs_du_formulaire
 from care_portal.documents.upload import refus_upload
-from care_portal.workflow.models import TransitionLog
+from care_portal.workflow.chronologie import chronologie
 from care_portal.workflow.services import WorkflowError
 
 from . import regles, selectors, services
@@ -38,21 +37,6 @@ from .models import Controle, Verdict
 
 ROLES_DOSSIER = tuple(ROLES_ES | ROLES_ARS | ROLES_ANS)
 ROLES_REPONSE = (Role.REFERENT_ES, Role.DSI, Role.RSSI)
-
-LIBELLES_CHRONOLOGIE = {
-    "controle.controle.cree": "Contrôle à planifier",
-    "controle.controle.planifier": "Contrôle planifié",
-    "controle.controle.replanifier": "Contrôle replanifié",
-    "controle.controle.commencer": "Contrôle commencé",
-    "controle.controle.grille_enregistree": "Grille de contrôle enregistrée",
-    "controle.controle.demander_informations": "Informations demandées à l'établissement",
-    "controle.controle.repondre": "Réponse de l'établissement",
-    "controle.controle.valider_atteinte": "Objectifs atteints",
-    "controle.controle.constater_non_atteinte": "Objectifs non atteints",
-    "controle.controle.attestation": "Attestation d'atteinte des objectifs générée et scellée",
-    "controle.controle.rapport": "Rapport de contrôle généré",
-    "documents.document.depose": "Document déposé",
-}
 
 
 def _controle(request: HttpRequest, pk: int) -> Controle:
@@ -109,17 +93,11 @@ def _actions(user, c: Controle) -> set[str]:
                                       "constater_non_atteinte"}
             if c.etat in (Controle.Etat.EN_COURS, Controle.Etat.INFORMATIONS_DEMANDEES):
                 actions.add("grille")
+            if "commencer" in actions and selectors.commencement_refuse(c):
+                actions.discard("commencer")  # before its planned day: the page says when it can start
     if "repondre" in disponibles and peut_editer(user, c.declaration.candidature):
         actions.add("repondre")
     return actions
-
-
-def _chronologie(c: Controle) -> list[dict]:
-    rows = TransitionLog.objects.filter(content_type=ContentType.objects.get_for_model(Controle),
-                                        object_id=str(c.pk)).select_related("acteur").order_by("-cree_le", "-id")
-    return [{"le": r.cree_le, "titre": LIBELLES_CHRONOLOGIE.get(r.code, "Action enregistrée"), "motif": r.motif,
-             "acteur": (r.acteur.get_full_name() or r.acteur.email) if r.acteur else "eCaRE (automatique)"}
-            for r in rows[:200]]
 
 
 def _form_planification(user, c: Controle, controleurs) -> PlanificationForm:
@@ -157,11 +135,12 @@ def _contexte(request: HttpRequest, c: Controle, **surcharges) -> dict:
         "pieces": selectors.pieces_de(c),
         "reponses": selectors.reponses_de(c),
         "fenetre": selectors.fenetre(c),
+        "commencement_refuse": selectors.commencement_refuse(c) if c.etat == Controle.Etat.PLANIFIE else [],
         "est_ans": habilitations(user).est_ans,
         "form_planification": surcharges.pop("form_planification", None) or _form_planification(user, c, controleurs),
         "form_demande": surcharges.pop("form_demande", None) or formulaire_demande(),
         "form_reponse": surcharges.pop("form_reponse", None) or ReponseForm(),
-        "chronologie": _chronologie(c),
+        "chronologie": chronologie([c], limite=200),
         "alerte": surcharges.pop("alerte", None),
     }
     contexte.update(surcharges)

@@ -51,3 +51,11 @@ class DeclarationsConfig(AppConfig):
                           categories=())
         acces.enregistrer(LigneBilan, lignes_visibles, lignes_modifiables,
                           categories={selectors.CATEGORIE_JUSTIFICATIF})
+
+        from . import etape
+
+        etape.enregistrer()  # the stage registry (care_portal.core.etapes)
+
+        from . import journal
+
+        journal.enregistrer()  # the timeline's sentences (care_portal.workflow.chronologie)

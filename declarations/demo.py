@@ -153,7 +153,9 @@ def creer_declarations_demo(rng: random.Random) -> list[str]:
         faites: Counter[str] = Counter()
         deja = 0
         for i, cv in enumerate(signees.select_related("candidature__appel").order_by("candidature_id")):
-            if Declaration.objects.filter(candidature_id=cv.candidature_id).exists():
+            # the countersigning opened an empty draft (the stage hand-off): the demo fills it in
+            if Declaration.objects.filter(candidature_id=cv.candidature_id).exclude(
+                    etat=Declaration.Etat.BROUILLON, lignes__isnull=True).exists():
                 deja += 1
                 continue
             cible = CIBLES[i % len(CIBLES)]

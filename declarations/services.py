@@ -21,6 +21,7 @@ from django.utils import timezone
 from candidatures import selectors as candidatures_selectors
 from candidatures.models import Candidature, Convention
 from candidatures.services import peut_deposer, peut_editer, peut_instruire
+from care_portal.core import etapes
 from care_portal.notifications.services import envoyer_email
 from care_portal.workflow.services import WorkflowError, journaliser, run_transition
 
@@ -79,6 +80,23 @@ def declaration_creer(*, candidature: Candidature, acteur) -> Declaration:
             journaliser(d, "declarations.declaration.creee", acteur=acteur, etat_cible=d.etat)
     except IntegrityError:
         return Declaration.objects.get(candidature=candidature)
+    return d
+
+
+def declaration_ouvrir_apres_convention(*, convention: Convention, acteur=None) -> Declaration:
+    """The hand-off from the convention: its declaration « brouillon » is opened when the ANS countersigns,
+    in the countersigning transaction (stage registry), so that the establishment finds it in its menu.
+    Idempotent: an existing declaration is returned."""
+    existante = Declaration.objects.filter(candidature_id=convention.candidature_id).first()
+    if existante is not None:
+        return existante
+    try:
+        with transaction.atomic():  # a savepoint: a concurrent opening leaves the caller's transaction usable
+            d = Declaration.objects.create(candidature_id=convention.candidature_id, cree_par=None)
+            journaliser(d, "declarations.declaration.creee", acteur=None, etat_cible=d.etat,
+                        donnees={"convention": convention.numero})
+    except IntegrityError:
+        return Declaration.objects.get(candidature_id=convention.candidature_id)
     return d
 
 
@@ -227,6 +245,14 @@ def _instantane(d: Declaration, *, acteur, le: datetime.datetime, verdicts: list
     )
 
 
+def documents_de_l_instantane(instantane: Instantane) -> list:
+    """The documents a snapshot refers to (evidence and supporting documents of the bilan)."""
+    from care_portal.documents.models import Document
+
+    ids = [ref["id"] for groupe in ("preuves", "justificatifs") for ref in (instantane.documents or {}).get(groupe, [])]
+    return list(Document.tous.filter(pk__in=ids)) if ids else []
+
+
 def declaration_deposer(*, declaration: Declaration, acteur, certifie: bool) -> Declaration:
     """Submit (or answer a complement). Guards: the référent of the structure, a signed convention,
     the call's declaration window (Europe/Paris days; for a first submission), the certification
@@ -276,9 +302,9 @@ def declaration_deposer(*, declaration: Declaration, acteur, certifie: bool) -> 
                        donnees={"instantane": instantane.pk, "numero": instantane.numero, "certifie": True,
                                 "avertissements": avertissements, "total_eligible": instantane.totaux["general"]
                                 ["eligible"]})
-        justificatifs = [ligne.justificatif for ligne in lignes if ligne.justificatif_id]
-        if justificatifs:
-            documents.document_verrouiller(documents=justificatifs, acteur=None)
+        # every document the snapshot refers to (evidence and supporting documents) is locked: never
+        # deleted nor replaced in place, so the snapshot's ids and SHA-256 always find their bytes
+        documents.document_verrouiller(documents=documents_de_l_instantane(instantane), acteur=None)
         from .tasks import generer_recepisse_task
 
         transaction.on_commit(lambda: generer_recepisse_task.delay(d.pk, maintenant.isoformat()))
@@ -302,7 +328,7 @@ def declaration_demander_complement(*, declaration: Declaration, acteur, message
         if not peut_instruire(acteur, d.candidature):
             raise WorkflowError("Seule l'ARS instructrice peut demander un complément.", code="droit")
         run_transition(d, "demander_complement", acteur=acteur, motif=message, verifier_droit=False,
-                       update_fields=["motif"])
+                       update_fields=["motif"], donnees={"preuves_rouvertes": True})
         envoyer_email(candidatures_selectors.emails_es(d.candidature), "Complément demandé sur votre déclaration",
                       "declaration_complement", {"declaration": d, "candidature": d.candidature, "message": message,
                                                  "lien": _lien(d)})
@@ -317,9 +343,7 @@ def declaration_declarer_complete(*, declaration: Declaration, acteur) -> Declar
             raise WorkflowError("Seule l'ARS instructrice peut déclarer la déclaration complète.", code="droit")
         run_transition(d, "declarer_complete", acteur=acteur, verifier_droit=False, le=timezone.now(),
                        update_fields=["decidee_le", "motif"])
-        from controle.services import controle_ouvrir  # the next stage: its control, to plan
-
-        controle_ouvrir(declaration=d)
+        etapes.passer_a_la_suite(depuis="declaration", objet=d, acteur=acteur)  # its control, to plan
         contexte = {"declaration": d, "candidature": d.candidature, "lien": _lien(d)}
         envoyer_email(candidatures_selectors.emails_es(d.candidature), "Votre déclaration est complète",
                       "declaration_complete", contexte)

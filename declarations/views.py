@@ -35,7 +35,7 @@ from care_portal.comptes.roles import ROLES_ANS, ROLES_ARS, ROLES_ES, Role
 from care_portal.comptes.selectors import habilitations, obtenir_ou_404
 from care_portal.core.alertes import action_avec_motif, alerte, erreurs_du_formulaire
 from care_portal.documents.upload import refus_upload
-from care_portal.workflow.models import TransitionLog
+from care_portal.workflow.chronologie import chronologie
 from care_portal.workflow.services import WorkflowError
 
 from . import bilan, bilan_xlsx, selectors, services
@@ -53,20 +53,6 @@ ROLES_DOSSIER = tuple(ROLES_ES | ROLES_ARS | ROLES_ANS)
 ROLES_EDITION = (Role.REFERENT_ES, Role.DSI, Role.RSSI)
 ROLES_FILE = (Role.REFERENT_ARS, *ROLES_ANS)
 CLE_IMPORT = "declarations-import-{pk}"
-
-LIBELLES_CHRONOLOGIE = {
-    "declarations.declaration.creee": "Déclaration ouverte",
-    "declarations.declaration.ligne_ajoutee": "Dépense ajoutée au bilan",
-    "declarations.declaration.ligne_supprimee": "Dépense retirée du bilan",
-    "declarations.declaration.bilan_importe": "Bilan importé depuis un fichier",
-    "declarations.declaration.deposer": "Déclaration déposée",
-    "declarations.declaration.demander_complement": "Complément demandé par l'ARS",
-    "declarations.declaration.declarer_complete": "Déclaration déclarée complète par l'ARS",
-    "declarations.declaration.declarer_non_recevable": "Déclaration déclarée non recevable par l'ARS",
-    "declarations.declaration.recepisse": "Récépissé de dépôt généré",
-    "documents.document.depose": "Document déposé",
-    "documents.document.verrouille": "Justificatifs verrouillés au dépôt",
-}
 
 
 def _declaration(request: HttpRequest, pk: int) -> Declaration:
@@ -155,16 +141,6 @@ def _tableau_totaux(totaux: bilan.Totaux, objectifs: dict[str, str]) -> list[dic
     return lignes
 
 
-def _chronologie(d: Declaration) -> list[dict]:
-    from django.contrib.contenttypes.models import ContentType
-
-    rows = TransitionLog.objects.filter(content_type=ContentType.objects.get_for_model(Declaration),
-                                        object_id=str(d.pk)).select_related("acteur").order_by("-cree_le", "-id")
-    return [{"le": r.cree_le, "titre": LIBELLES_CHRONOLOGIE.get(r.code, "Action enregistrée"), "motif": r.motif,
-             "acteur": (r.acteur.get_full_name() or r.acteur.email) if r.acteur else "eCaRE (automatique)"}
-            for r in rows[:200]]
-
-
 def _contexte(request: HttpRequest, d: Declaration, **surcharges) -> dict:
     from objectifs.selectors import verdicts_de
 
@@ -201,7 +177,7 @@ def _contexte(request: HttpRequest, d: Declaration, **surcharges) -> dict:
         "form_complement": surcharges.pop("form_complement", None) or formulaire_complement(),
         "form_non_recevable": surcharges.pop("form_non_recevable", None) or formulaire_non_recevable(),
         "import_en_attente": import_en_attente,
-        "chronologie": _chronologie(d),
+        "chronologie": chronologie([d], limite=200),
         "alerte": surcharges.pop("alerte", None),
     }
     contexte.update(surcharges)

@@ -63,3 +63,7 @@ class ObjectifsConfig(AppConfig):
 
         for modele, categories in CATEGORIES.items():
             acces.enregistrer(modele, _visibles(modele), _deposables(modele), categories=set(categories))
+
+        from . import etape
+
+        etape.enregistrer()  # the stage registry (care_portal.core.etapes)

@@ -65,12 +65,39 @@ class PerimetreInvalide(WorkflowError):
 
 # --- checks -----------------------------------------------------------------------------------------
 
+#: The declaration states in which its evidence is open (the ES writes it); submitted = frozen.
+ETATS_DECLARATION_OUVERTS = ("brouillon", "complement_demande")
+#: The control state in which the ES may add evidence (new rows and documents), never change or remove it.
+ETAT_CONTROLE_AJOUT = "informations_demandees"
+MESSAGE_GEL = ("La déclaration d'atteinte des objectifs est déposée : les preuves sur lesquelles elle repose ne "
+               "peuvent plus être ajoutées, modifiées ni supprimées, sauf si l'ARS demande un complément.")
+MESSAGE_GEL_AJOUT = ("Le contrôle de l'ANS demande des informations : vous pouvez ajouter des preuves et des "
+                     "documents, mais plus modifier ni supprimer celles déjà déclarées.")
+
+
+def gel_des_preuves(c: Candidature) -> tuple[str, str]:
+    """(« ouvert » | « ajout » | « gele », why) for the ES's evidence of ``c``: open without declaration or
+    while it is a draft or awaits a complement; frozen once submitted (déposée, complète, non recevable),
+    except that a control asking for information lets the ES add (nothing edited or removed). Read
+    through the reverse relations, so that this app does not import the later stages."""
+    etats = (Candidature.objects.filter(pk=c.pk)
+             .values_list("declaration__etat", "declaration__controle__etat").first() or (None, None))
+    declaration, controle = etats
+    if declaration is None or declaration in ETATS_DECLARATION_OUVERTS:
+        return "ouvert", ""
+    if controle == ETAT_CONTROLE_AJOUT:
+        return "ajout", MESSAGE_GEL_AJOUT
+    return "gele", MESSAGE_GEL
+
+
 def peut_saisir(user, c: Candidature) -> bool:
-    """``user`` may enter evidence on ``c`` now (role and state)."""
-    return c.etat in ETATS_PREUVES and peut_editer(user, c)
+    """``user`` may enter evidence on ``c`` now (role, state, the declaration not submitted)."""
+    return c.etat in ETATS_PREUVES and peut_editer(user, c) and gel_des_preuves(c)[0] == "ouvert"
 
 
-def _verrouiller(candidature: Candidature, acteur) -> Candidature:
+def _verrouiller(candidature: Candidature, acteur, *, ajout: bool = False) -> Candidature:
+    """Lock the candidature and check the actor, its state and the declaration's freeze; ``ajout``: the
+    service only adds evidence (allowed while a control asks for information)."""
     c = Candidature.objects.select_for_update().select_related("appel").get(pk=candidature.pk)
     if not peut_editer(acteur, c):
         raise WorkflowError("Seuls le référent CaRE, le DSI et le RSSI de la structure peuvent saisir les preuves "
@@ -79,6 +106,9 @@ def _verrouiller(candidature: Candidature, acteur) -> Candidature:
         raise WorkflowError(f"La candidature est « {c.get_etat_display().lower()} » : les preuves des objectifs se "
                             "saisissent à partir de son dépôt, tant qu'elle n'est ni rejetée ni retirée.",
                             code="etat")
+    gel, raison = gel_des_preuves(c)
+    if gel == "gele" or (gel == "ajout" and not ajout):
+        raise WorkflowError(raison, code="gel")
     return c
 
 
@@ -171,7 +201,7 @@ def active_directory_ajouter(*, candidature: Candidature, nom: str, structures: 
     if not structures:
         raise WorkflowError(f"Indiquez au moins un établissement desservi par l'AD « {nom} ».", code="structures")
     with _fichiers() as deposes, transaction.atomic():
-        c = _verrouiller(candidature, acteur)
+        c = _verrouiller(candidature, acteur, ajout=True)
         lignes = _structures(c, structures)
         if ActiveDirectory.objects.filter(candidature=c, nom__iexact=nom).exists():
             raise WorkflowError(f"L'AD « {nom} » est déjà déclaré sur ce dossier.", code="nom")
@@ -243,7 +273,7 @@ def audit_ads_ajouter(*, active_directory: ActiveDirectory, date: datetime.date,
     if not rapport:
         raise WorkflowError("Joignez le rapport ORADAD / ADS de l'audit.", code="rapport")
     with _fichiers() as deposes, transaction.atomic():
-        c = _verrouiller(active_directory.candidature, acteur)
+        c = _verrouiller(active_directory.candidature, acteur, ajout=True)
         ad = ActiveDirectory.objects.get(pk=active_directory.pk, candidature=c)
         date = _date_audit(date, c, "de l'audit ADS")
         if AuditADS.objects.filter(active_directory=ad, date=date).exists():
@@ -342,7 +372,7 @@ def audit_exposition_ajouter(*, candidature: Candidature, date: datetime.date, o
         raise WorkflowError("Joignez le rapport de l'audit d'exposition.", code="rapport")
     elements = _lire_perimetre(perimetre, fichier_csv)
     with _fichiers() as deposes, transaction.atomic():
-        c = _verrouiller(candidature, acteur)
+        c = _verrouiller(candidature, acteur, ajout=True)
         date = _date_audit(date, c, "de l'audit d'exposition")
         lignes = _structures(c, structures)
         audit = AuditExposition.objects.create(
@@ -401,7 +431,7 @@ def exercice_crise_ajouter(*, candidature: Candidature, structure: PerimetreLign
         raise WorkflowError("Joignez le rapport d'exercice ou l'attestation.", code="rapport")
     categorie = "rapport_exercice" if type_preuve == ExerciceCrise.TypePreuve.RAPPORT else "attestation_exercice"
     with _fichiers() as deposes, transaction.atomic():
-        c = _verrouiller(candidature, acteur)
+        c = _verrouiller(candidature, acteur, ajout=True)
         ligne = _structure(c, structure)
         e = ExerciceCrise.objects.create(candidature=c, structure=ligne, date=date, kit=kit, type_preuve=type_preuve,
                                          fournisseur=fournisseur, cree_par=acteur)

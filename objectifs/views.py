@@ -71,6 +71,7 @@ def _contexte(request: HttpRequest, c: Candidature, **surcharges) -> dict:
         "cartes": selectors.tableau(c),
         "aujourd_hui": timezone.localdate(),
         "saisie": saisie,
+        "gel_preuves": services.gel_des_preuves(c)[1] if h.est_es else "",
         "membre_es": h.est_es and not (h.est_ars or h.est_ans),
         "structures": selectors.structures_incluses(c),
         "active_directories": list(c.active_directories.all()),

@@ -9,7 +9,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
-from . import services
+from . import dates, services
 from .models import GrilleMontantsPlafonds, LignePlafond
 from .regles import LignePlafondData, verifier_lignes
 
@@ -47,8 +47,28 @@ class LignePlafondInline(admin.TabularInline):
     fields = ["type_structure", "activite_min", "activite_max", "montant"]
 
 
+class GrilleForm(forms.ModelForm):
+    """The date in force within the call's years: the same rule as an import (``dates.erreur_en_vigueur``)."""
+
+    class Meta:
+        model = GrilleMontantsPlafonds
+        fields = ["appel", "en_vigueur_le", "illustrative", "source", "commentaire"]
+
+    def clean(self):
+        data = super().clean()
+        appel = data.get("appel") or (self.instance.appel if self.instance.appel_id else None)
+        le = data.get("en_vigueur_le")
+        if appel is not None and le is not None:
+            erreur = dates.erreur_en_vigueur(le, appel=str(appel), candidature_debut=appel.candidature_debut,
+                                             paiement_fin=appel.paiement_fin)
+            if erreur:
+                self.add_error("en_vigueur_le", erreur)
+        return data
+
+
 @admin.register(GrilleMontantsPlafonds)
 class GrilleMontantsPlafondsAdmin(admin.ModelAdmin):
+    form = GrilleForm
     list_display = ["appel", "version", "en_vigueur_le", "illustrative", "source", "cree_le"]
     list_filter = ["appel", "illustrative"]
     readonly_fields = ["version", "cree_le", "cree_par"]

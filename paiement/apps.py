@@ -1,4 +1,5 @@
-"""The payment app. ``ready()`` declares the SEPA batch as a document owner (care_portal.documents.acces):
+"""The payment app. ``ready()`` registers the ceiling grid as the provider of the conventions' ceiling
+(``candidatures.plafonds``) and declares the SEPA batch as a document owner (care_portal.documents.acces):
 its transfer file is written by the portal only and read by the ANS payment agents (secretariat,
 administration)."""
 
@@ -10,9 +11,14 @@ class PaiementConfig(AppConfig):
     verbose_name = "Paiements"
 
     def ready(self) -> None:
+        from candidatures import plafonds
         from care_portal.documents import acces
 
+        from . import selectors
         from .models import LotVirement
+
+        # The convention stage reads its ceiling through this hook (candidatures never imports paiement).
+        plafonds.enregistrer_fournisseur(selectors.plafond_de_candidature)
 
         def lots_visibles(user):
             from care_portal.comptes.roles import Role
@@ -23,3 +29,11 @@ class PaiementConfig(AppConfig):
             return LotVirement.objects.none()
 
         acces.enregistrer(LotVirement, lots_visibles, lambda user: LotVirement.objects.none(), categories=set())
+
+        from . import etape
+
+        etape.enregistrer()  # the stage registry (care_portal.core.etapes)
+
+        from . import journal
+
+        journal.enregistrer()  # the timeline's sentences (care_portal.workflow.chronologie)

@@ -1,9 +1,9 @@
 """Demo data of the payment app. Step ``paiements`` (ordre 80, after the controls): see
 ``creer_paiements_demo``.
 
-Demo ceiling tables (``manage.py seed_demo``, step ``plafonds``, ordre 40: after ``candidatures``
-(40, sorted by name) which creates the demo call, before ``conventions`` (45) so that the conventions
-could read their ceiling).
+Demo ceiling tables (``manage.py seed_demo``, step ``plafonds``, ordre 35: before ``candidatures`` (40),
+whose complete candidatures get their convention at once, its amount read from the grid row in force;
+the step therefore makes the demo call itself, ``candidatures.demo.appel_demo``, idempotent).
 
 For the demo call ``care-d1-demo`` and the 2024 D1 call ``care-d1-2024``: one version of the table,
 **illustrative** (the official amounts of the matrice des montants plafonds are not public), in force
@@ -52,12 +52,18 @@ def lignes_demo() -> list[LignePlafondData]:
 
 
 def creer_grilles_demo() -> list[str]:
+    from django.conf import settings
+    from django.utils import timezone
+
+    from candidatures.demo import appel_demo
     from care_portal.referentiel.models import AppelAFinancement
 
     from . import services
     from .models import GrilleMontantsPlafonds
 
     lignes = []
+    if not getattr(settings, "PRODUCTION", not settings.DEBUG):
+        appel_demo(timezone.localdate())  # the conventions of step « candidatures » read this call's grid
     for code in CODES_APPELS:
         appel = AppelAFinancement.objects.filter(code=code).first()
         if appel is None:
@@ -156,9 +162,10 @@ def creer_paiements_demo(rng) -> list[str]:
 def _enregistrer_etape_seed_demo() -> None:
     from care_portal.referentiel.demo import ContexteDemo, enregistrer_etape
 
-    @enregistrer_etape("plafonds", ordre=40)
+    @enregistrer_etape("plafonds", ordre=35)
     def etape_plafonds(contexte: ContexteDemo) -> list[str]:
-        """The illustrative ceiling tables of the demo call and of the 2024 D1 call."""
+        """Before the candidatures: the illustrative ceiling tables of the demo call and of the 2024 D1
+        call (the conventions take their amount from them when they are created)."""
         return creer_grilles_demo()
 
     @enregistrer_etape("paiements", ordre=80)

@@ -8,6 +8,7 @@ from django.utils import timezone
 from care_portal.core.forms import ChampsDsfrMixin
 from care_portal.referentiel.models import AppelAFinancement
 
+from . import dates
 from .imports import TAILLE_MAX
 
 
@@ -58,6 +59,16 @@ class ImportPlafondsForm(ChampsDsfrMixin, forms.Form):
     def clean_en_vigueur_le(self):
         return self.cleaned_data.get("en_vigueur_le") or timezone.localdate()
 
+    def clean(self):
+        data = super().clean()
+        appel, le = data.get("appel"), data.get("en_vigueur_le")
+        if appel is not None and le is not None:
+            erreur = dates.erreur_en_vigueur(le, appel=str(appel), candidature_debut=appel.candidature_debut,
+                                             paiement_fin=appel.paiement_fin)
+            if erreur:
+                self.add_error("en_vigueur_le", erreur)
+        return data
+
 
 # --- payments -------------------------------------------------------------------------------------------
 
@@ -73,12 +84,36 @@ class PaiementManuelForm(ChampsDsfrMixin, forms.Form):
     reference_bancaire = forms.CharField(label="Référence bancaire", max_length=100,
                                          error_messages={"required": "Indiquez la référence bancaire du virement."})
 
+    def __init__(self, *args, ordonnance_le=None, **kwargs):
+        """``ordonnance_le``: the payment's order day, the earliest paid date (``dates.erreur_date_paiement``)."""
+        super().__init__(*args, **kwargs)
+        self.ordonnance_le = ordonnance_le
+
+    def clean_le(self):
+        le = self.cleaned_data["le"]
+        erreur = dates.erreur_date_paiement(le, ordonnance_le=self.ordonnance_le, aujourd_hui=timezone.localdate())
+        if erreur:
+            raise forms.ValidationError(erreur)
+        return le
+
 
 class LotForm(ChampsDsfrMixin, forms.Form):
     date_execution = forms.DateField(
         label="Date d'exécution demandée", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"required": "Indiquez la date d'exécution demandée.",
                         "invalid": "Saisissez une date valide, par exemple 12/06/2025."})
+
+    def __init__(self, *args, fenetres=(), **kwargs):
+        """``fenetres``: the payment windows of the calls of the payments waiting for a batch."""
+        super().__init__(*args, **kwargs)
+        self.fenetres = list(fenetres)
+
+    def clean_date_execution(self):
+        date = self.cleaned_data["date_execution"]
+        erreur = dates.erreur_date_execution(date, aujourd_hui=timezone.localdate(), fenetres=self.fenetres)
+        if erreur:
+            raise forms.ValidationError(erreur)
+        return date
 
 
 class ConfirmationForm(ChampsDsfrMixin, forms.Form):

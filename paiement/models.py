@@ -14,7 +14,8 @@ No states: a version is written once by an import or edited in the admin, always
 
 - ``Paiement``: the one payment of a convention whose control validated the objectives (controle in
   ``objectifs_atteints``). Amount = min(eligible costs frozen at the declaration's last submission,
-  ceiling), computed once at creation by ``services.paiements_creer_a_valider`` and stored with its
+  the convention's amount — the grid row's ceiling at the convention's creation, possibly lowered by
+  the ANS; ``plafond`` stores that amount), computed once at creation by ``services.paiements_creer_a_valider`` and stored with its
   computation (``calcul``). Unique per convention (database constraint). States (django-fsm-2,
   protected; every arrow is a service of ``services.py``, logged):
       a_valider → valide (secretariat ANS, inside the call's payment window)

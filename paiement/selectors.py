@@ -103,6 +103,28 @@ def simuler_plafond(structure: GHT | EntiteJuridique, appel: AppelAFinancement,
                       [ligne for ligne in lignes if ligne.type_structure == donnees.type_structure])
 
 
+def plafond_de_candidature(candidature, jour: datetime.date | None = None):
+    """The ceiling of a candidature's structure from its call's grid row in force on ``jour`` (the
+    simulator's rule), as ``candidatures.plafonds.PlafondConvention``: the provider that
+    ``paiement.apps`` registers for the convention stage (candidatures never imports paiement)."""
+    from candidatures.plafonds import PlafondConvention
+
+    appel = candidature.appel
+    simulation = simuler_plafond(structure_de(candidature), appel, jour)
+    if simulation.grille is None:
+        return PlafondConvention(montant=None, erreur=(
+            f"Aucune matrice des montants plafonds n'est en vigueur pour l'appel « {appel} » : le montant de la "
+            "convention ne peut pas être calculé. Importez la matrice (Paiements › Matrices des plafonds), "
+            "puis envoyez la convention."))
+    g, r = simulation.grille, simulation.resultat
+    base = {"grille_id": g.pk, "grille_version": g.version, "grille_en_vigueur_le": g.en_vigueur_le,
+            "grille_illustrative": g.illustrative, "type_structure": r.structure.type_structure,
+            "activite_combinee": r.structure.activite_combinee, "raisons": r.raisons}
+    if not r.trouve:
+        return PlafondConvention(montant=None, erreur=f"Matrice v{g.version} : {r.raisons[-1]}", **base)
+    return PlafondConvention(montant=r.montant, ligne_id=r.ligne.numero, tranche=r.ligne.tranche, **base)
+
+
 # --- payments -------------------------------------------------------------------------------------------
 
 def iban_compact(iban: str) -> str:
@@ -126,12 +148,14 @@ class CalculPaiement:
 
 
 def calcul_pour(controle, jour: datetime.date | None = None) -> CalculPaiement:
-    """min(eligible costs frozen at the declaration's last submission, ceiling) for a validated control.
+    """min(eligible costs frozen at the declaration's last submission, convention amount) for a
+    validated control.
 
     Eligible costs: the ``general.eligible`` total of the last ``Instantane`` (its frozen basis, HT or
-    TTC). Ceiling: the row of the call's ceiling table in force on ``jour`` that applies to the
-    structure (``plafond_pour``); when the signed convention names a lower ceiling, that one binds (the
-    ANS cannot pay more than it signed)."""
+    TTC). Convention amount: the one the signed convention states (``Convention.montant``): the
+    ceiling of the grid row in force when it was created, possibly lowered by the ANS with a motive.
+    A later grid version does not change it: the ANS pays what it signed, never more. ``jour`` is kept
+    for the callers (the payment window is checked by ``fenetre_ouverte``)."""
     from declarations.selectors import base_eligible, dernier_instantane
 
     from .regles import euros, montant_paiement
@@ -143,48 +167,51 @@ def calcul_pour(controle, jour: datetime.date | None = None) -> CalculPaiement:
     instantane = dernier_instantane(d)
     if instantane is None:
         return CalculPaiement(erreur="La déclaration n'a aucun dépôt figé : les coûts éligibles sont inconnus.")
+    if convention is None or convention.montant is None:
+        return CalculPaiement(erreur="La convention de ce dossier n'indique aucun montant : le paiement ne peut pas "
+                                     "être calculé.")
     general = instantane.totaux.get("general", {})
     couts = Decimal(str(general.get("eligible", "0")))
-    simulation = simuler_plafond(structure_de(cand), appel, jour)
-    if simulation.grille is None:
-        return CalculPaiement(erreur=f"Aucune matrice des montants plafonds n'est en vigueur pour l'appel « {appel} » : "
-                                     "le paiement ne peut pas être calculé.")
-    resultat = simulation.resultat
-    if not resultat.trouve:
-        return CalculPaiement(erreur=resultat.raisons[-1])
     base = instantane.base_eligible
-    explications = [
-        *resultat.raisons,
+    montant_convention = convention.montant
+    origine = convention.origine_plafond or {}
+    explications = []
+    if convention.grille_version is not None:
+        explications.append(
+            f"Plafond de la structure : {euros(convention.plafond)}, ligne n° {convention.grille_ligne} de la matrice "
+            f"des montants plafonds v{convention.grille_version}"
+            + (f" (activité combinée {origine['tranche']})" if origine.get("tranche") else "")
+            + ", en vigueur à la création de la convention.")
+    if convention.montant_abaisse:
+        explications.append(f"L'ANS a abaissé le montant de la convention à {euros(montant_convention)} : "
+                            f"{convention.motif_montant}")
+    explications.append(f"Montant de la convention n° {convention.numero} : {euros(montant_convention)}.")
+    explications.append(
         f"Coûts éligibles figés au dépôt n° {instantane.numero} du {timezone.localtime(instantane.depot):%d/%m/%Y} "
         f"(base {'TTC' if base == 'ttc' else 'HT'}) : {euros(couts)} "
-        f"(total HT {euros(Decimal(str(general.get('ht', '0'))))}, total TTC {euros(Decimal(str(general.get('ttc', '0'))))}).",
-    ]
-    plafond = resultat.montant
-    plafond_convention = convention.plafond if convention is not None else None
-    if plafond_convention is not None and plafond_convention < plafond:
-        explications.append(f"Le plafond de la convention signée ({euros(plafond_convention)}) est inférieur à celui "
-                            f"de la matrice ({euros(plafond)}) : il s'applique.")
-        plafond = plafond_convention
-    m = montant_paiement(couts, plafond)
-    explications.append(m.explication)
-    ligne = resultat.ligne
+        f"(total HT {euros(Decimal(str(general.get('ht', '0'))))}, total TTC {euros(Decimal(str(general.get('ttc', '0'))))}).")
+    m = montant_paiement(couts, montant_convention)
+    explications.append(m.explication.replace("le plafond", "le montant de la convention")
+                        .replace("au plafond", "au montant de la convention"))
     donnees = {
         "base_eligible": base, "base_eligible_appel": base_eligible(appel),
         "total_ht": general.get("ht", "0"), "total_ttc": general.get("ttc", "0"), "couts_eligibles": str(couts),
         "instantane": {"id": instantane.pk, "numero": instantane.numero, "depot": instantane.depot.isoformat()},
-        "grille": {"id": simulation.grille.pk, "version": simulation.grille.version,
-                   "illustrative": simulation.grille.illustrative},
-        "ligne": {"id": ligne.numero, "type_structure": ligne.type_structure, "activite_min": str(ligne.activite_min),
-                  "activite_max": None if ligne.activite_max is None else str(ligne.activite_max),
-                  "montant": str(ligne.montant), "tranche": ligne.tranche},
-        "activite_combinee": str(resultat.structure.activite_combinee),
-        "plafond_matrice": str(resultat.montant),
-        "plafond_convention": None if plafond_convention is None else str(plafond_convention),
-        "plafond": str(plafond), "plafonne": m.plafonne, "montant": str(m.montant),
+        "convention": {"id": convention.pk, "numero": convention.numero, "montant": str(montant_convention),
+                       "motif": convention.motif_montant},
+        "grille": {"version": convention.grille_version, "illustrative": bool(origine.get("illustrative")),
+                   "id": origine.get("grille")},
+        "ligne": {"id": convention.grille_ligne, "type_structure": origine.get("type_structure", ""),
+                  "tranche": origine.get("tranche", ""), "montant": origine.get("montant")}
+        if convention.grille_ligne is not None else None,
+        "activite_combinee": origine.get("activite_combinee"),
+        "plafond_matrice": None if convention.plafond is None else str(convention.plafond),
+        "plafond_convention": str(montant_convention),
+        "plafond": str(montant_convention), "plafonne": m.plafonne, "montant": str(m.montant),
         "explications": explications,
     }
-    return CalculPaiement(couts_eligibles=couts, plafond=plafond, montant=m.montant, plafonne=m.plafonne,
-                          donnees=donnees)
+    return CalculPaiement(couts_eligibles=couts, plafond=montant_convention, montant=m.montant,
+                          plafonne=m.plafonne, donnees=donnees)
 
 
 def fenetre_ouverte(appel: AppelAFinancement, jour: datetime.date | None = None) -> str:
@@ -319,3 +346,11 @@ def tableau_finances(appel: AppelAFinancement) -> TableauFinances:
     return TableauFinances(appel=appel, enveloppe=appel.enveloppe, total=total,
                            par_region=sorted(groupes["region"].values(), key=lambda a: a.libelle),
                            par_type=sorted(groupes["type"].values(), key=lambda a: a.libelle))
+
+
+def paiements_en_attente_de_lot() -> list:
+    """The ordered payments not yet in a SEPA batch, with their call (what a new batch would carry)."""
+    from .models import Paiement
+
+    return list(Paiement.objects.filter(etat=Paiement.Etat.ORDONNANCE, lot__isnull=True)
+                .select_related("convention__candidature__appel"))

@@ -20,6 +20,7 @@ from django.utils import timezone
 from care_portal.referentiel.models import AppelAFinancement
 from care_portal.workflow.services import WorkflowError, journaliser, run_transition
 
+from . import dates
 from .imports import lire_plafonds
 from .models import GrilleMontantsPlafonds, LignePlafond
 from .regles import LignePlafondData, verifier_lignes
@@ -61,11 +62,16 @@ def grille_creer(*, appel: AppelAFinancement, lignes: list[LignePlafondData], ac
                  en_vigueur_le: datetime.date | None = None, source: str = "", commentaire: str = "",
                  illustrative: bool = False) -> GrilleMontantsPlafonds:
     """A new version of ``appel``'s ceiling table (in force from ``en_vigueur_le``, today by default).
-    Refused as a whole (``GrilleInvalide``) if one row is wrong."""
+    Refused as a whole (``GrilleInvalide``) if one row is wrong or the date is outside the call's years."""
     _valider(lignes)
+    en_vigueur_le = en_vigueur_le or timezone.localdate()
+    erreur = dates.erreur_en_vigueur(en_vigueur_le, appel=str(appel), candidature_debut=appel.candidature_debut,
+                                     paiement_fin=appel.paiement_fin)
+    if erreur:
+        raise GrilleInvalide([erreur], erreur)
     with transaction.atomic():
         grille = GrilleMontantsPlafonds.objects.create(
-            appel=appel, version=prochaine_version(appel), en_vigueur_le=en_vigueur_le or timezone.localdate(),
+            appel=appel, version=prochaine_version(appel), en_vigueur_le=en_vigueur_le,
             source=source[:255], commentaire=commentaire, illustrative=illustrative,
             cree_par=acteur if getattr(acteur, "pk", None) else None,
         )
@@ -325,14 +331,27 @@ def _payer(p, *, acteur, le: datetime.date, reference_bancaire: str, source: str
     _avis_de_paiement(p)
 
 
+def ordonnance_du(p) -> datetime.date | None:
+    """The day (Europe/Paris) the payment was ordered: the earliest date it can have been paid."""
+    return timezone.localdate(p.ordonnance_le) if p.ordonnance_le else None
+
+
+def fenetres_de(paiements) -> list[dates.FenetrePaiement]:
+    """The payment windows of the calls of ``paiements`` (one per call)."""
+    appels = {p.convention.candidature.appel for p in paiements}
+    return [dates.FenetrePaiement(appel=str(a), debut=a.paiement_debut, fin=a.paiement_fin)
+            for a in sorted(appels, key=lambda a: a.pk)]
+
+
 def paiement_marquer_paye(*, paiement, acteur, le: datetime.date, reference_bancaire: str):
     """Record by hand that an ordered payment was executed (date, bank reference). Paid already →
     refused: nothing is paid twice."""
     reference_bancaire = (reference_bancaire or "").strip()
     if not reference_bancaire or len(reference_bancaire) > 100:
         raise WorkflowError("Indiquez la référence bancaire du virement (100 caractères au plus).", code="reference")
-    if le is None or le > timezone.localdate():
-        raise WorkflowError("La date du paiement est obligatoire et ne peut pas être dans le futur.", code="date")
+    erreur = dates.erreur_date_paiement(le, ordonnance_le=None, aujourd_hui=timezone.localdate())
+    if erreur:
+        raise WorkflowError(erreur, code="date")
     with transaction.atomic():
         p = _verrouiller(paiement)
         _exiger_agent(acteur)
@@ -342,6 +361,9 @@ def paiement_marquer_paye(*, paiement, acteur, le: datetime.date, reference_banc
         if p.etat != p.Etat.ORDONNANCE:
             raise WorkflowError(f"Le paiement est « {p.get_etat_display().lower()} » : seul un paiement ordonnancé "
                                 "peut être marqué payé.", code="etat")
+        erreur = dates.erreur_date_paiement(le, ordonnance_le=ordonnance_du(p), aujourd_hui=timezone.localdate())
+        if erreur:
+            raise WorkflowError(erreur, code="date")
         _payer(p, acteur=acteur, le=le, reference_bancaire=reference_bancaire, source="saisie")
     return p
 
@@ -402,8 +424,9 @@ def lot_creer(*, acteur, date_execution: datetime.date, paiements=None):
     from .models import LotVirement, Paiement
 
     _exiger_agent(acteur)
-    if date_execution is None or date_execution < timezone.localdate():
-        raise WorkflowError("La date d'exécution demandée ne peut pas être passée.", code="date")
+    erreur = dates.erreur_date_execution(date_execution, aujourd_hui=timezone.localdate())
+    if erreur:
+        raise WorkflowError(erreur, code="date")
     document = None
     try:
         with transaction.atomic():
@@ -416,6 +439,10 @@ def lot_creer(*, acteur, date_execution: datetime.date, paiements=None):
             choisis = list(qs)
             if not choisis:
                 raise WorkflowError("Aucun paiement ordonnancé n'attend de virement : le lot serait vide.", code="vide")
+            erreur = dates.erreur_date_execution(date_execution, aujourd_hui=timezone.localdate(),
+                                                 fenetres=fenetres_de(choisis))
+            if erreur:
+                raise WorkflowError(erreur, code="date")
             erreurs = []
             for p in choisis:
                 try:
@@ -524,9 +551,9 @@ def confirmation_importer(*, acteur, contenu: bytes, nom_fichier: str) -> Result
             elif p.etat != Paiement.Etat.ORDONNANCE:
                 erreurs.append(f"Ligne {ligne.numero} : le paiement {p.reference} est « {p.get_etat_display().lower()} »"
                                " : seul un paiement ordonnancé peut être confirmé.")
-            elif p.ordonnance_le and ligne.date < timezone.localdate(p.ordonnance_le):
-                erreurs.append(f"Ligne {ligne.numero} : la date {ligne.date:%d/%m/%Y} précède l'ordonnancement du "
-                               f"paiement {p.reference}.")
+            elif erreur := dates.erreur_date_paiement(ligne.date, ordonnance_le=ordonnance_du(p),
+                                                      aujourd_hui=timezone.localdate()):
+                erreurs.append(f"Ligne {ligne.numero} ({p.reference}) : {erreur}")
             else:
                 a_payer.append((p, ligne))
         if erreurs:

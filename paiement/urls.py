@@ -28,4 +28,5 @@ urlpatterns = [
     path("finances/", vp.finances, name="finances"),
     path("finances/export.<str:format>", vp.finances_export, name="finances_export"),
     path("dossier/<int:pk>/", vp.pour_candidature, name="pour_candidature"),
+    path("etablissement/", vp.mes_paiements, name="mes_paiements"),
 ]

@@ -12,7 +12,6 @@ import csv
 import io
 
 from django.contrib import messages
-from django.contrib.contenttypes.models import ContentType
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,7 +24,7 @@ from care_portal.comptes.roles import ROLES_ES, Role
 from care_portal.comptes.selectors import obtenir_ou_404
 from care_portal.core.alertes import alerte
 from care_portal.referentiel.models import AppelAFinancement
-from care_portal.workflow.models import TransitionLog
+from care_portal.workflow.chronologie import chronologie
 from care_portal.workflow.services import WorkflowError
 
 from . import selectors, services
@@ -33,28 +32,9 @@ from .forms import ConfirmationForm, LotForm, PaiementManuelForm, RejetForm
 from .models import LotVirement, Paiement
 
 AGENTS = (Role.SECRETARIAT_ANS, Role.ADMIN_ANS)
-LIBELLES_CHRONOLOGIE = {
-    "paiement.paiement.cree": "Paiement créé (montant calculé)",
-    "paiement.paiement.valider": "Paiement validé",
-    "paiement.paiement.ordonnancer": "Paiement ordonnancé",
-    "paiement.paiement.payer": "Paiement versé",
-    "paiement.paiement.rejeter": "Paiement rejeté",
-    "paiement.paiement.iban_reverifie": "Coordonnées bancaires revérifiées par l'ARS",
-    "paiement.paiement.mis_en_lot": "Ajouté à un lot de virements SEPA",
-}
-
-
 
 def _paiement(request: HttpRequest, pk: int) -> Paiement:
     return obtenir_ou_404(selectors.paiements_pour(request.user), pk=pk)
-
-
-def _chronologie(p: Paiement) -> list[dict]:
-    rows = TransitionLog.objects.filter(content_type=ContentType.objects.get_for_model(Paiement),
-                                        object_id=str(p.pk)).select_related("acteur").order_by("-cree_le", "-id")
-    return [{"le": r.cree_le, "titre": LIBELLES_CHRONOLOGIE.get(r.code, "Action enregistrée"), "motif": r.motif,
-             "acteur": (r.acteur.get_full_name() or r.acteur.email) if r.acteur else "eCaRE (automatique)"}
-            for r in rows[:100]]
 
 
 # --- the list ------------------------------------------------------------------------------------------
@@ -109,7 +89,7 @@ def _rendre(request: HttpRequest, p: Paiement, *, status: int = 200, **surcharge
         "title": f"Paiement {p.reference}", "p": p, "cand": p.convention.candidature, "actions": actions,
         "iban_modifie": selectors.iban_modifie(p), "peut_reverifier": ars and p.etat not in (p.Etat.PAYE,
                                                                                                 p.Etat.REJETE),
-        "chronologie": _chronologie(p), "form_rejet": RejetForm(), "form_paiement": PaiementManuelForm(),
+        "chronologie": chronologie([p], limite=100), "form_rejet": RejetForm(), "form_paiement": PaiementManuelForm(),
         "explications": p.calcul.get("explications", []), "fenetre": selectors.fenetre_ouverte(
             p.convention.candidature.appel),
         "est_agent": bool(actions) or _est_agent(request.user),
@@ -174,9 +154,9 @@ def rejeter(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @roles_requis(*AGENTS)
 def payer(request: HttpRequest, pk: int) -> HttpResponse:
-    form = PaiementManuelForm(request.POST)
+    p = _paiement(request, pk)
+    form = PaiementManuelForm(request.POST, ordonnance_le=services.ordonnance_du(p))
     if not form.is_valid():
-        p = _paiement(request, pk)
         return _rendre(request, p, status=400, form_paiement=form,
                        alerte=alerte("Le paiement n'a pas été marqué payé", "Corrigez les champs signalés."))
     return _action(request, pk, "Le paiement n'a pas été marqué payé",
@@ -200,7 +180,7 @@ def reverifier_iban(request: HttpRequest, pk: int) -> HttpResponse:
 @roles_requis(*AGENTS)
 def lots(request: HttpRequest) -> HttpResponse:
     """Create a batch of the ordered payments not yet in a batch, with its SEPA file."""
-    form = LotForm(request.POST)
+    form = LotForm(request.POST, fenetres=services.fenetres_de(selectors.paiements_en_attente_de_lot()))
     if not form.is_valid():
         return _page_liste(request, form_lot=form, status=400,
                            alerte=alerte("Le lot n'a pas été créé", "Corrigez la date d'exécution."))
@@ -361,4 +341,27 @@ def pour_candidature(request: HttpRequest, pk: int) -> HttpResponse:
         "title": f"Paiement — {cand.structure_libelle}", "cand": cand, "p": p,
         "explications": p.calcul.get("explications", []) if p else [],
         "lien_agent": reverse("paiement:detail", args=[p.pk]) if p and _est_agent(request.user) else "",
+    })
+
+
+@never_cache
+@require_GET
+@roles_requis(*ROLES_ES)
+def mes_paiements(request: HttpRequest) -> HttpResponse:
+    """The payments of the ES's structures (menu « Mes paiements »), paginated with their count, and the
+    dossiers still on their way to a payment."""
+    from django.core.paginator import Paginator
+
+    qs = (selectors.paiements_pour(request.user)
+          .select_related("convention__candidature__appel", "convention__candidature__ght",
+                          "convention__candidature__entite_juridique")
+          .order_by("-cree_le", "-pk"))
+    page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    dossiers = (candidatures_pour(request.user).filter(convention__paiements__isnull=True)
+                .select_related("ght", "entite_juridique", "appel").order_by("-pk"))
+    return render(request, "paiement/mes_paiements.html", {
+        "title": "Mes paiements", "page_obj": page, "paiements": list(page.object_list),
+        "pages": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+        "nombre": page.paginator.count, "parametres": "",
+        "sans_paiement": list(dossiers[:50]), "nombre_sans_paiement": dossiers.count(),
     })

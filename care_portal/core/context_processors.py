@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from care_portal.comptes.roles import Role
 from care_portal.comptes.selectors import habilitations
+from care_portal.core import etapes
 
 
 @dataclass(frozen=True)
@@ -53,21 +54,16 @@ def _lien(request, libelle: str, url_name: str) -> Lien:
 
 
 def _navigation(request, h) -> list[Lien]:
+    """The role homes, then the work of each stage (entries registered by the stage apps, in lifecycle
+    order: care_portal.core.etapes), then the memberships."""
     from care_portal.comptes.views.espace import espaces_de
 
     liens = [_lien(request, e.libelle, f"comptes:{e.url_name}") for e in espaces_de(h)]
-    if h.est_es:
-        liens.append(_lien(request, "Mes candidatures", "candidatures:mes_candidatures"))
-    if h.est_ars:
-        liens.append(_lien(request, "Candidatures à instruire", "candidatures:file"))
-    elif h.est_ans:
-        liens.append(_lien(request, "Candidatures", "candidatures:file"))
-    if Role.DG_ANS in h.roles:
-        liens.append(_lien(request, "Conventions à contresigner", "candidatures:contresigner"))
-    if Role.CONTROLEUR_ANS in h.roles:
-        liens.append(_lien(request, "Planning des contrôles", "controle:planning"))
-    if h.a(Role.SECRETARIAT_ANS, Role.ADMIN_ANS):
-        liens.append(_lien(request, "Paiements", "paiement:liste"))
+    vus = set()
+    for e in etapes.entrees(h):
+        if e.url_name not in vus:
+            vus.add(e.url_name)
+            liens.append(_lien(request, e.libelle, e.url_name))
     if Role.REFERENT_ES in h.roles:
         liens.append(_lien(request, "Invitations", "comptes:invitations"))
         liens.append(_lien(request, "Rattachements à confirmer", "comptes:rattachements"))

@@ -5,3 +5,8 @@ class DocumentsConfig(AppConfig):
     name = "care_portal.documents"
     label = "documents"
     verbose_name = "Documents"
+
+    def ready(self) -> None:
+        from . import journal
+
+        journal.enregistrer()  # the timeline's sentences of the documents' log codes

@@ -41,16 +41,6 @@ logger = logging.getLogger(__name__)
 
 TAILLE_BLOC = 256 * 1024  # copy to storage in blocks of this size
 
-LIBELLES_JOURNAL = {
-    "documents.document.depose": "Document déposé",
-    "documents.document.nouvelle_version": "Nouvelle version d'un document",
-    "documents.document.remplace": "Fichier d'un document remplacé",
-    "documents.document.supprime": "Document supprimé",
-    "documents.document.verrouille": "Documents verrouillés (étape déposée)",
-    "documents.document.sain": "Analyse antivirale : aucun code malveillant",
-    "documents.document.infecte": "Analyse antivirale : code malveillant détecté, document bloqué",
-}
-
 MESSAGE_NOM = (
     "Le nom du fichier est vide ou ne contient que des caractères interdits : renommez le fichier "
     "puis déposez-le de nouveau."

@@ -89,21 +89,21 @@ class Notification(models.Model):
         return self.envoi.get_statut_display()
 
 
-class Rappel(models.Model):
-    class Genre(models.TextChoices):
-        BROUILLON = "brouillon", "Candidature non déposée avant la clôture"
-        CONVENTION = "convention", "Convention non signée"
-        AUDIT_ADS = "audit_ads", "Prochain audit ADS"
-        AUDIT_EXPOSITION = "audit_exposition", "Prochain audit d'exposition"
-        ARS_ATTENTE = "ars_attente", "Candidature en attente d'instruction"
-        DECLARATION = "declaration", "Déclaration non déposée avant la clôture"
-        ARS_DECLARATION = "ars_declaration", "Déclaration en attente de vérification"
-        CONTROLE_RETARD = "controle_retard", "Contrôle non décidé à la fin de la fenêtre de contrôle"
-        PAIEMENT = "paiement", "Paiement non versé avant la clôture des paiements"
+def valider_genre_rappel(valeur: str) -> None:
+    """A reminder kind is a code registered by a stage app (care_portal.core.etapes), not a fixed list:
+    a new reminder needs no migration of the core."""
+    from django.core.exceptions import ValidationError
 
+    from care_portal.core import etapes
+
+    if valeur not in etapes.codes_rappels():
+        raise ValidationError(f"Genre de rappel inconnu : {valeur}")
+
+
+class Rappel(models.Model):
     candidature = models.ForeignKey("candidatures.Candidature", on_delete=models.PROTECT, related_name="rappels",
                                     verbose_name="dossier")
-    genre = models.CharField("genre", max_length=30, choices=Genre.choices)
+    genre = models.CharField("genre", max_length=30, validators=[valider_genre_rappel])
     # what the reminder is about inside the dossier: an AD, a perimeter line, a convention's sending, a
     # milestone ("j2"); empty when the dossier itself is the target
     cible = models.CharField("cible", max_length=100, blank=True, default="")
@@ -118,7 +118,16 @@ class Rappel(models.Model):
                                                name="rappel_unique_dossier_genre_cible_echeance")]
 
     def __str__(self) -> str:
-        return f"{self.get_genre_display()} — échéance {self.echeance:%d/%m/%Y}"
+        return f"{self.libelle_genre} — échéance {self.echeance:%d/%m/%Y}"
+
+    @property
+    def libelle_genre(self) -> str:
+        from care_portal.core import etapes
+
+        try:
+            return etapes.rappel(self.genre).libelle
+        except etapes.EtapeInconnue:
+            return self.genre
 
 
 class PreferenceNotification(models.Model):

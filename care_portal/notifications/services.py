@@ -133,25 +133,31 @@ def _notifier(envoi: Envoi, adresses: list[str]) -> None:
 
 
 def _dossier_du_contexte(ctx: dict):
-    from candidatures.models import Candidature
+    """The dossier an e-mail is about: the context's dossier, or the dossier of the stage object it
+    carries (a convention, a declaration, a control, a payment: anything with a ``candidature``)."""
+    from care_portal.core import etapes
 
+    modele = etapes.modele_dossier()
     c = ctx.get("candidature")
-    if isinstance(c, Candidature):
+    if isinstance(c, modele):
         return c
-    for cle in ("convention", "declaration"):
-        objet = ctx.get(cle)
+    for objet in ctx.values():
         c = getattr(objet, "candidature", None)
-        if isinstance(c, Candidature):
+        if isinstance(c, modele):
             return c
     return None
 
 
 def _lien_du_contexte(ctx: dict, dossier) -> str:
+    """The page the notice opens: the object the e-mail is about (its ``lien``: the declaration, the
+    control, the payment…), else the dossier."""
     if ctx.get("lien_dossier"):
         return ctx["lien_dossier"]
+    if ctx.get("lien") and _chemin(ctx["lien"]):
+        return ctx["lien"]
     if dossier is not None:
         return reverse("candidatures:detail", args=[dossier.pk])
-    return ctx.get("lien") or ""
+    return ""
 
 
 def _chemin(lien: str) -> str:

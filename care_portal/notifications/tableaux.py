@@ -1,11 +1,10 @@
-"""Reads of the dashboards (issue 10, comptes/views/espace.py): where each dossier stands in the
-lifecycle, counted by stage, state, region and type in a fixed number of queries (aggregates, never a
-query per dossier), the overdue items, the export rows, and the geometry of the server-rendered SVG
-chart (no script: the page's CSP forbids inline code, and the chart has its data table next to it).
+"""Reads of the dashboards (comptes/views/espace.py): where each dossier stands in the lifecycle,
+counted by stage, state, region and type in a fixed number of queries (aggregates, never a query per
+dossier), the work waiting too long, the export rows, and the geometry of the server-rendered SVG chart
+(no script: the page's CSP forbids inline code, and the chart has its data table next to it).
 
-A dossier's *stage* comes from its candidature, its convention and its declaration; a complete
-declaration waits for the ANS's control; the control and payment stages count nothing more until their
-apps exist.
+Every stage comes from the stage registry (care_portal.core.etapes): the lookups each stage reads, how
+it classifies a dossier, its waiting-work counts. This module knows no stage app.
 """
 
 from __future__ import annotations
@@ -14,43 +13,20 @@ import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
-ETAPES: tuple[tuple[str, str], ...] = (
-    ("candidature", "Candidature"),
-    ("instruction", "Instruction par l'ARS"),
-    ("convention", "Convention"),
-    ("declaration", "Déclaration d'atteinte des objectifs"),
-    ("controle", "Contrôle"),
-    ("paiement", "Paiement"),
-)
-LIBELLES_ETAPES = dict(ETAPES)
-# One colour per stage (DSFR illustrative palette, contrast ≥ 3:1 on white for the bars).
-COULEURS = {"candidature": "#6a6af4", "instruction": "#c3992a", "convention": "#009081", "declaration": "#ce614a",
-            "controle": "#a558a0", "paiement": "#3a3a3a"}
+from care_portal.core import etapes as registre
 
 
-def etape_de(etat: str, etat_convention: str | None, etat_declaration: str | None = None) -> tuple[str, str]:
-    """(stage code, state label) of a dossier from its candidature's, convention's and declaration's states."""
-    from candidatures.models import Candidature, Convention
-    from declarations.models import Declaration
+def etapes_ordonnees() -> tuple[tuple[str, str], ...]:
+    """(code, label) of the lifecycle's stages, in order."""
+    return tuple((e.code, e.libelle) for e in registre.etapes())
 
-    E, C, D = Candidature.Etat, Convention.Etat, Declaration.Etat
-    if etat == E.BROUILLON:
-        return "candidature", "Brouillon"
-    if etat == E.RETIREE:
-        return "candidature", "Retirée"
-    if etat in (E.DEPOSEE, E.COMPLEMENT_DEMANDE, E.REJETEE):
-        return "instruction", E(etat).label
-    if etat_convention == C.SIGNEE:
-        if etat_declaration == D.COMPLETE:
-            return "controle", "Déclaration complète, contrôle à planifier"
-        if etat_declaration:
-            return "declaration", D(etat_declaration).label
-        return "declaration", "Convention signée, déclaration à venir"
-    return "convention", C(etat_convention).label if etat_convention else "À générer"
+
+def etape_de(valeurs: dict) -> tuple[str, str]:
+    """(stage code, state label) of a dossier from the values of the registered lookups."""
+    return registre.classer(valeurs)
 
 
 @dataclass
@@ -66,18 +42,17 @@ class Comptes:
 
 def compter(qs: QuerySet) -> Comptes:
     """One aggregate query whatever the number of dossiers."""
-    from candidatures.regles import TypeCandidature
-
     etape_etat: Counter = Counter()
     etape: Counter = Counter()
     region: dict[int, Counter] = defaultdict(Counter)
     type_: dict[str, Counter] = defaultdict(Counter)
     total = 0
-    champs = ("etat", "convention__etat", "declaration__etat", "region_instructrice", "type_candidature")
-    for etat, conv, decl, region_id, type_candidature, n in (
+    lookups = registre.champs()
+    champs = (*lookups, "region_instructrice", "type_candidature")
+    for *valeurs, region_id, type_candidature, n in (
         qs.order_by().values_list(*champs).annotate(n=Count("pk")).values_list(*champs, "n")
     ):
-        code, libelle = etape_de(etat, conv, decl)
+        code, libelle = etape_de(dict(zip(lookups, valeurs, strict=True)))
         etape_etat[(code, libelle)] += n
         etape[code] += n
         region[region_id][code] += n
@@ -85,75 +60,66 @@ def compter(qs: QuerySet) -> Comptes:
         type_[type_candidature][code] += n
         type_[type_candidature]["total"] += n
         total += n
-    ordre = {code: i for i, (code, _) in enumerate(ETAPES)}
-    libelles_types = dict(TypeCandidature.CHOICES)
+    liste_etapes = etapes_ordonnees()
+    libelles_etapes = dict(liste_etapes)
+    ordre = {code: i for i, (code, _) in enumerate(liste_etapes)}
+    libelles_types = dict(qs.model._meta.get_field("type_candidature").flatchoices)
     return Comptes(
         total=total,
-        par_etape_etat=[{"etape": LIBELLES_ETAPES[c], "etat": e, "nombre": n}
+        par_etape_etat=[{"etape": libelles_etapes[c], "etat": e, "nombre": n}
                         for (c, e), n in sorted(etape_etat.items(), key=lambda kv: (ordre[kv[0][0]], kv[0][1]))],
-        par_etape={code: etape.get(code, 0) for code, _ in ETAPES},
+        par_etape={code: etape.get(code, 0) for code, _ in liste_etapes},
         par_region=dict(region),
         par_type=[{"type": libelles_types.get(t, t), "total": c["total"],
-                   "etapes": [c.get(code, 0) for code, _ in ETAPES]}
+                   "etapes": [c.get(code, 0) for code, _ in liste_etapes]}
                   for t, c in sorted(type_.items(), key=lambda kv: str(libelles_types.get(kv[0], kv[0])))],
     )
 
 
-# --- overdue items ------------------------------------------------------------------------------
+# --- work waiting too long ----------------------------------------------------------------------
 
 LIGNES_RETARD = 10
 
 
-def en_retard(qs: QuerySet, *, maintenant: datetime.datetime | None = None) -> dict:
-    """What waits too long among ``qs``: candidatures awaiting the ARS longer than the reminder delay,
-    expired or blocked conventions to send again, conventions signed by the ES awaiting countersigning.
-    Counts plus the oldest few of each (a fixed number of queries)."""
-    from candidatures.models import Candidature, Convention
-
+def en_retard(qs: QuerySet, *, portee: str = "national", maintenant: datetime.datetime | None = None) -> list[dict]:
+    """What waits too long among the dossiers ``qs``, as each stage counts it (registry ``Compteur``):
+    for each, its title, count, the oldest few (``lignes``: link and text) and the page that lists them.
+    A fixed number of queries per count."""
     maintenant = maintenant or timezone.now()
-    limite = maintenant - datetime.timedelta(days=settings.CARE_RAPPEL_ARS_ATTENTE_JOURS)
-    attente = qs.filter(etat=Candidature.Etat.DEPOSEE, deposee_le__lte=limite).order_by("deposee_le", "pk")
-    a_renvoyer = Convention.objects.filter(candidature__in=qs.values("pk"), etat=Convention.Etat.EXPIREE) \
-        .select_related("candidature__ght", "candidature__entite_juridique").order_by("expiree_le", "pk")
-    a_contresigner = Convention.objects.filter(candidature__in=qs.values("pk"), etat=Convention.Etat.SIGNEE_ES) \
-        .select_related("candidature__ght", "candidature__entite_juridique").order_by("signee_es_le", "pk")
-    premieres = list(attente.select_related("ght", "entite_juridique")[:LIGNES_RETARD])
-    for c in premieres:
-        c.attente_jours = (maintenant - c.deposee_le).days
-    return {
-        "delai": settings.CARE_RAPPEL_ARS_ATTENTE_JOURS,
-        "attente": {"nombre": attente.count(), "premieres": premieres},
-        "a_renvoyer": {"nombre": a_renvoyer.count(), "premieres": list(a_renvoyer[:LIGNES_RETARD])},
-        "a_contresigner": {"nombre": a_contresigner.count(), "premieres": list(a_contresigner[:LIGNES_RETARD])},
-    }
+    resultats = []
+    for c in registre.compteurs(portee):
+        r = c.compter(qs, maintenant=maintenant, limite=LIGNES_RETARD)
+        resultats.append({"code": c.code, "titre": c.titre, "etape": registre.etape(c.etape).libelle,
+                          "nombre": r["nombre"], "lignes": r.get("lignes", []),
+                          "url": r.get("url", "")})
+    return resultats
 
 
 # --- exports ------------------------------------------------------------------------------------
 
-COLONNES_EXPORT = ("Région", "Structure", "FINESS", "Type", "Appel", "Étape", "État", "Déposée le", "Décidée le",
-                   "Convention", "État de la convention", "À signer avant le")
+COLONNES_EXPORT = ("Région", "Structure", "FINESS", "Type", "Appel", "Étape", "État", "N° d'étape", "Déposée le",
+                   "Décidée le", "Convention")
 
 
 def lignes_export(qs: QuerySet):
-    """One row per dossier, streamed (iterator over one query with its joins)."""
-    from candidatures.models import Convention
-    from candidatures.regles import TypeCandidature
-
-    types = dict(TypeCandidature.CHOICES)
-    etats_convention = dict(Convention.Etat.choices)
+    """One row per dossier, streamed (iterator over one query with its joins), its stage and state
+    classified by the registry."""
+    types = dict(qs.model._meta.get_field("type_candidature").flatchoices)
+    libelles = dict(etapes_ordonnees())
+    numeros = {code: i + 1 for i, code in enumerate(libelles)}
 
     def jour(d):
         return timezone.localtime(d).strftime("%d/%m/%Y") if d else ""
 
+    lookups = registre.champs()
     champs = ("region_instructrice__nom", "ght__code", "ght__nom", "entite_juridique__raison_sociale",
-              "entite_juridique__finess", "type_candidature", "appel__nom", "etat", "convention__etat",
-              "deposee_le", "decidee_le", "convention__numero", "convention__echeance", "declaration__etat")
-    for (region, ght_code, ght_nom, ej, finess, type_candidature, appel, etat, conv, depot, decision, numero,
-         echeance, decl) in qs.order_by("region_instructrice__nom", "pk").values_list(*champs).iterator(chunk_size=2000):
-        etape, libelle = etape_de(etat, conv, decl)
+              "entite_juridique__finess", "type_candidature", "appel__nom", "deposee_le", "decidee_le",
+              "convention__numero", *lookups)
+    for (region, ght_code, ght_nom, ej, finess, type_candidature, appel, depot, decision, numero,
+         *valeurs) in qs.order_by("region_instructrice__nom", "pk").values_list(*champs).iterator(chunk_size=2000):
+        etape, libelle = etape_de(dict(zip(lookups, valeurs, strict=True)))
         yield (region, f"{ght_code} {ght_nom}" if ght_code else ej, finess, str(types.get(type_candidature, "")),
-               appel, LIBELLES_ETAPES[etape], libelle, jour(depot), jour(decision), numero or "",
-               etats_convention.get(conv, "") if conv else "", jour(echeance))
+               appel, libelles[etape], libelle, numeros[etape], jour(depot), jour(decision), numero or "")
 
 
 # --- the SVG chart ------------------------------------------------------------------------------
@@ -175,15 +141,16 @@ def graphique_regions(regions: list, comptes: Comptes, *, largeur: int = 560, ha
     for i, r in enumerate(regions):
         c = comptes.par_region.get(r.pk, Counter())
         x, segments, cumul = 0, [], 0
-        for code, libelle in ETAPES:
+        for e in registre.etapes():
+            code, libelle = e.code, e.libelle
             n = c.get(code, 0)
             if n:
                 cumul += n
                 fin = max(x + 1, round(cumul * largeur / maximum))  # integers: no localised decimal comma
-                segments.append({"x": x, "largeur": fin - x, "couleur": COULEURS[code], "libelle": libelle,
+                segments.append({"x": x, "largeur": fin - x, "couleur": e.couleur, "libelle": libelle,
                                  "nombre": n})
                 x = fin
         barres.append(Barre(libelle=r.nom, total=c["total"], y=i * (hauteur_barre + 8), segments=segments,
                             texte_x=x + 6))
     return {"barres": barres, "largeur": largeur, "hauteur_barre": hauteur_barre,
-            "hauteur": len(regions) * (hauteur_barre + 8), "legende": [(LIBELLES_ETAPES[c], COULEURS[c]) for c, _ in ETAPES]}
+            "hauteur": len(regions) * (hauteur_barre + 8), "legende": [(e.libelle, e.couleur) for e in registre.etapes()]}

@@ -88,9 +88,9 @@ def envoyer_rappels_task() -> dict[str, int]:
 @shared_task(name="notifications.envoyer_rappels_audits")
 def envoyer_rappels_audits_task() -> int:
     """Beat job: the next ADS and exposure audits due (reads every followed dossier's evidence)."""
-    from .rappels import rappels_audits
+    from .rappels import envoyer_rappels
 
-    return rappels_audits()
+    return sum(envoyer_rappels(frequence="quotidien").values())
 
 
 @shared_task(name="notifications.envoyer_resumes")

@@ -424,6 +424,13 @@ if SIGNATURE_FOURNISSEUR not in ("native", "yousign"):
     raise ImproperlyConfigured("SIGNATURE_FOURNISSEUR doit valoir « native » ou « yousign ».")
 if SIGNATURE_FOURNISSEUR == "yousign" and not (YOUSIGN_API_KEY and YOUSIGN_WEBHOOK_SECRET):
     raise ImproperlyConfigured("SIGNATURE_FOURNISSEUR=yousign exige YOUSIGN_API_KEY et YOUSIGN_WEBHOOK_SECRET.")
+# The ANS's signatory as the conventions name it (« représentée par son directeur général, Monsieur X »):
+# civility "madame" or "monsieur", the title as it reads in a sentence, the name (empty: not printed).
+CARE_ANS_SIGNATAIRE_NOM = env.str("CARE_ANS_SIGNATAIRE_NOM", default="")
+CARE_ANS_SIGNATAIRE_TITRE = env.str("CARE_ANS_SIGNATAIRE_TITRE", default="directeur général")
+CARE_ANS_SIGNATAIRE_CIVILITE = env.str("CARE_ANS_SIGNATAIRE_CIVILITE", default="monsieur").strip().lower()
+if CARE_ANS_SIGNATAIRE_CIVILITE not in ("madame", "monsieur"):
+    raise ImproperlyConfigured("CARE_ANS_SIGNATAIRE_CIVILITE doit valoir « madame » ou « monsieur ».")
 
 # --- Portal ------------------------------------------------------------------
 # Mode: "embarque" (embedded default) or "services"; shown by /healthz and the demo banner.

@@ -41,12 +41,42 @@ def commit():
     return TestCase.captureOnCommitCallbacks(execute=True)
 
 
-def dossier_complet(*, raison_sociale: str = "Centre hospitalier de Libourne", ars=None):
-    """A public EJ's candidature (Gironde) declared complete by its ARS: (candidature, référent, ARS)."""
+# The ceiling grid the test conventions read (public EJ outside a GHT: 180 000 €).
+LIGNES_PLAFOND = [
+    ("ght", "0", None, "450000.00"),
+    ("public_hors_ght", "0", None, "180000.00"),
+    ("prive_ebnl", "0", None, "100000.00"),
+    ("prive_lucratif", "0", None, "40000.00"),
+]
+
+
+def grille_plafonds(appel, lignes=LIGNES_PLAFOND, **champs):
+    """A version of ``appel``'s ceiling grid in force since the call opened (through paiement's service)."""
+    from decimal import Decimal as D
+
+    from paiement import services as paiement
+    from paiement.regles import LignePlafondData
+
+    champs.setdefault("en_vigueur_le", appel.candidature_debut)
+    return paiement.grille_creer(
+        appel=appel, acteur=None,
+        lignes=[LignePlafondData(t, D(a), D(b) if b is not None else None, D(m), numero=i)
+                for i, (t, a, b, m) in enumerate(lignes, start=2)], **champs)
+
+
+def dossier_complet(*, raison_sociale: str = "Centre hospitalier de Libourne", ars=None, lignes_plafond=LIGNES_PLAFOND,
+                    appel=None):
+    """A public EJ's candidature (Gironde) declared complete by its ARS: (candidature, référent, ARS). The
+    call gets a ceiling grid first (``lignes_plafond``; None: no grid), so that the convention has its amount."""
+    from paiement.models import GrilleMontantsPlafonds
+
     ej = EntiteJuridiqueFactory(statut=StatutJuridique.PUBLIC, raison_sociale=raison_sociale)
     EtablissementGeographiqueFactory(entite_juridique=ej, raison_sociale=f"Site principal — {raison_sociale}")
     referent = donnees.referent(ej)
-    c = services.candidature_creer(structure=ej, appel=_appel(), acteur=referent)
+    appel = appel or _appel()
+    if lignes_plafond is not None and not GrilleMontantsPlafonds.objects.filter(appel=appel).exists():
+        grille_plafonds(appel, lignes_plafond)
+    c = services.candidature_creer(structure=ej, appel=appel, acteur=referent)
     c = donnees.deposer(c, referent)
     ars = ars or donnees.ars("33")
     with commit():
@@ -68,10 +98,12 @@ def dg_ans(**champs):
     return donnees.ans(Role.DG_ANS, prenom="Hela", nom="Ghariani", **champs)
 
 
-def envoyee(c, admin=None, plafond="150000") -> Convention:
-    """Send the candidature's convention (the task runs eagerly on commit)."""
+def envoyee(c, admin=None, montant=None, motif="") -> Convention:
+    """Send the candidature's convention (the task runs eagerly on commit), at the grid's amount unless
+    ``montant`` (lower, with ``motif``)."""
     with commit():
-        conventions.convention_envoyer(convention=c.convention, acteur=admin or admin_ans(), plafond=plafond)
+        conventions.convention_envoyer(convention=c.convention, acteur=admin or admin_ans(), montant=montant,
+                                       motif=motif)
     return Convention.objects.get(pk=c.convention.pk)
 
 

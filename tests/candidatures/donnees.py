@@ -25,7 +25,7 @@ CHAMPS_COMPLETS = {
     "referent_nom": "Rose Référente", "referent_email": "rose@ch-exemple.fr", "referent_telephone": "05 57 00 00 01",
     "dsi_nom": "Denis Dsi", "dsi_email": "dsi@ch-exemple.fr", "dsi_telephone": "05 57 00 00 02",
     "rssi_nom": "Rachida Rssi", "rssi_email": "rssi@ch-exemple.fr", "rssi_telephone": "05 57 00 00 03",
-    "signataire_nom": "Sylvie Directrice", "signataire_fonction": "Directrice générale",
+    "signataire_civilite": "madame", "signataire_nom": "Sylvie Directrice", "signataire_fonction": "Directrice générale",
     "signataire_email": "direction@ch-exemple.fr",
     "titulaire_compte": "Centre hospitalier d'exemple", "iban": IBAN_VALIDE, "bic": BIC_VALIDE,
 }

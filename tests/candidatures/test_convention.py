@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import smtplib
+from decimal import Decimal as D
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -19,7 +20,9 @@ from candidatures import services_convention as conventions
 from candidatures.models import CodeSignature, Convention
 from candidatures.signature import pades
 from care_portal.documents.models import Document
+from care_portal.workflow.models import TransitionLog
 from care_portal.workflow.services import WorkflowError
+from paiement.models import LignePlafond
 
 from . import donnees
 from .conventions import (
@@ -30,6 +33,7 @@ from .conventions import (
     dg_ans,
     dossier_complet,
     envoyee,
+    grille_plafonds,
     lire,
     signee_es,
 )
@@ -69,15 +73,82 @@ def test_la_candidature_complete_cree_sa_convention(dossier):
     assert cv.etat == Convention.Etat.A_GENERER
     assert cv.numero == f"D1-{c.appel.candidature_debut.year}-{c.pk:05d}"
     assert "candidatures.convention.creee" in codes_du_journal(cv)
+    # its amount comes from the grid row in force for a public EJ outside a GHT (180 000 €)
+    assert (cv.plafond, cv.montant, cv.motif_montant) == (D("180000.00"), D("180000.00"), "")
+    ligne = LignePlafond.objects.get(grille__appel=c.appel, type_structure="public_hors_ght")
+    assert (cv.grille_version, cv.grille_ligne) == (1, ligne.pk)
+    assert cv.origine_plafond["tranche"] == "à partir de 0" and cv.origine_plafond["montant"] == "180000.00"
+
+
+def test_envoyer_sans_matrice_refuse_puis_possible_quand_la_matrice_existe(certificat):  # noqa: F811
+    c, _, _ = dossier_complet(lignes_plafond=None)
+    cv = c.convention
+    assert cv.plafond is None and cv.montant is None
+    with pytest.raises(WorkflowError) as refus:
+        conventions.convention_envoyer(convention=cv, acteur=admin_ans())
+    assert refus.value.code == "plafond"
+    assert "Aucune matrice des montants plafonds n'est en vigueur" in refus.value.message
+    assert "ne peut pas être envoyée" in refus.value.message
+    assert Convention.objects.get(pk=cv.pk).envoi_demande_le is None
+    grille_plafonds(c.appel)  # the ANS imports the grid: the sending reads it
+    cv = envoyee(c)
+    assert cv.etat == Convention.Etat.ENVOYEE and cv.montant == D("180000.00") and cv.grille_version == 1
+    assert "candidatures.convention.plafond_calcule" in codes_du_journal(cv)
+
+
+def test_sans_ligne_pour_le_type_de_structure_refuse(certificat):  # noqa: F811
+    c, _, _ = dossier_complet(lignes_plafond=[("ght", "0", None, "450000.00")])
+    with pytest.raises(WorkflowError) as refus:
+        conventions.convention_envoyer(convention=c.convention, acteur=admin_ans())
+    assert refus.value.code == "plafond" and "aucun plafond" in refus.value.message
+
+
+def test_montant_au_dessus_du_plafond_refuse(certificat):  # noqa: F811
+    c, _, _ = dossier_complet(lignes_plafond=[("public_hors_ght", "0", None, "40000.00")])
+    assert c.convention.montant == D("40000.00")
+    for saisie in ("150 000,00", "40000.01"):
+        with pytest.raises(WorkflowError) as refus:
+            conventions.convention_envoyer(convention=c.convention, acteur=admin_ans(), montant=saisie,
+                                           motif="Pour voir")
+        assert refus.value.code == "montant"
+        assert "dépasse le plafond de la matrice" in refus.value.message and "40 000,00 €" in refus.value.message
+    with pytest.raises(WorkflowError) as refus:
+        conventions.convention_fixer_montant(convention=c.convention, acteur=admin_ans(), montant="150000",
+                                             motif="Pour voir")
+    assert refus.value.code == "montant"
+    cv = Convention.objects.get(pk=c.convention.pk)
+    assert cv.montant == D("40000.00") and cv.envoi_demande_le is None
+    assert "candidatures.convention.montant_modifie" not in codes_du_journal(cv)
+
+
+def test_montant_abaisse_avec_motif_journalise(dossier):
+    c, _, _ = dossier
+    admin = admin_ans()
+    with pytest.raises(WorkflowError) as refus:
+        conventions.convention_fixer_montant(convention=c.convention, acteur=admin, montant="100 000", motif=" ")
+    assert refus.value.code == "motif" and "motif" in refus.value.message
+    conventions.convention_fixer_montant(convention=c.convention, acteur=admin, montant="100 000,00",
+                                         motif="Périmètre réduit d'un site.")
+    cv = Convention.objects.get(pk=c.convention.pk)
+    assert (cv.montant, cv.plafond, cv.motif_montant) == (D("100000.00"), D("180000.00"), "Périmètre réduit d'un site.")
+    assert cv.montant_abaisse
+    log = TransitionLog.objects.get(object_id=str(cv.pk), code="candidatures.convention.montant_modifie")
+    assert log.acteur == admin and log.motif == "Périmètre réduit d'un site."
+    assert log.donnees == {"avant": "180000.00", "montant": "100000.00", "plafond": "180000.00", "grille_version": 1}
+    # once sent, the amount no longer changes
+    envoyee(c)
+    with pytest.raises(WorkflowError) as refus:
+        conventions.convention_fixer_montant(convention=cv, acteur=admin, montant="90000", motif="Encore")
+    assert refus.value.code == "etat"
 
 
 def test_envoyer_genere_le_pdf_et_previent_le_signataire_en_copie(dossier):
     c, referent, _ = dossier
     mail.outbox.clear()
     avant = timezone.now()
-    cv = envoyee(c, plafond="150 000,50")
+    cv = envoyee(c, montant="150 000,50", motif="Baisse convenue avec l'établissement.")
     assert cv.etat == Convention.Etat.ENVOYEE
-    assert cv.plafond == pytest.approx(150000.50)
+    assert cv.montant == D("150000.50") and cv.plafond == D("180000.00")
     assert cv.envoi == 1 and cv.fournisseur == "native" and cv.envoi_demande_le is None
     assert conventions.echeance_de(avant, 5) <= cv.echeance <= conventions.echeance_de(timezone.now(), 5)
     document = conventions.document_courant(cv, conventions.CATEGORIE_CONVENTION)
@@ -90,8 +161,8 @@ def test_envoyer_genere_le_pdf_et_previent_le_signataire_en_copie(dossier):
     assert set(message.cc) == {c.referent_email, c.rssi_email, c.dsi_email} - {""}
     assert conventions.jeton_signature(cv) in message.body
     assert [code for code in codes_du_journal(cv) if code.startswith("candidatures.")] == [
-        "candidatures.convention.creee", "candidatures.convention.envoi_demande", "candidatures.convention.generee",
-        "candidatures.convention.envoyer"]
+        "candidatures.convention.creee", "candidatures.convention.montant_modifie",
+        "candidatures.convention.envoi_demande", "candidatures.convention.generee", "candidatures.convention.envoyer"]
 
 
 def test_le_pdf_porte_les_mentions_de_la_convention(dossier):
@@ -99,9 +170,9 @@ def test_le_pdf_porte_les_mentions_de_la_convention(dossier):
 
     c, _, _ = dossier
     cv = c.convention
-    cv.plafond = 150000
     html = convention_pdf.rendre_html(cv)
-    for attendu in (c.entite_juridique.finess, c.structure_libelle, c.appel.nom, "D1.O1.A", "150", "conserver",
+    for attendu in (c.entite_juridique.finess, c.structure_libelle, c.appel.nom, "D1.O1.A", "180", "conserver",
+                    "matrice des montants plafonds v1",
                     c.signataire_nom, c.iban[4:8], c.bic, "Page des signatures"):
         assert attendu in html
     for ligne in c.perimetre.all():
@@ -111,7 +182,7 @@ def test_le_pdf_porte_les_mentions_de_la_convention(dossier):
 def test_la_tache_ne_part_qu_au_commit(dossier, django_capture_on_commit_callbacks):
     c, _, _ = dossier
     with django_capture_on_commit_callbacks(execute=False) as rappels:
-        conventions.convention_envoyer(convention=c.convention, acteur=admin_ans(), plafond="1000")
+        conventions.convention_envoyer(convention=c.convention, acteur=admin_ans())
     cv = Convention.objects.get(pk=c.convention.pk)
     assert cv.etat == Convention.Etat.A_GENERER and cv.envoi_demande_le is not None
     assert not Document.objects.du_proprietaire(cv).exists()
@@ -123,25 +194,28 @@ def test_la_tache_ne_part_qu_au_commit(dossier, django_capture_on_commit_callbac
     assert Document.objects.du_proprietaire(cv).count() == 1
 
 
-@pytest.mark.parametrize("plafond", ["", "abc", "-5", "0", "12,345", "20000000", "NaN"])
-def test_plafond_invalide_refuse_sans_rien_changer(dossier, plafond):
+@pytest.mark.parametrize("montant", ["abc", "-5", "0", "12,345", "20000000", "NaN"])
+def test_montant_invalide_refuse_sans_rien_changer(dossier, montant):
     c, _, _ = dossier
     with pytest.raises(WorkflowError) as refus:
-        conventions.convention_envoyer(convention=c.convention, acteur=admin_ans(), plafond=plafond)
-    assert refus.value.code == "plafond"
+        conventions.convention_envoyer(convention=c.convention, acteur=admin_ans(), montant=montant, motif="x")
+    assert refus.value.code == "montant"
     cv = Convention.objects.get(pk=c.convention.pk)
-    assert cv.plafond is None and cv.envoi_demande_le is None and cv.etat == Convention.Etat.A_GENERER
+    assert cv.montant == D("180000.00") and cv.envoi_demande_le is None and cv.etat == Convention.Etat.A_GENERER
 
 
 def test_seule_l_ans_envoie(dossier):
     c, referent, ars = dossier
     for acteur in (referent, ars, donnees.ans()):  # ES, ARS, contrôleur ANS
         with pytest.raises(WorkflowError) as refus:
-            conventions.convention_envoyer(convention=c.convention, acteur=acteur, plafond="1000")
+            conventions.convention_envoyer(convention=c.convention, acteur=acteur)
+        assert refus.value.code == "droit"
+        with pytest.raises(WorkflowError) as refus:
+            conventions.convention_fixer_montant(convention=c.convention, acteur=acteur, montant="1000", motif="x")
         assert refus.value.code == "droit"
     envoyee(c)
     with pytest.raises(WorkflowError) as refus:
-        conventions.convention_envoyer(convention=c.convention, acteur=admin_ans(), plafond="1000")
+        conventions.convention_envoyer(convention=c.convention, acteur=admin_ans())
     assert refus.value.code == "etat"
 
 
@@ -438,7 +512,7 @@ def test_generation_et_envoi_par_un_vrai_worker(env_worker, celery_worker_proces
     import time
 
     c, _, _ = dossier_complet()
-    conventions.convention_envoyer(convention=c.convention, acteur=admin_ans(), plafond="250000")  # committed
+    conventions.convention_envoyer(convention=c.convention, acteur=admin_ans())  # committed
     fin = time.monotonic() + 90
     while time.monotonic() < fin:
         cv = Convention.objects.get(pk=c.convention.pk)

@@ -64,25 +64,61 @@ def test_page_de_la_convention_selon_les_roles(dossier, client):
     assert client.get(_url(c)).status_code == 302  # anonymous: to the login page
 
 
-def test_l_ans_fixe_le_plafond_et_envoie(dossier, client):
+def test_l_ans_envoie_au_montant_de_la_matrice(dossier, client):
     c, referent, ars = dossier
     se_connecter(client, referent)
-    assert client.post(_url(c, "convention_envoyer"), {"plafond": "1000"}).status_code == 403
+    assert client.post(_url(c, "convention_envoyer"), {"montant": "1000", "motif": "x"}).status_code == 403
     client.logout()
     se_connecter(client, ars)
-    assert client.post(_url(c, "convention_envoyer"), {"plafond": "1000"}).status_code == 403
+    assert client.post(_url(c, "convention_envoyer"), {"montant": "1000", "motif": "x"}).status_code == 403
     client.logout()
     admin = admin_ans()
     se_connecter(client, admin)
-    page = client.get(_url(c))
-    assert "Générer et envoyer la convention" in texte(page)
-    refus = client.post(_url(c, "convention_envoyer"), {"plafond": "beaucoup"})
+    page = texte(client.get(_url(c)))
+    assert "Générer et envoyer la convention" in page
+    assert "matrice des montants plafonds v1" in page and "180 000,00 €" in page.replace("\u202f", " ").replace("\xa0", " ")
+    refus = client.post(_url(c, "convention_envoyer"), {"montant": "beaucoup"})
     assert refus.status_code == 400 and "nombre d'euros" in texte(refus)
-    assert Convention.objects.get(pk=c.convention.pk).plafond is None
     with commit():
-        reponse = client.post(_url(c, "convention_envoyer"), {"plafond": "150 000"})
+        reponse = client.post(_url(c, "convention_envoyer"), {"montant": "180 000,00", "motif": ""})
     assert reponse.status_code == 302
-    assert Convention.objects.get(pk=c.convention.pk).etat == Convention.Etat.ENVOYEE
+    cv = Convention.objects.get(pk=c.convention.pk)
+    assert cv.etat == Convention.Etat.ENVOYEE and cv.montant == cv.plafond
+
+
+def test_montant_au_dessus_du_plafond_refuse_par_la_page(certificat, client):
+    c, _, _ = dossier_complet(lignes_plafond=[("public_hors_ght", "0", None, "40000.00")])
+    se_connecter(client, admin_ans())
+    refus = client.post(_url(c, "convention_envoyer"), {"montant": "150 000,00", "motif": "Erreur de saisie"})
+    assert refus.status_code == 400
+    page = texte(refus).replace("\u202f", " ").replace("\xa0", " ")
+    assert "dépasse le plafond de la matrice pour cette structure (40 000,00 €, matrice v1)" in page
+    assert 'id="montant-erreur"' in page
+    cv = Convention.objects.get(pk=c.convention.pk)
+    assert cv.montant.compare(cv.plafond) == 0 and cv.etat == Convention.Etat.A_GENERER and cv.envoi_demande_le is None
+
+
+def test_montant_abaisse_par_la_page_exige_un_motif(dossier, client):
+    c, _, _ = dossier
+    se_connecter(client, admin_ans())
+    refus = client.post(_url(c, "convention_envoyer"), {"montant": "100000", "motif": ""})
+    assert refus.status_code == 400 and 'id="motif-erreur"' in texte(refus)
+    with commit():
+        reponse = client.post(_url(c, "convention_envoyer"), {"montant": "100000", "motif": "Un site est retiré."})
+    assert reponse.status_code == 302
+    cv = Convention.objects.get(pk=c.convention.pk)
+    assert str(cv.montant) == "100000.00" and cv.motif_montant == "Un site est retiré."
+    page = texte(client.get(_url(c)))
+    assert "Un site est retiré." in page and 'id="motif-montant"' in page
+
+
+def test_sans_matrice_la_page_le_dit(certificat, client):
+    c, _, _ = dossier_complet(lignes_plafond=None)
+    se_connecter(client, admin_ans())
+    page = texte(client.get(_url(c)))
+    assert 'id="sans-plafond"' in page and "Aucune matrice des montants plafonds n'est en vigueur" in page
+    refus = client.post(_url(c, "convention_envoyer"), {"montant": "", "motif": ""})
+    assert refus.status_code == 400 and "ne peut pas être envoyée sans montant" in texte(refus)
 
 
 def test_renvoyer_reserve_a_l_ars_et_a_l_ans(dossier, client):

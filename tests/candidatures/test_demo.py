@@ -136,9 +136,14 @@ def test_etape_conventions(django_capture_on_commit_callbacks, settings, tmp_pat
     settings.SIGNATURE_CERTIFICAT = tmp_path / "signature" / "plateforme.crt"
     settings.SIGNATURE_CLE = tmp_path / "signature" / "plateforme.key"
     with django_capture_on_commit_callbacks(execute=True):
-        sortie = seed("referentiel", "comptes", "candidatures", "conventions")
+        sortie = seed("referentiel", "comptes", "plafonds", "candidatures", "conventions")
     assert "auto-signé, généré pour la démonstration" in sortie
     conventions = Convention.objects.filter(candidature__appel__code=demo.CODE_APPEL)
+    # every amount comes from the demo grid (loaded before the candidatures), some lowered with a motive
+    assert conventions.exists() and not conventions.filter(montant__isnull=True).exists()
+    assert not conventions.filter(grille_version__isnull=True).exists()
+    for cv in conventions:
+        assert cv.montant <= cv.plafond and (cv.montant == cv.plafond or cv.motif_montant == demo.MOTIF_BAISSE_DEMO)
     etats = set(conventions.values_list("etat", flat=True))
     assert {Convention.Etat.ENVOYEE, Convention.Etat.SIGNEE_ES} <= etats
     signee = conventions.filter(etat__in=[Convention.Etat.SIGNEE_ES, Convention.Etat.SIGNEE]).first()

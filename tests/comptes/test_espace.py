@@ -215,7 +215,7 @@ def test_espace_es_referent_voit_ce_qu_il_reste_a_faire(client, deux_ght):
     assert "1 demande de rattachement à votre structure attend votre confirmation" in html
     assert f'href="{reverse("comptes:rattachements")}"' in html
     assert f'href="{reverse("comptes:invitations")}"' in html
-    assert "Contacts encore absents de la structure" in html
+    assert "Contacts sans compte sur le portail" in html
     assert "DSI de l&#x27;établissement" in html
 
 
@@ -306,13 +306,15 @@ def test_espace_admin_sans_acces_a_l_admin_django(client):
 
 # --- header, navigation, messages ---------------------------------------------------------------------------
 
+ES = ["Mes candidatures", "Mes déclarations", "Mes contrôles", "Mes paiements"]
 NAVIGATION = {
-    Role.REFERENT_ES: ["Mon établissement", "Mes candidatures", "Invitations", "Rattachements à confirmer"],
-    Role.DSI: ["Mon établissement", "Mes candidatures"],
-    Role.REFERENT_ARS: ["File régionale", "Candidatures à instruire", "Rattachements"],
-    Role.CONTROLEUR_ANS: ["Vue nationale", "Candidatures", "Planning des contrôles"],
-    Role.SECRETARIAT_ANS: ["Vue nationale", "Candidatures", "Paiements"],
-    Role.ADMIN_ANS: ["Administration", "Vue nationale", "Candidatures", "Paiements", "Rattachements"],
+    Role.REFERENT_ES: ["Mon établissement", *ES, "Invitations", "Rattachements à confirmer"],
+    Role.DSI: ["Mon établissement", *ES],
+    Role.REFERENT_ARS: ["File régionale", "Candidatures à instruire", "Déclarations à vérifier", "Rattachements"],
+    Role.CONTROLEUR_ANS: ["Vue nationale", "Candidatures et conventions", "Déclarations", "Planning des contrôles"],
+    Role.SECRETARIAT_ANS: ["Vue nationale", "Candidatures et conventions", "Déclarations", "Paiements", "Finances"],
+    Role.ADMIN_ANS: ["Administration", "Vue nationale", "Candidatures et conventions", "Déclarations",
+                     "Planning des contrôles", "Paiements", "Finances", "Montants plafonds", "Rattachements"],
 }
 
 
@@ -360,8 +362,9 @@ def test_entete_plusieurs_roles(client):
     entete = html.split('<header role="banner"', 1)[1].split("</header>", 1)[0]
     assert re.search(r"Contrôleur ANS<br>\s*Agence du Numérique en Santé", entete)
     assert "et aussi : DSI de l&#x27;établissement — Clinique Une" in entete
-    assert liens_navigation(html) == ["Vue nationale", "Mon établissement", "Mes candidatures", "Candidatures",
-                                      "Planning des contrôles"]
+    assert liens_navigation(html) == ["Vue nationale", "Mon établissement", "Mes candidatures",
+                                      "Candidatures et conventions", "Mes déclarations", "Déclarations",
+                                      "Mes contrôles", "Planning des contrôles", "Mes paiements"]
 
 
 def test_entete_anonyme(client):
@@ -610,7 +613,8 @@ def test_vue_nationale_compte_par_etape_region_type_avec_graphique(client):
     assert "Nouvelle-Aquitaine — Instruction par l&#x27;ARS : 3" in html
     assert "Aucun dossier pour le moment" not in html
     assert reverse("notifications:export_dossiers", args=["national", "xlsx"]) in html
-    assert reponse.context["retards"]["attente"]["nombre"] == 2  # submitted 40 days ago, still waiting
+    retards = {r["code"]: r for r in reponse.context["retards"]}
+    assert retards["attente"]["nombre"] == 2  # submitted 40 days ago, still waiting
 
 
 def test_file_ars_compte_sa_region_et_ses_retards(client):
@@ -620,7 +624,7 @@ def test_file_ars_compte_sa_region_et_ses_retards(client):
     html = reponse.content.decode()
     assert reponse.context["comptes"].total == 6
     assert "Dossiers de votre région par étape et par état (6 au total)" in html
-    assert "Dossiers en retard" in html and "Clinique en masse" in html
+    assert "Dossiers en attente" in html and "Clinique en masse" in html
     assert "Rien à instruire pour le moment" not in html
     assert reverse("notifications:export_dossiers", args=["region", "csv"]) in html
 

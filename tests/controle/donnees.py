@@ -67,7 +67,8 @@ def planifier(c: Controle, acteur, *, controleurs=None, jours: int = 7, **champs
 
 
 def en_cours(c: Controle, acteur) -> Controle:
-    c = planifier(c, acteur)
+    """Planned for today (a control starts on or after its planned day), then started."""
+    c = planifier(c, acteur, jours=0)
     services.controle_commencer(controle=c, acteur=acteur)
     return rafraichir(c)
 

@@ -9,6 +9,7 @@ import datetime
 
 import pytest
 from django.core import mail
+from django.utils import formats, timezone, translation
 
 from candidatures.signature import pades
 from care_portal.comptes.roles import Role
@@ -150,7 +151,7 @@ def test_commencer_par_un_assigne_dans_le_bon_etat(controle):
     with pytest.raises(WorkflowError) as refus:
         services.controle_commencer(controle=c, acteur=ctl)  # not assigned yet (à planifier)
     assert refus.value.code == "droit"
-    c = planifier(c, ctl)
+    c = planifier(c, ctl, jours=0)
     with pytest.raises(WorkflowError):
         services.controle_commencer(controle=c, acteur=controleur())
     services.controle_commencer(controle=c, acteur=ctl)
@@ -311,3 +312,78 @@ def test_reponse_refusee_apres_la_cloture(controle):
                                    fichiers=[cdonnees.pdf("tard.pdf")])
     assert refus.value.code == "clos" and "clos" in refus.value.message
     assert not Document.objects.du_proprietaire(c, "reponse").exists()
+
+
+# --- the control is decided after it took place -------------------------------------------------------
+
+def test_commencer_refuse_avant_le_jour_prevu(controle):
+    c, ctl, _ = controle
+    c = planifier(c, ctl, jours=3)
+    with pytest.raises(WorkflowError) as refus:
+        services.controle_commencer(controle=c, acteur=ctl)
+    assert refus.value.code == "date" and "ne peut pas commencer avant" in refus.value.message
+    assert rafraichir(c).etat == Controle.Etat.PLANIFIE and rafraichir(c).commence_le is None
+    c = planifier(c, ctl, jours=0)  # held earlier than planned: re-planned for today, then started
+    services.controle_commencer(controle=c, acteur=ctl)
+    c = rafraichir(c)
+    assert c.etat == Controle.Etat.EN_COURS and c.date_tenue == timezone.localdate()
+
+
+def _commence_avant_sa_date(c, ctl, jours: int = 3) -> Controle:
+    """A control started before its planned day (possible before this rule): planned in ``jours``."""
+    c = en_cours(c, ctl)
+    Controle.objects.filter(pk=c.pk).update(date_prevue=quand(jours))
+    return rafraichir(c)
+
+
+@pytest.mark.parametrize("decider", ["controle_valider_atteinte", "controle_constater_non_atteinte"])
+def test_decision_refusee_avant_que_le_controle_ait_eu_lieu(controle, decider):
+    c, ctl, _ = controle
+    c = _commence_avant_sa_date(c, ctl)
+    codes = [v.code for v in c.verdicts.order_by("ordre")]
+    saisies = {code: ("conforme", "") for code in codes}
+    if decider == "controle_constater_non_atteinte":
+        saisies[codes[0]] = ("non_conforme", "Audit manquant.")
+    services.controle_enregistrer_grille(controle=c, acteur=ctl, saisies=saisies)
+    with pytest.raises(WorkflowError) as refus:
+        getattr(services, decider)(controle=c, acteur=ctl)
+    assert refus.value.code == "date" and "avant d'avoir eu lieu" in refus.value.message
+    c = rafraichir(c)
+    assert c.etat == Controle.Etat.EN_COURS and c.decide_le is None
+    assert not PieceControle.objects.filter(controle=c).exists()
+
+
+def test_decision_refusee_aux_autres_roles(controle, complete):
+    c, ctl, referent = controle
+    _, _, ars = complete
+    c = en_cours(c, ctl)
+    tout_conforme(c, ctl)
+    for acteur in (referent, ars, controleur(), cdonnees.ans(Role.ADMIN_ANS)):
+        for decider in (services.controle_valider_atteinte, services.controle_constater_non_atteinte):
+            with pytest.raises(WorkflowError) as refus:
+                decider(controle=c, acteur=acteur)
+            assert refus.value.code == "droit"
+    with pytest.raises(WorkflowError) as refus:
+        services.controle_commencer(controle=c, acteur=referent)
+    assert refus.value.code == "droit"
+    assert rafraichir(c).etat == Controle.Etat.EN_COURS
+
+
+def test_attestation_et_rapport_donnent_le_jour_ou_le_controle_a_eu_lieu(controle):
+    from django.template.loader import render_to_string
+
+    from controle.pieces import contexte
+
+    c, ctl, _ = controle
+    c = en_cours(c, ctl)
+    tout_conforme(c, ctl)
+    services.controle_valider_atteinte(controle=c, acteur=ctl)
+    c = rafraichir(c)
+    jour = timezone.localdate()
+    assert c.date_tenue == jour and timezone.localdate(c.decide_le) >= c.date_tenue
+    assert cdonnees.dernier(c, "controle.controle.valider_atteinte").donnees["date_tenue"] == jour.isoformat()
+    ctx = contexte(c)
+    attendu = "tenu le " + formats.date_format(jour, "j F Y")
+    for gabarit in ("controle/attestation.html", "controle/rapport.html"):
+        with translation.override("fr"):
+            assert attendu in render_to_string(gabarit, ctx), gabarit

@@ -50,8 +50,11 @@ def test_planifier_depuis_la_page(client, controle):
         reponse = client.post(url("planifier", c), donnees_planification(ctl))
     assert reponse.status_code == 302
     assert rafraichir(c).etat == Controle.Etat.PLANIFIE
-    page = texte(client.get(url("detail", c)))
-    assert "Commencer le contrôle" in page and "Replanifier le contrôle" in page
+    page = texte(client.get(url("detail", c)))  # planned in a week: it cannot start yet
+    assert "Commencer le contrôle" not in page and "Replanifier le contrôle" in page
+    assert "ne peut pas commencer avant" in page
+    c = planifier(c, ctl, jours=0)
+    assert "Commencer le contrôle" in texte(client.get(url("detail", c)))
 
 
 def test_date_hors_fenetre_refusee_en_francais(client, controle):
@@ -212,3 +215,50 @@ def test_replanification_preremplie(client, controle):
     with commit():
         reponse = client.post(url("planifier", c), donnees_planification(ctl, jours=9))
     assert reponse.status_code == 302 and rafraichir(c).sequence == 1
+
+
+# --- the control is decided after it took place -------------------------------------------------------
+
+def test_commencer_avant_le_jour_prevu_refuse_en_francais(client, controle):
+    c, ctl, _ = controle
+    c = planifier(c, ctl, jours=2)
+    se_connecter(client, ctl)
+    reponse = client.post(url("commencer", c))
+    assert reponse.status_code == 400
+    page = texte(reponse)
+    assert "Le contrôle n'a pas été commencé" in page and "ne peut pas commencer avant" in page
+    assert rafraichir(c).etat == Controle.Etat.PLANIFIE
+
+
+@pytest.mark.parametrize("nom", ["valider", "non_atteinte"])
+def test_decision_avant_la_tenue_refusee_en_francais(client, controle, nom):
+    c, ctl, _ = controle
+    c = en_cours(c, ctl)
+    codes = [v.code for v in c.verdicts.order_by("ordre")]
+    from controle import services
+
+    saisies = {code: ("conforme", "") for code in codes}
+    saisies[codes[0]] = ("non_conforme", "Audit manquant.") if nom == "non_atteinte" else ("conforme", "")
+    services.controle_enregistrer_grille(controle=c, acteur=ctl, saisies=saisies)
+    Controle.objects.filter(pk=c.pk).update(date_prevue=quand(4))  # started early, before this rule
+    se_connecter(client, ctl)
+    reponse = client.post(url(nom, c))
+    assert reponse.status_code == 400 and "avant d'avoir eu lieu" in texte(reponse)
+    assert rafraichir(c).etat == Controle.Etat.EN_COURS
+
+
+def test_decision_et_commencement_refuses_aux_roles_de_l_etablissement_et_de_l_ars(client, controle, complete):
+    c, ctl, referent = controle
+    _, _, ars = complete
+    c = en_cours(c, ctl)
+    tout_conforme(c, ctl)
+    for personne in (referent, ars):
+        client.logout()
+        se_connecter(client, personne)
+        for nom in ("commencer", "valider", "non_atteinte"):
+            assert client.post(url(nom, c)).status_code == 403, nom
+    client.logout()
+    se_connecter(client, controleur())  # a controller not assigned: refused in the alert
+    reponse = client.post(url("valider", c))
+    assert reponse.status_code == 400 and "contrôleurs ANS assignés" in texte(reponse)
+    assert rafraichir(c).etat == Controle.Etat.EN_COURS

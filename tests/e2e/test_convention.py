@@ -32,7 +32,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialize
 def convention_envoyee():
     """A complete candidature (Gironde) whose convention the ANS sent: (convention, référent)."""
     c, referent, _ = dossier_complet(raison_sociale="Centre hospitalier de Libourne")
-    return envoyee(c, plafond="150000"), referent
+    return envoyee(c), referent
 
 
 def texte(page) -> str:

@@ -57,7 +57,7 @@ def test_paiement_de_bout_en_bout(navigateur: Navigateur, second_navigateur: Nav
     p = Paiement.objects.get()
     s1.suivre(s1.page.get_by_role("link", name=p.reference))
     assert "1 000,00 €" in lire(s1.page.locator("#montant"))
-    assert "inférieurs au plafond" in s1.page.locator("#explications").inner_text()
+    assert "inférieurs au montant de la convention" in s1.page.locator("#explications").inner_text()
     s1.soumettre(s1.page.get_by_role("button", name="Valider le paiement"))
     assert s1.page.get_by_role("button", name="Ordonnancer le paiement").count() == 0  # four-eyes
     assert "quatre yeux" in s1.page.locator("#quatre-yeux").inner_text()

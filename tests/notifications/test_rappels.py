@@ -9,11 +9,17 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from candidatures import rappels as rappels_candidatures
 from candidatures import services as cs
 from candidatures import services_convention as conventions
 from candidatures.models import Candidature, Convention
 from care_portal.notifications import rappels
 from care_portal.notifications.models import Envoi, Notification, Rappel
+from controle import rappels as rappels_controle
+from declarations import rappels as rappels_declarations_mod
+from declarations.models import Declaration
+from objectifs import rappels as rappels_objectifs
+from paiement import rappels as rappels_paiement
 from tests.candidatures import conventions as cv_outils
 from tests.candidatures import donnees as dc
 from tests.factories import AppelFactory, EntiteJuridiqueFactory, EtablissementGeographiqueFactory
@@ -23,7 +29,15 @@ from .outils import a_paris, courriels, executer, le
 
 pytestmark = pytest.mark.django_db
 
-Genre = Rappel.Genre
+
+
+class Genre:
+    """The reminder kinds, as the stage apps register them (care_portal.core.etapes)."""
+
+    BROUILLON, CONVENTION, ARS_ATTENTE = "brouillon", "convention", "ars_attente"
+    DECLARATION, ARS_DECLARATION = "declaration", "ars_declaration"
+    CONTROLE_RETARD, PAIEMENT = "controle_retard", "paiement"
+    AUDIT_ADS, AUDIT_EXPOSITION = "audit_ads", "audit_exposition"
 
 
 def aujourd_hui() -> datetime.date:
@@ -51,9 +65,9 @@ def test_brouillon_rappele_une_fois_n_jours_avant_la_cloture(settings):
     appel = AppelFactory(ferme_dans=20)
     c, ref = brouillon(appel)
     fin = appel.candidature_fin
-    assert jour_de(rappels.rappels_brouillons, fin - datetime.timedelta(days=8)) == 0
+    assert jour_de(rappels_candidatures.rappels_brouillons, fin - datetime.timedelta(days=8)) == 0
     assert mail.outbox == []
-    assert jour_de(rappels.rappels_brouillons, fin - datetime.timedelta(days=7)) == 1
+    assert jour_de(rappels_candidatures.rappels_brouillons, fin - datetime.timedelta(days=7)) == 1
     [message] = mail.outbox
     assert ref.email in message.to
     assert "Candidature à déposer avant le" in message.subject
@@ -67,10 +81,10 @@ def test_brouillon_rappele_une_fois_n_jours_avant_la_cloture(settings):
     assert n.lien == f"/candidatures/{c.pk}/" and n.lue_le is None
     # the same day again, the next days, the closing day: never twice
     for decalage in (7, 6, 1, 0):
-        assert jour_de(rappels.rappels_brouillons, fin - datetime.timedelta(days=decalage)) == 0
+        assert jour_de(rappels_candidatures.rappels_brouillons, fin - datetime.timedelta(days=decalage)) == 0
     assert Rappel.objects.count() == 1
     # after the closing day: nothing for this call any more
-    assert jour_de(rappels.rappels_brouillons, fin + datetime.timedelta(days=1)) == 0
+    assert jour_de(rappels_candidatures.rappels_brouillons, fin + datetime.timedelta(days=1)) == 0
 
 
 def test_brouillon_rattrapage_apres_des_jours_manques(settings):
@@ -80,9 +94,9 @@ def test_brouillon_rattrapage_apres_des_jours_manques(settings):
     brouillon(appel)
     fin = appel.candidature_fin
     # the worker was down from J-7 to J-5: the run of J-4 sends each reminder once
-    assert jour_de(rappels.rappels_brouillons, fin - datetime.timedelta(days=4)) == 2
+    assert jour_de(rappels_candidatures.rappels_brouillons, fin - datetime.timedelta(days=4)) == 2
     assert len(mail.outbox) == 2
-    assert jour_de(rappels.rappels_brouillons, fin - datetime.timedelta(days=3)) == 0
+    assert jour_de(rappels_candidatures.rappels_brouillons, fin - datetime.timedelta(days=3)) == 0
     assert Rappel.objects.filter(genre=Genre.BROUILLON).count() == 2
 
 
@@ -94,7 +108,7 @@ def test_brouillon_depose_ou_retire_entre_temps_pas_rappele(settings):
     retire, ref_retire = brouillon(appel)
     cs.candidature_retirer(candidature=retire, acteur=ref_retire)
     reste, _ = brouillon(appel)
-    assert jour_de(rappels.rappels_brouillons, appel.candidature_fin - datetime.timedelta(days=2)) == 1
+    assert jour_de(rappels_candidatures.rappels_brouillons, appel.candidature_fin - datetime.timedelta(days=2)) == 1
     assert list(Rappel.objects.values_list("candidature", flat=True)) == [reste.pk]
     assert len(courriels("Candidature à déposer")) == 1
 
@@ -116,7 +130,7 @@ def convention_envoyee(certificat):
 def convention_a(job_instant: datetime.datetime) -> int:
     mail.outbox.clear()
     with le(job_instant):
-        return executer(rappels.rappels_conventions, maintenant=timezone.now())
+        return executer(rappels_candidatures.rappels_conventions, maintenant=timezone.now())
 
 
 def test_convention_rappelee_au_jour_2_et_au_jour_4(convention_envoyee):
@@ -188,15 +202,15 @@ def test_ars_rappel_des_candidatures_en_attente(settings):
     c2, _ = do.candidature_deposee()
     agent = dc.ars("33", email="ars-na@exemple.fr")
     depot = timezone.localtime(c1.deposee_le).date()
-    assert jour_de(rappels.rappels_ars_attente, depot + datetime.timedelta(days=14)) == 0
+    assert jour_de(rappels_candidatures.rappels_ars_attente, depot + datetime.timedelta(days=14)) == 0
     # one e-mail to the region's ARS listing both
-    assert jour_de(rappels.rappels_ars_attente, depot + datetime.timedelta(days=15, hours=0), heure=23) == 2
+    assert jour_de(rappels_candidatures.rappels_ars_attente, depot + datetime.timedelta(days=15, hours=0), heure=23) == 2
     [message] = mail.outbox
     assert message.to == [agent.email]
     assert "2 candidatures en attente d'instruction depuis plus de 15 jours" in message.subject
     assert c1.structure_libelle in message.body and c2.structure_libelle in message.body
     assert Notification.objects.get(destinataire=agent).lien == "/candidatures/instruction/?etat=deposee"
-    assert jour_de(rappels.rappels_ars_attente, depot + datetime.timedelta(days=16)) == 0
+    assert jour_de(rappels_candidatures.rappels_ars_attente, depot + datetime.timedelta(days=16)) == 0
     assert Rappel.objects.filter(genre=Genre.ARS_ATTENTE).count() == 2
 
 
@@ -206,7 +220,7 @@ def test_ars_candidature_instruite_entre_temps_pas_rappelee(settings):
     agent = dc.ars("33")
     cs.candidature_demander_complement(candidature=c, acteur=agent, message="Il manque le RIB.")
     depot = timezone.localtime(c.deposee_le).date()
-    assert jour_de(rappels.rappels_ars_attente, depot + datetime.timedelta(days=20)) == 0
+    assert jour_de(rappels_candidatures.rappels_ars_attente, depot + datetime.timedelta(days=20)) == 0
     assert Rappel.objects.count() == 0
 
 
@@ -215,9 +229,9 @@ def test_ars_rattrapage_sans_doublon(settings):
     c, _ = do.candidature_deposee()
     dc.ars("33")
     depot = timezone.localtime(c.deposee_le).date()
-    assert jour_de(rappels.rappels_ars_attente, depot + datetime.timedelta(days=19)) == 1
-    assert jour_de(rappels.rappels_ars_attente, depot + datetime.timedelta(days=19), heure=18) == 0
-    assert jour_de(rappels.rappels_ars_attente, depot + datetime.timedelta(days=20)) == 0
+    assert jour_de(rappels_candidatures.rappels_ars_attente, depot + datetime.timedelta(days=19)) == 1
+    assert jour_de(rappels_candidatures.rappels_ars_attente, depot + datetime.timedelta(days=19), heure=18) == 0
+    assert jour_de(rappels_candidatures.rappels_ars_attente, depot + datetime.timedelta(days=20)) == 0
 
 
 # --- audits ---------------------------------------------------------------------------------------
@@ -232,7 +246,7 @@ def test_audit_ads_rappele_10_jours_avant_la_rupture_de_cadence(settings):
     def jour(n: int) -> int:
         mail.outbox.clear()
         with le(a_paris(debut + datetime.timedelta(days=n), 6)):
-            return executer(rappels.rappels_audits)
+            return executer(rappels_objectifs.rappels_audits)
 
     assert jour(49) == 0
     envoyes = jour(50)
@@ -258,10 +272,10 @@ def test_audit_realise_entre_temps_pas_rappele_pour_l_ancienne_echeance(settings
     with le(a_paris(debut + datetime.timedelta(days=40))):
         do.audit(ad, ref, debut + datetime.timedelta(days=40))
     with le(a_paris(debut + datetime.timedelta(days=52), 6)):
-        executer(rappels.rappels_audits)
+        executer(rappels_objectifs.rappels_audits)
     assert not Rappel.objects.filter(genre=Genre.AUDIT_ADS).exists()
     with le(a_paris(debut + datetime.timedelta(days=90), 6)):
-        executer(rappels.rappels_audits)
+        executer(rappels_objectifs.rappels_audits)
     assert list(Rappel.objects.filter(genre=Genre.AUDIT_ADS).values_list("echeance", flat=True)) == [
         debut + datetime.timedelta(days=100)]
 
@@ -273,7 +287,7 @@ def test_audit_dossier_retire_pas_rappele(settings):
     cs.candidature_retirer(candidature=c, acteur=ref)
     debut = timezone.localtime(c.premiere_depose_le).date()
     with le(a_paris(debut + datetime.timedelta(days=55), 6)):
-        assert executer(rappels.rappels_audits) == 0
+        assert executer(rappels_objectifs.rappels_audits) == 0
     assert Candidature.objects.get(pk=c.pk).etat == Candidature.Etat.RETIREE
 
 
@@ -315,21 +329,24 @@ def test_declaration_rappelee_une_fois_n_jours_avant_la_cloture(settings, signee
     settings.CARE_RAPPEL_DECLARATION_JOURS_AVANT = 15
     c, referent, _ = signee
     fin = c.appel.declaration_fin
-    assert jour_de(rappels.rappels_declarations, fin - datetime.timedelta(days=16)) == 0
-    assert jour_de(rappels.rappels_declarations, fin - datetime.timedelta(days=15)) == 1
+    assert jour_de(rappels_declarations_mod.rappels_declarations, fin - datetime.timedelta(days=16)) == 0
+    assert jour_de(rappels_declarations_mod.rappels_declarations, fin - datetime.timedelta(days=15)) == 1
     [message] = mail.outbox
     assert referent.email in message.to
     assert message.subject == f"[eCaRE] Déclaration d'atteinte des objectifs à déposer avant le {fin:%d/%m/%Y}"
-    assert "dans 15 jours" in message.body and "pas encore été ouverte" in message.body
-    assert f"/declarations/candidature/{c.pk}/" in message.body
+    # the declaration was opened (brouillon) when the ANS countersigned: the reminder links to it
+    d = Declaration.objects.get(candidature=c)
+    assert d.etat == Declaration.Etat.BROUILLON
+    assert "dans 15 jours" in message.body
+    assert f"/declarations/{d.pk}/" in message.body
     assert Notification.objects.get(destinataire=referent, gabarit="rappel_declaration").candidature_id == c.pk
     # once: the same day again, the next days, the last day
     for jour in (fin - datetime.timedelta(days=15), fin - datetime.timedelta(days=14), fin):
-        assert jour_de(rappels.rappels_declarations, jour) == 0
+        assert jour_de(rappels_declarations_mod.rappels_declarations, jour) == 0
     assert mail.outbox == []
     assert Rappel.objects.filter(genre=Genre.DECLARATION, echeance=fin).count() == 1
     # after the window: nothing
-    assert jour_de(rappels.rappels_declarations, fin + datetime.timedelta(days=1)) == 0
+    assert jour_de(rappels_declarations_mod.rappels_declarations, fin + datetime.timedelta(days=1)) == 0
 
 
 def test_declaration_rattrapage_apres_des_jours_manques(settings, signee):
@@ -337,16 +354,16 @@ def test_declaration_rattrapage_apres_des_jours_manques(settings, signee):
     c, _, _ = signee
     fin = c.appel.declaration_fin
     # the worker was down from day -15 to day -4: the first run after sends it, once
-    assert jour_de(rappels.rappels_declarations, fin - datetime.timedelta(days=3)) == 1
+    assert jour_de(rappels_declarations_mod.rappels_declarations, fin - datetime.timedelta(days=3)) == 1
     assert "dans 3 jours" in mail.outbox[0].body
-    assert jour_de(rappels.rappels_declarations, fin - datetime.timedelta(days=2)) == 0
+    assert jour_de(rappels_declarations_mod.rappels_declarations, fin - datetime.timedelta(days=2)) == 0
 
 
 def test_declaration_deposee_entre_temps_pas_rappelee(settings, signee):
     settings.CARE_RAPPEL_DECLARATION_JOURS_AVANT = 15
     c, referent, _ = signee
     deposer_declaration(c, referent)
-    assert jour_de(rappels.rappels_declarations, c.appel.declaration_fin - datetime.timedelta(days=10)) == 0
+    assert jour_de(rappels_declarations_mod.rappels_declarations, c.appel.declaration_fin - datetime.timedelta(days=10)) == 0
     assert Rappel.objects.filter(genre=Genre.DECLARATION).count() == 0
 
 
@@ -358,7 +375,7 @@ def test_declaration_en_complement_rappelee_avec_le_lien_de_la_declaration(setti
     d = deposer_declaration(c, referent)
     with cv_outils.commit():
         ds.declaration_demander_complement(declaration=d, acteur=ars, message="Joignez la facture.")
-    assert jour_de(rappels.rappels_declarations, c.appel.declaration_fin - datetime.timedelta(days=5)) == 1
+    assert jour_de(rappels_declarations_mod.rappels_declarations, c.appel.declaration_fin - datetime.timedelta(days=5)) == 1
     [message] = mail.outbox
     assert "demandé un complément" in message.body and f"/declarations/{d.pk}/" in message.body
 
@@ -369,7 +386,7 @@ def test_sans_convention_signee_pas_de_rappel_de_declaration(settings):
     appel = c.appel
     appel.declaration_fin = aujourd_hui() + datetime.timedelta(days=10)
     appel.save(update_fields=["declaration_fin"])
-    assert jour_de(rappels.rappels_declarations, aujourd_hui()) == 0
+    assert jour_de(rappels_declarations_mod.rappels_declarations, aujourd_hui()) == 0
 
 
 def test_ars_rappel_des_declarations_en_attente_puis_decidee(settings, signee):
@@ -379,26 +396,26 @@ def test_ars_rappel_des_declarations_en_attente_puis_decidee(settings, signee):
     c, referent, ars = signee
     d = deposer_declaration(c, referent)
     depot = timezone.localtime(d.deposee_le).date()
-    assert jour_de(rappels.rappels_ars_declarations, depot + datetime.timedelta(days=14)) == 0
-    assert jour_de(rappels.rappels_ars_declarations, depot + datetime.timedelta(days=15), heure=23) == 1
+    assert jour_de(rappels_declarations_mod.rappels_ars_declarations, depot + datetime.timedelta(days=14)) == 0
+    assert jour_de(rappels_declarations_mod.rappels_ars_declarations, depot + datetime.timedelta(days=15), heure=23) == 1
     [message] = mail.outbox
     assert message.to == [ars.email]
     assert message.subject == "[eCaRE] 1 déclaration en attente de vérification depuis plus de 15 jours"
     assert c.structure_libelle in message.body and "/declarations/verification/?etat=deposee" in message.body
     # once, even after a missed day
-    assert jour_de(rappels.rappels_ars_declarations, depot + datetime.timedelta(days=17)) == 0
+    assert jour_de(rappels_declarations_mod.rappels_ars_declarations, depot + datetime.timedelta(days=17)) == 0
     # sent back for a complement, submitted again: a new wait, a new reminder
     with cv_outils.commit():
         ds.declaration_demander_complement(declaration=d, acteur=ars, message="Joignez la facture.")
     with le(a_paris(depot + datetime.timedelta(days=18))):
         with cv_outils.commit():
             d = ds.declaration_deposer(declaration=d, acteur=referent, certifie=True)
-    assert jour_de(rappels.rappels_ars_declarations, depot + datetime.timedelta(days=30)) == 0
-    assert jour_de(rappels.rappels_ars_declarations, depot + datetime.timedelta(days=33)) == 1
+    assert jour_de(rappels_declarations_mod.rappels_ars_declarations, depot + datetime.timedelta(days=30)) == 0
+    assert jour_de(rappels_declarations_mod.rappels_ars_declarations, depot + datetime.timedelta(days=33)) == 1
     # decided meanwhile: nothing more
     with cv_outils.commit():
         ds.declaration_declarer_complete(declaration=d, acteur=ars)
-    assert jour_de(rappels.rappels_ars_declarations, depot + datetime.timedelta(days=60)) == 0
+    assert jour_de(rappels_declarations_mod.rappels_ars_declarations, depot + datetime.timedelta(days=60)) == 0
     assert Rappel.objects.filter(genre=Genre.ARS_DECLARATION).count() == 2
 
 
@@ -419,17 +436,17 @@ def test_controle_non_decide_apres_la_fenetre_rappele_une_fois_a_l_ans(settings,
     appels.update(controle_fin=fin)
     admin = cv_outils.admin_ans()
     # inside the window: nothing; the last day: nothing
-    assert jour_de(rappels.rappels_controles_en_retard, fin - datetime.timedelta(days=5)) == 0
-    assert jour_de(rappels.rappels_controles_en_retard, fin) == 0
+    assert jour_de(rappels_controle.rappels_controles_en_retard, fin - datetime.timedelta(days=5)) == 0
+    assert jour_de(rappels_controle.rappels_controles_en_retard, fin) == 0
     # the worker was down the day after: the first run later sends one e-mail listing both
-    assert jour_de(rappels.rappels_controles_en_retard, fin + datetime.timedelta(days=3)) == 2
+    assert jour_de(rappels_controle.rappels_controles_en_retard, fin + datetime.timedelta(days=3)) == 2
     [message] = mail.outbox
     assert ctl.email in message.to and admin.email in message.to
     assert message.subject == "[eCaRE] 2 contrôles non décidés après la fin de la fenêtre de contrôle"
     assert d.candidature.structure_libelle in message.body and autre.candidature.structure_libelle in message.body
     assert "il y a 3 jours" in message.body and "/controles/planning/" in message.body
     # once
-    assert jour_de(rappels.rappels_controles_en_retard, fin + datetime.timedelta(days=4)) == 0
+    assert jour_de(rappels_controle.rappels_controles_en_retard, fin + datetime.timedelta(days=4)) == 0
     assert Rappel.objects.filter(genre=Genre.CONTROLE_RETARD, echeance=fin).count() == 2
     # the window extended, then closed again: a new due date, only the control still undecided
     from controle import services as controles
@@ -440,7 +457,7 @@ def test_controle_non_decide_apres_la_fenetre_rappele_une_fois_a_l_ans(settings,
         tout_conforme(c1, ctl)
         with cv_outils.commit():
             controles.controle_valider_atteinte(controle=c1, acteur=ctl)
-    assert jour_de(rappels.rappels_controles_en_retard, fin + datetime.timedelta(days=31)) == 1
+    assert jour_de(rappels_controle.rappels_controles_en_retard, fin + datetime.timedelta(days=31)) == 1
     assert c2.declaration.candidature.structure_libelle in mail.outbox[-1].body
 
 
@@ -457,8 +474,8 @@ def test_paiement_non_verse_rappele_une_fois_avant_la_cloture(settings, certific
     ouvrir_paiements(appel, fin=40)
     fin = aujourd_hui() + datetime.timedelta(days=40)
     secretariat = agent(email="secretariat.paiements@esante.gouv.fr")
-    assert jour_de(rappels.rappels_paiements, fin - datetime.timedelta(days=31)) == 0
-    assert jour_de(rappels.rappels_paiements, fin - datetime.timedelta(days=30)) == 1
+    assert jour_de(rappels_paiement.rappels_paiements, fin - datetime.timedelta(days=31)) == 0
+    assert jour_de(rappels_paiement.rappels_paiements, fin - datetime.timedelta(days=30)) == 1
     [message] = mail.outbox
     assert secretariat.email in message.to
     assert message.subject == "[eCaRE] 1 paiement à verser avant la clôture des paiements"
@@ -466,7 +483,7 @@ def test_paiement_non_verse_rappele_une_fois_avant_la_cloture(settings, certific
     assert "/paiement/paiements/" in message.body
     # once, whatever the state it moves to meanwhile
     paiements.paiement_valider(paiement=p, acteur=secretariat)
-    assert jour_de(rappels.rappels_paiements, fin - datetime.timedelta(days=10)) == 0
+    assert jour_de(rappels_paiement.rappels_paiements, fin - datetime.timedelta(days=10)) == 0
     assert Rappel.objects.filter(genre=Genre.PAIEMENT).count() == 1
 
 
@@ -479,5 +496,5 @@ def test_paiement_rejete_ou_verse_pas_rappele(settings, certificat):  # noqa: F8
     p = paiement_de(ctl)
     ouvrir_paiements(ctl.declaration.candidature.appel, fin=20)
     paiements.paiement_rejeter(paiement=p, acteur=agent(), motif="Doublon de la convention.")
-    assert jour_de(rappels.rappels_paiements, aujourd_hui() + datetime.timedelta(days=5)) == 0
+    assert jour_de(rappels_paiement.rappels_paiements, aujourd_hui() + datetime.timedelta(days=5)) == 0
     assert not Rappel.objects.filter(genre=Genre.PAIEMENT).exists()

@@ -87,7 +87,7 @@ def test_beat_et_worker_envoient_un_seul_rappel(celery_worker_process, stockage,
     assert journal.count("Sending due task test-rappels") >= 4, journal[-3000:]
     time.sleep(1.5)  # the worker finishes the last run
     rappel = Rappel.objects.get()
-    assert (rappel.candidature_id, rappel.genre, rappel.echeance) == (c.pk, Rappel.Genre.BROUILLON,
+    assert (rappel.candidature_id, rappel.genre, rappel.echeance) == (c.pk, "brouillon",
                                                                        appel.candidature_fin)
     envoi = Envoi.objects.get(gabarit="rappel_brouillon")
     assert envoi.destinataires == ["referent-beat@exemple.fr"] and envoi.tentatives == 1

@@ -9,17 +9,19 @@ from decimal import Decimal
 from django.core import mail
 from django.utils import timezone
 
-from candidatures.models import Convention
+from candidatures import services_convention as conventions
+from candidatures.models import Candidature, Convention
 from care_portal.comptes.roles import Role
 from controle import services as controles
 from controle.models import Controle
 from declarations import services as declarations
 from paiement import services
 from paiement.models import Paiement
+from tests.candidatures.conventions import admin_ans, dossier_complet
 from tests.comptes.helpers import creer_utilisateur_avec_role
-from tests.declarations.donnees import ajouter, candidature_signee
+from tests.declarations.donnees import ajouter, ouvrir_fenetre, signer
 
-from .donnees import grille
+from .donnees import LIGNES
 
 LIEN_VISIO = "https://webconf.numerique.gouv.fr/controle-care"
 _n = [0]
@@ -42,13 +44,22 @@ def ouvrir_paiements(appel, *, debut: int = -5, fin: int = 100) -> None:
     appel.save(update_fields=["paiement_debut", "paiement_fin"])
 
 
+MOTIF_BAISSE = "Un site du périmètre est déjà financé par un autre programme."
+
+
 def controle_valide(*, lignes: tuple[dict, ...] = ({},), plafond_convention: str | None = None, spec=None,
-                    avec_grille: bool = True, **kwargs):
+                    **kwargs):
     """A control in « objectifs atteints » (built through the declaration and control services), the
-    call's ceiling table and payment window open: (control, référent ES, ARS)."""
-    c, referent, ars = candidature_signee(**kwargs)
+    call's payment window open: (control, référent ES, ARS). The call's ceiling table (``spec``) is
+    loaded before the candidature is complete, so that its convention takes its amount from it;
+    ``plafond_convention``: the ANS lowers that amount (with a motive) before sending."""
+    c, referent, ars = dossier_complet(lignes_plafond=spec if spec is not None else LIGNES, **kwargs)
     if plafond_convention is not None:
-        Convention.objects.filter(candidature=c).update(plafond=Decimal(plafond_convention))
+        conventions.convention_fixer_montant(convention=c.convention, acteur=admin_ans(),
+                                             montant=plafond_convention, motif=MOTIF_BAISSE)
+    signer(c)
+    ouvrir_fenetre(c)
+    c = Candidature.objects.get(pk=c.pk)
     d = declarations.declaration_creer(candidature=c, acteur=referent)
     for champs in lignes:
         ajouter(d, referent, **champs)
@@ -57,20 +68,15 @@ def controle_valide(*, lignes: tuple[dict, ...] = ({},), plafond_convention: str
     controles.controles_creer_a_planifier()
     ctl = Controle.objects.get(declaration=d)
     controleur = agent(Role.CONTROLEUR_ANS)
-    quand = timezone.make_aware(datetime.datetime.combine(jours(3), datetime.time(10, 0)))
+    # planned for today: a control starts on or after its planned day
+    quand = timezone.make_aware(datetime.datetime.combine(jours(0), datetime.time(10, 0)))
     controles.controle_planifier(controle=ctl, acteur=controleur, modalite="visio", date_prevue=quand,
                                  lieu=LIEN_VISIO, controleurs=[controleur])
     controles.controle_commencer(controle=ctl, acteur=controleur)
     controles.controle_enregistrer_grille(controle=ctl, acteur=controleur,
                                           saisies={v.code: ("conforme", "") for v in ctl.verdicts.all()})
     controles.controle_valider_atteinte(controle=ctl, acteur=controleur)
-    appel = c.appel
-    if avec_grille:
-        if spec is not None:
-            grille(appel, spec, en_vigueur_le=jours(-30))
-        else:
-            grille(appel, en_vigueur_le=jours(-30))
-    ouvrir_paiements(appel)
+    ouvrir_paiements(c.appel)
     mail.outbox.clear()
     return Controle.objects.get(pk=ctl.pk), referent, ars
 
@@ -101,7 +107,7 @@ def paiements_en_masse(n: int, appel=None) -> list[Paiement]:
     for i in range(debut, debut + n):
         cand = CandidatureFactory(appel=appel)
         cv = Convention.objects.create(candidature=cand, numero=f"CV-MASSE-{appel.pk}-{i}", etat=Convention.Etat.SIGNEE,
-                                       plafond=Decimal("100000.00"))
+                                       plafond=Decimal("100000.00"), montant=Decimal("100000.00"))
         d = Declaration.objects.create(candidature=cand, etat=Declaration.Etat.COMPLETE, decidee_le=timezone.now())
         ctl = Controle.objects.create(declaration=d, etat=Controle.Etat.OBJECTIFS_ATTEINTS)
         faits.append(Paiement.objects.create(

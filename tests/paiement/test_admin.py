@@ -3,6 +3,7 @@ same French message as an import, rows written by the service (logged), versions
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 import pytest
@@ -38,7 +39,7 @@ def formulaire(appel, lignes, **extra):
 
 
 def test_ajout_dans_l_admin(client, superadmin):
-    appel = AppelFactory()
+    appel = AppelFactory(candidature_debut=datetime.date(2024, 1, 10))  # 10/06/2024 is within its years
     grille(appel)  # version 1 exists
     url = reverse("admin:paiement_grillemontantsplafonds_add")
     reponse = client.post(url, formulaire(appel, [("ght", "0", "1000", "10"), ("ght", "500", "", "20")]))
@@ -51,3 +52,6 @@ def test_ajout_dans_l_admin(client, superadmin):
     assert g.cree_par == superadmin and g.lignes.count() == 2
     assert g.lignes.get(activite_min=Decimal("1000")).activite_max is None
     assert TransitionLog.objects.filter(code="paiement.grille.modifiee", object_id=str(g.pk)).exists()
+    reponse = client.post(url, formulaire(appel, [("ght", "0", "", "10")], en_vigueur_le="0001-01-01"))
+    assert reponse.status_code == 200 and "hors des années de l" in texte(reponse)
+    assert GrilleMontantsPlafonds.objects.filter(appel=appel).count() == 2

@@ -3,6 +3,7 @@ new version; every bad case gives per-row French errors and imports nothing."""
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 import pytest
@@ -139,7 +140,7 @@ def test_lecture_pure_ignore_les_lignes_vides():
 # --- the management command ----------------------------------------------------------------------------
 
 def test_commande_import_plafonds(tmp_path, capsys):
-    appel = AppelFactory(code="care-d1-essai")
+    appel = AppelFactory(code="care-d1-essai", candidature_debut=datetime.date(2024, 1, 10))
     f = tmp_path / "matrice.xlsx"
     f.write_bytes(xlsx_de(BON))
     call_command("import_plafonds", str(f), "--appel", "care-d1-essai", "--illustratif",

@@ -33,27 +33,40 @@ def _codes(p):
 
 # --- creation and amount -------------------------------------------------------------------------
 
-def test_creation_sous_le_plafond_avec_son_calcul(valide):
+def test_creation_sous_le_montant_de_la_convention_avec_son_calcul(valide):
     ctl, _, _ = valide
     p = paiement_de(ctl)
-    # one line of 1 000 € HT (the call's basis is HT); the convention's ceiling (150 000) is below the
-    # table's (180 000, public outside a GHT): it binds
+    # one line of 1 000 € HT (the call's basis is HT); the convention's amount is the grid's ceiling for a
+    # public EJ outside a GHT (180 000 €)
     assert p.etat == Paiement.Etat.A_VALIDER
-    assert (p.couts_eligibles, p.plafond, p.montant, p.plafonne) == (D("1000.00"), D("150000.00"), D("1000.00"), False)
+    assert (p.couts_eligibles, p.plafond, p.montant, p.plafonne) == (D("1000.00"), D("180000.00"), D("1000.00"), False)
     assert p.reference == f"ECARE-P{p.convention.pk:07d}"
     c = p.calcul
     assert c["base_eligible"] == "ht" and c["total_ht"] == "1000.00" and c["total_ttc"] == "1200.00"
-    assert c["plafond_matrice"] == "180000.00" and c["plafond_convention"] == "150000.00"
+    assert c["plafond_matrice"] == "180000.00" and c["plafond_convention"] == "180000.00"
+    assert c["convention"]["numero"] == p.convention.numero and c["convention"]["montant"] == "180000.00"
     assert c["ligne"]["type_structure"] == T.PUBLIC_HORS_GHT and c["grille"]["version"] == 1
     assert c["instantane"]["numero"] == 1
-    assert any("convention signée" in e for e in c["explications"])
-    assert "inférieurs au plafond" in c["explications"][-1]
+    assert any("Montant de la convention" in e for e in c["explications"])
+    assert "inférieurs au montant de la convention" in c["explications"][-1]
     assert p.iban == p.convention.candidature.iban.replace(" ", "")
     assert _codes(p) == ["paiement.paiement.cree"]
 
 
 @pytest.mark.usefixtures("certificat")
-def test_couts_au_dessus_du_plafond_plafonnes():
+def test_montant_abaisse_par_l_ans_utilise_par_le_paiement():
+    ctl, _, _ = controle_valide(plafond_convention="800.00")
+    cv = ctl.declaration.candidature.convention
+    assert (cv.plafond, cv.montant) == (D("180000.00"), D("800.00"))
+    p = paiement_de(ctl)
+    assert (p.couts_eligibles, p.plafond, p.montant, p.plafonne) == (D("1000.00"), D("800.00"), D("800.00"), True)
+    assert p.calcul["plafond_matrice"] == "180000.00" and p.calcul["plafond_convention"] == "800.00"
+    assert any("abaissé le montant de la convention à 800,00 €" in e for e in p.calcul["explications"])
+    assert "plafonné à 800,00 €" in p.calcul["explications"][-1]
+
+
+@pytest.mark.usefixtures("certificat")
+def test_couts_au_dessus_du_montant_plafonnes():
     ctl, _, _ = controle_valide(spec=[(T.PUBLIC_HORS_GHT, "0", None, "800.00")])
     p = paiement_de(ctl)
     assert (p.montant, p.plafond, p.plafonne) == (D("800.00"), D("800.00"), True)
@@ -72,22 +85,25 @@ def test_couts_egaux_au_plafond_et_base_ttc():
     assert p.calcul["base_eligible"] == "ht" and p.calcul["base_eligible_appel"] == "ttc"
 
 
-@pytest.mark.usefixtures("certificat")
-def test_sans_plafond_pour_la_structure_aucun_paiement():
-    ctl, _, _ = controle_valide(spec=[(T.GHT, "0", None, "500000.00")])
+def test_une_nouvelle_matrice_ne_change_pas_le_montant_signe(valide):
+    from .donnees import grille
+
+    ctl, _, _ = valide
+    grille(ctl.declaration.candidature.appel, spec=[(T.PUBLIC_HORS_GHT, "0", None, "500.00")],
+           en_vigueur_le=jours(-1))
+    p = paiement_de(ctl)
+    assert (p.plafond, p.montant) == (D("180000.00"), D("1000.00"))
+
+
+def test_convention_sans_montant_aucun_paiement(valide):
+    ctl, _, _ = valide
+    Convention.objects.filter(candidature=ctl.declaration.candidature).update(montant=None)  # legacy data
     with pytest.raises(WorkflowError) as exc:
         paiement_de(ctl)
-    assert exc.value.code == "plafond" and "aucun plafond" in exc.value.message
+    assert exc.value.code == "plafond" and "n'indique aucun montant" in exc.value.message
     r = services.paiements_creer_a_valider()
     assert r.crees == [] and r.ignores == [(ctl.pk, exc.value.message)]
     assert not Paiement.objects.exists()
-
-
-@pytest.mark.usefixtures("certificat")
-def test_sans_matrice_aucun_paiement():
-    ctl, _, _ = controle_valide(avec_grille=False)
-    with pytest.raises(WorkflowError, match="Aucune matrice des montants plafonds"):
-        paiement_de(ctl)
 
 
 def test_second_paiement_refuse_et_contrainte(valide):

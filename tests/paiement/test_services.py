@@ -35,7 +35,7 @@ def test_versions_numerotees_par_appel_et_journalisees():
 
 
 def test_version_en_vigueur():
-    appel = AppelFactory()
+    appel = AppelFactory(candidature_debut=datetime.date(2024, 1, 10))
     aujourd_hui = datetime.date(2025, 1, 15)
     assert selectors.grille_en_vigueur(appel, aujourd_hui) is None
     v1 = grille(appel, en_vigueur_le=datetime.date(2024, 6, 1))

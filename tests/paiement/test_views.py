@@ -144,7 +144,7 @@ def test_autres_roles_403(client, role):
 
 
 def test_admin_importe_une_matrice(client, admin_ans):
-    appel = AppelFactory(nom="Appel à importer")
+    appel = AppelFactory(nom="Appel à importer", candidature_debut=datetime.date(2024, 1, 10))
     reponse = client.get(PLAFONDS)
     assert reponse.status_code == 200 and "Importer une nouvelle version" in texte(reponse)
     assert client.get(reverse("paiement:plafonds_modele")).content.startswith(

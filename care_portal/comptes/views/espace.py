@@ -28,6 +28,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from care_portal.core import etapes
 from care_portal.notifications import selectors as notifications_selectors
 from care_portal.notifications import tableaux
 from care_portal.referentiel import selectors as referentiel_selectors
@@ -161,21 +162,34 @@ def espace_es(request: HttpRequest) -> HttpResponse:
     for s in structures:
         cle = ("ght", s["structure"].pk) if s["est_ght"] else ("ej", s["structure"].pk)
         s["suivis"] = suivis.get(cle, [])
+        nommes = _contacts_nommes([suivi["candidature"] for suivi in s["suivis"]])
+        s["roles_manquants"] = [r for r in s["roles_manquants"] if r not in nommes]
+    appel = referentiel_selectors.appel_courant()
+    aujourd_hui = timezone.localdate()
     return render(request, "comptes/espace_es.html", _contexte(
         request, "espace_es", title="Mon établissement", structures=structures,
         demandes_en_attente=[r for r in h.en_attente if r.role in ROLES_ES],
-        appel=referentiel_selectors.appel_courant(),
+        appel=appel, appel_ouvert=bool(appel and appel.candidature_debut <= aujourd_hui <= appel.candidature_fin),
     ))
 
 
-def _suivis_par_structure(h: Habilitations) -> dict[tuple[str, int], list[dict]]:
-    """Where each candidature of the user's structures stands (the ES stepper): one query."""
-    from candidatures.models import Candidature
+CONTACTS_DU_DOSSIER = {Role.REFERENT_ES: "referent_email", Role.DSI: "dsi_email", Role.RSSI: "rssi_email",
+                       Role.SIGNATAIRE_ES: "signataire_email"}
 
+
+def _contacts_nommes(dossiers: list) -> set[str]:
+    """Labels of the contact roles that the structure's dossiers already name (an e-mail entered in the
+    candidature): the home no longer lists them as missing."""
+    return {Role(role).label for role, champ in CONTACTS_DU_DOSSIER.items()
+            if any(getattr(c, champ, "") for c in dossiers)}
+
+
+def _suivis_par_structure(h: Habilitations) -> dict[tuple[str, int], list[dict]]:
+    """Where each candidature of the user's structures stands (the ES stepper)."""
     ght_ids, ej_ids = set(h.ght_ids), set(h.ej_ids)
     if not ght_ids and not ej_ids:
         return {}
-    qs = (Candidature.objects.filter(Q(ght__in=ght_ids) | Q(ght__isnull=True, entite_juridique__in=ej_ids))
+    qs = (etapes.modele_dossier().objects.filter(Q(ght__in=ght_ids) | Q(ght__isnull=True, entite_juridique__in=ej_ids))
           .select_related("appel", "convention").order_by("-appel__candidature_debut", "pk"))
     suivis: dict[tuple[str, int], list[dict]] = {}
     for c in qs:
@@ -184,55 +198,18 @@ def _suivis_par_structure(h: Habilitations) -> dict[tuple[str, int], list[dict]]
     return suivis
 
 
-def _convention_de(c):
-    try:
-        return c.convention
-    except Exception:  # noqa: BLE001 — RelatedObjectDoesNotExist: no convention yet
-        return None
-
-
 def suivi_du_dossier(c) -> dict:
-    """The DSFR stepper of one candidature: current step (1-based) of the lifecycle, what it means now
-    and what comes next. A rejected or withdrawn candidature has no stepper (``clos``)."""
-    from candidatures.models import Candidature, Convention
-    from declarations.models import Declaration
-
-    E, C, D = Candidature.Etat, Convention.Etat, Declaration.Etat
-    cv = _convention_de(c)
-    d = Declaration.objects.filter(candidature=c).only("etat", "deposee_le").first() if cv else None
-    a = c.appel
-    code, _ = tableaux.etape_de(c.etat, cv.etat if cv else None, d.etat if d else None)
-    numero = [e for e, _ in tableaux.ETAPES].index(code) + 1
-    if c.etat == E.BROUILLON:
-        etat = f"Brouillon : à compléter et déposer avant le {a.candidature_fin:%d/%m/%Y}."
-    elif c.etat == E.DEPOSEE:
-        etat = f"Déposée le {timezone.localtime(c.deposee_le):%d/%m/%Y} : l'ARS vérifie qu'elle est complète."
-    elif c.etat == E.COMPLEMENT_DEMANDE:
-        etat = "L'ARS demande un complément : complétez la candidature puis déposez-la de nouveau."
-    elif cv is None or cv.etat == C.A_GENERER:
-        etat = "Candidature complète : l'ANS prépare la convention."
-    elif cv.etat == C.ENVOYEE:
-        etat = f"Convention envoyée : à signer avant le {timezone.localtime(cv.echeance):%d/%m/%Y à %H:%M}."
-    elif cv.etat == C.SIGNEE_ES:
-        etat = "Convention signée par l'établissement : en attente de la contre-signature de l'ANS."
-    elif cv.etat == C.EXPIREE:
-        etat = "Convention expirée sans signature : l'ARS ou l'ANS peut vous l'envoyer de nouveau."
-    elif d is not None and d.etat == D.DEPOSEE:
-        etat = f"Déclaration déposée le {timezone.localtime(d.deposee_le):%d/%m/%Y} : l'ARS vérifie qu'elle est complète."
-    elif d is not None and d.etat == D.COMPLEMENT_DEMANDE:
-        etat = "L'ARS demande un complément à la déclaration : complétez-la puis déposez-la de nouveau."
-    elif d is not None and d.etat == D.COMPLETE:
-        etat = "Déclaration complète : l'ANS va planifier le contrôle des objectifs."
-    elif d is not None and d.etat == D.NON_RECEVABLE:
-        etat = "Déclaration non recevable : voir le motif de l'ARS sur la déclaration."
-    else:
-        etat = (f"Convention signée. Déclaration d'atteinte des objectifs du {a.declaration_debut:%d/%m/%Y} "
-                f"au {a.declaration_fin:%d/%m/%Y}.")
-    suivante = tableaux.ETAPES[numero][1] if numero < len(tableaux.ETAPES) else ""
+    """The DSFR stepper of one dossier, from the stage registry: current step (1-based) of the lifecycle,
+    what it means now, the page of that step and what comes next. A dossier ended without financing
+    (rejected, withdrawn, not reached) has no stepper (``clos``); a paid one shows the last step done."""
+    situation = etapes.situer(c)
+    liste = etapes.etapes()
+    numero = etapes.numero(situation.etape)
+    suivante = liste[numero].libelle if numero < len(liste) and not situation.fini else ""
     return {
-        "candidature": c, "appel": a, "numero": numero, "total": len(tableaux.ETAPES),
-        "titre": tableaux.ETAPES[numero - 1][1], "etat": etat, "suivante": suivante,
-        "clos": c.etat in (E.REJETEE, E.RETIREE),
+        "candidature": c, "appel": c.appel, "numero": numero, "total": len(liste),
+        "titre": liste[numero - 1].libelle, "etat": situation.texte, "etat_court": situation.etat,
+        "lien": situation.lien, "suivante": suivante, "clos": situation.clos, "fini": situation.fini,
     }
 
 
@@ -268,19 +245,24 @@ def file_ars(request: HttpRequest) -> HttpResponse:
     for ligne in lignes:
         c = comptes.par_region.get(ligne["region"].pk, Counter())
         ligne["dossiers"] = c["total"]
-        ligne["etapes"] = [c.get(code, 0) for code, _ in tableaux.ETAPES]
+        ligne["etapes"] = [c.get(code, 0) for code, _ in tableaux.etapes_ordonnees()]
     return render(request, "comptes/espace_ars.html", _contexte(
         request, "file_ars", title="File régionale", lignes=lignes, plusieurs_regions=len(regions) > 1,
         nb_en_attente=len(en_attente), premiers_en_attente=en_attente[:5],
-        appel=referentiel_selectors.appel_courant(), comptes=comptes, etapes=tableaux.ETAPES,
-        retards=tableaux.en_retard(dossiers),
+        appel=referentiel_selectors.appel_courant(), comptes=comptes, etapes=tableaux.etapes_ordonnees(),
+        retards=tableaux.en_retard(dossiers, portee="region"), raccourcis=_raccourcis(request),
     ))
 
 
 def _dossiers_des_regions(region_ids):
-    from candidatures.models import Candidature
+    return etapes.modele_dossier().objects.filter(region_instructrice__in=region_ids)
 
-    return Candidature.objects.filter(region_instructrice__in=region_ids)
+
+def _raccourcis(request: HttpRequest) -> list[dict]:
+    """The work queues of the user's roles (the menu's entries registered by the stages), as links on
+    the home page: each queue is one click away."""
+    h = habilitations(request.user)
+    return [{"libelle": e.libelle, "url": reverse(e.url_name)} for e in etapes.entrees(h)]
 
 
 def _structures_suivies_par_region(region_ids=None) -> Counter:
@@ -330,19 +312,18 @@ def vue_nationale(request: HttpRequest) -> HttpResponse:
     familles = Counter()
     for role, n in confirmes.values_list("role").annotate(n=Count("pk")).values_list("role", "n"):
         familles["es" if role in ROLES_ES else "ars" if role in ROLES_ARS else "ans"] += n
-    from candidatures.models import Candidature
-
-    dossiers = Candidature.objects.all()
+    dossiers = etapes.modele_dossier().objects.all()
     comptes_dossiers = tableaux.compter(dossiers)
     regions = [ligne["region"] for ligne in lignes]
     for ligne in lignes:
         c = comptes_dossiers.par_region.get(ligne["region"].pk, Counter())
         ligne["dossiers"] = c["total"]
-        ligne["etapes"] = [c.get(code, 0) for code, _ in tableaux.ETAPES]
+        ligne["etapes"] = [c.get(code, 0) for code, _ in tableaux.etapes_ordonnees()]
     return render(request, "comptes/espace_ans.html", _contexte(
         request, "vue_nationale", title="Vue nationale", lignes=lignes,
-        dossiers=comptes_dossiers, etapes=tableaux.ETAPES, graphique=tableaux.graphique_regions(regions, comptes_dossiers),
-        retards=tableaux.en_retard(dossiers),
+        dossiers=comptes_dossiers, etapes=tableaux.etapes_ordonnees(),
+        graphique=tableaux.graphique_regions(regions, comptes_dossiers),
+        retards=tableaux.en_retard(dossiers, portee="national"), raccourcis=_raccourcis(request),
         referentiel={**referentiel_selectors.compter_referentiel(), "nb_regions": len(lignes)},
         comptes={"es": familles["es"], "ars": familles["ars"], "ans": familles["ans"],
                  "en_attente": en_attente.count(), "structures_suivies": sum(suivies.values())},
@@ -393,8 +374,6 @@ def exporter_dossiers(request: HttpRequest, portee: str, format: str) -> HttpRes
     their stage and state, as CSV (streamed, UTF-8 with BOM for spreadsheet software) or XLSX."""
     import csv
 
-    from candidatures.models import Candidature
-
     h = habilitations(request.user)
     if format not in ("csv", "xlsx"):
         raise Http404
@@ -405,7 +384,7 @@ def exporter_dossiers(request: HttpRequest, portee: str, format: str) -> HttpRes
     elif portee == "national":
         if not h.est_ans:
             raise PermissionDenied
-        qs = Candidature.objects.all()
+        qs = etapes.modele_dossier().objects.all()
     else:
         raise Http404
     nom = f"ecare-dossiers-{portee}-{timezone.localdate():%Y-%m-%d}"

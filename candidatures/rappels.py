@@ -1,0 +1,153 @@
+"""The candidatures app's reminders (registered in the stage registry, run by the core's beat jobs:
+care_portal.notifications.rappels). Each is sent once per (dossier, kind, target, due date): see the core
+module for the mechanism (``cle``, ``deja``, ``lier``)."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.urls import reverse
+from django.utils import timezone
+
+from care_portal.core import etapes
+from care_portal.notifications.models import Rappel
+from care_portal.notifications.rappels import PARIS, cle, deja, lien_dossier, lier
+from care_portal.notifications.services import envoyer_email
+
+BROUILLON = "brouillon"
+CONVENTION = "convention"
+ARS_ATTENTE = "ars_attente"
+
+def rappels_brouillons(*, maintenant: datetime.datetime) -> int:
+    from care_portal.referentiel.models import AppelAFinancement
+
+    from . import selectors
+    from .models import Candidature
+
+    aujourd_hui = timezone.localdate(maintenant, PARIS)
+    delai = settings.CARE_RAPPEL_BROUILLON_JOURS_AVANT
+    envoyes = 0
+    appels = AppelAFinancement.objects.filter(candidature_fin__gte=aujourd_hui,
+                                              candidature_fin__lte=aujourd_hui + datetime.timedelta(days=delai))
+    for appel in appels:
+        ids = list(Candidature.objects.filter(appel=appel, etat=Candidature.Etat.BROUILLON)
+                   .exclude(deja(BROUILLON, appel.candidature_fin)).values_list("pk", flat=True))
+        for pk in ids:
+            with transaction.atomic():
+                c = (Candidature.objects.select_for_update(of=("self",))
+                     .select_related("appel", "ght", "entite_juridique").filter(pk=pk).first())
+                if c is None or c.etat != Candidature.Etat.BROUILLON:
+                    continue  # submitted or withdrawn meanwhile
+                rappel = cle(c.pk, BROUILLON, appel.candidature_fin)
+                if rappel is None:
+                    continue
+                envoi = envoyer_email(
+                    selectors.emails_es(c),
+                    f"Candidature à déposer avant le {appel.candidature_fin:%d/%m/%Y}", "rappel_brouillon",
+                    {"candidature": c, "fin": appel.candidature_fin,
+                     "jours_restants": (appel.candidature_fin - aujourd_hui).days, "lien": lien_dossier(c)},
+                )
+                lier([rappel], envoi)
+                envoyes += 1
+    return envoyes
+
+def _jalon_atteint(cv, maintenant: datetime.datetime) -> int | None:
+    """The latest reminder day (of CARE_RAPPEL_CONVENTION_JOURS) reached by ``maintenant``, Paris wall clock."""
+    from .services_convention import echeance_de
+
+    atteints = [j for j in sorted(settings.CARE_RAPPEL_CONVENTION_JOURS) if echeance_de(cv.envoyee_le, j) <= maintenant]
+    return atteints[-1] if atteints else None
+
+
+def rappels_conventions(*, maintenant: datetime.datetime) -> int:
+    from .models import Convention
+    from .services_convention import lien_dossier, lien_signature
+
+    premier = min(settings.CARE_RAPPEL_CONVENTION_JOURS, default=None)
+    if premier is None:
+        return 0
+    envoyes = 0
+    candidates = list(Convention.objects.filter(
+        etat=Convention.Etat.ENVOYEE, signature_bloquee_le__isnull=True, echeance__gt=maintenant,
+        envoyee_le__lte=maintenant - datetime.timedelta(days=premier) + datetime.timedelta(hours=2),
+    ).values_list("pk", flat=True))
+    for pk in candidates:
+        with transaction.atomic():
+            cv = (Convention.objects.select_for_update(of=("self",))
+                  .select_related("candidature__ght", "candidature__entite_juridique").filter(pk=pk).first())
+            if (cv is None or cv.etat != Convention.Etat.ENVOYEE or cv.signature_bloquee_le is not None
+                    or cv.echeance is None or cv.echeance <= maintenant):
+                continue  # signed, expired or blocked meanwhile
+            jour = _jalon_atteint(cv, maintenant)
+            if jour is None:
+                continue
+            echeance = timezone.localtime(cv.echeance, PARIS)
+            rappel = cle(cv.candidature_id, CONVENTION, echeance.date(), cible=f"envoi-{cv.envoi}-j{jour}")
+            if rappel is None:
+                continue
+            c = cv.candidature
+            envoi = envoyer_email(
+                [c.signataire_email], f"Rappel : convention CaRE {cv.numero} à signer avant le {echeance:%d/%m/%Y à %H:%M}",
+                "rappel_convention",
+                {"convention": cv, "candidature": c, "echeance": echeance, "jour": jour,
+                 "delai": c.appel.delai_signature_jours if c.appel_id else None,
+                 "lien": lien_signature(cv) if cv.fournisseur == "native" else "", "lien_dossier": lien_dossier(cv)},
+                copies=[c.referent_email, c.rssi_email, c.dsi_email],
+            )
+            lier([rappel], envoi)
+            envoyes += 1
+    return envoyes
+
+def rappels_ars_attente(*, maintenant: datetime.datetime) -> int:
+    from . import selectors
+    from .models import Candidature
+
+    delai = datetime.timedelta(days=settings.CARE_RAPPEL_ARS_ATTENTE_JOURS)
+    par_region: dict[int, list[int]] = defaultdict(list)
+    for pk, region in (Candidature.objects.filter(etat=Candidature.Etat.DEPOSEE, deposee_le__lte=maintenant - delai)
+                       .exclude(Exists(Rappel.objects.filter(candidature=OuterRef("pk"), genre=ARS_ATTENTE,
+                                                             cree_le__gte=OuterRef("deposee_le"))))
+                       .order_by("deposee_le", "pk").values_list("pk", "region_instructrice")):
+        par_region[region].append(pk)
+    envoyes = 0
+    for ids in par_region.values():
+        with transaction.atomic():
+            retenues, rappels = [], []
+            for c in (Candidature.objects.select_for_update(of=("self",))
+                      .select_related("ght", "entite_juridique", "region_instructrice").filter(pk__in=ids)
+                      .order_by("deposee_le", "pk")):
+                if c.etat != Candidature.Etat.DEPOSEE or c.deposee_le > maintenant - delai:
+                    continue  # decided, or sent back for a complement, meanwhile
+                rappel = cle(c.pk, ARS_ATTENTE, timezone.localdate(c.deposee_le + delai, PARIS))
+                if rappel is not None:
+                    retenues.append(c)
+                    rappels.append(rappel)
+            if not retenues:
+                continue
+            for c in retenues:
+                c.attente_jours = (maintenant - c.deposee_le).days
+            n = len(retenues)
+            envoi = envoyer_email(
+                selectors.emails_ars(retenues[0]),
+                f"{n} candidature{'s' if n > 1 else ''} en attente d'instruction depuis plus de "
+                f"{settings.CARE_RAPPEL_ARS_ATTENTE_JOURS} jours", "rappel_ars_attente",
+                {"candidatures": retenues, "delai": settings.CARE_RAPPEL_ARS_ATTENTE_JOURS,
+                 "region": retenues[0].region_instructrice,
+                 "lien": settings.SITE_URL + reverse("candidatures:file") + "?etat=deposee"},
+                candidature=retenues[0] if n == 1 else None,
+            )
+            lier(rappels, envoi)
+            envoyes += n
+    return envoyes
+
+
+def enregistrer() -> None:
+    etapes.enregistrer_rappels(
+        etapes.Rappel(BROUILLON, "Candidature non déposée avant la clôture", rappels_brouillons, frequence="horaire"),
+        etapes.Rappel(CONVENTION, "Convention non signée", rappels_conventions, frequence="horaire"),
+        etapes.Rappel(ARS_ATTENTE, "Candidature en attente d'instruction", rappels_ars_attente, frequence="horaire"),
+    )
