@@ -16,18 +16,22 @@ def candidatures_saisissables_pour(user) -> QuerySet:
     from candidatures.models import Candidature
     from care_portal.comptes.models import Rattachement
 
-    from .services import ETATS_PREUVES
+    from .services import ETAT_CONTROLE_AJOUT, ETATS_DECLARATION_OUVERTS, ETATS_PREUVES
 
     if not getattr(user, "is_authenticated", False):
         return Candidature.objects.none()
     rattachements = Rattachement.objects.filter(utilisateur=user, etat=Rattachement.Etat.CONFIRME,
                                                 role__in=ROLES_SAISIE)
+    # Evidence frozen by a submitted declaration (services.gel_des_preuves) takes no new document either,
+    # except while a control asks for information (documents are added, nothing is replaced or removed).
+    gelees = Q(declaration__isnull=False) & ~Q(declaration__etat__in=ETATS_DECLARATION_OUVERTS) \
+        & ~Q(declaration__controle__etat=ETAT_CONTROLE_AJOUT)
     return Candidature.objects.filter(
         Q(ght__in=rattachements.filter(ght__isnull=False).values("ght"))
         | Q(ght__isnull=True, entite_juridique__in=rattachements.filter(entite_juridique__isnull=False)
             .values("entite_juridique")),
         etat__in=ETATS_PREUVES,
-    )
+    ).exclude(gelees)
 
 
 def _chemin_candidature(modele) -> str:

@@ -302,7 +302,7 @@ class TableauFinances:
 
 def tableau_finances(appel: AppelAFinancement) -> TableauFinances:
     """The envelope of ``appel`` (``AppelAFinancement.enveloppe``: 65 M€ for D1) against the committed
-    amounts (ceilings of the signed conventions), validated, paid and what remains; by region and by
+    amounts (the amounts of the signed conventions), validated, paid and what remains; by region and by
     structure type. Four aggregate queries, whatever the number of payments."""
     from django.db.models import Count, Sum
 
@@ -322,7 +322,7 @@ def tableau_finances(appel: AppelAFinancement) -> TableauFinances:
 
     for axe, champ in champs.items():
         for row in (Convention.objects.filter(candidature__appel=appel, etat=Convention.Etat.SIGNEE)
-                    .values(champ).annotate(s=Sum("plafond"), n=Count("pk")).order_by()):
+                    .values(champ).annotate(s=Sum("montant"), n=Count("pk")).order_by()):
             a = groupe(axe, row[champ])
             a.engage += row["s"] or 0
             a.conventions += row["n"]

@@ -140,6 +140,57 @@ def creer_comptes_demo() -> list[CompteDemo]:
                 secret = secret_base32(_appareil_demo(user))
             comptes.append(CompteDemo(role=Role(m.role).label, portee=r.portee_libelle, email=m.email,
                                       mot_de_passe=MOT_DE_PASSE_DEMO, secret_totp=secret, cree=cree))
+        comptes.extend(_comptes_par_etape())
+    return comptes
+
+
+PRENOMS_ETAPES = ("Camille", "Dominique", "Alix", "Sacha", "Maxime", "Charlie")
+
+
+def dossiers_par_etape() -> dict[str, tuple[int, object]]:
+    """One demo dossier per stage of the lifecycle (the stage registry classifies them, one query):
+    stage code → (dossier id, its structure). A paid dossier is preferred for the last stage."""
+    from care_portal.core import etapes
+
+    lookups = etapes.champs()
+    choisis: dict[str, tuple[int, object, str]] = {}
+    modele = etapes.modele_dossier()
+    for pk, ght_id, ej_id, *valeurs in (modele.objects.order_by("pk")
+                                        .values_list("pk", "ght", "entite_juridique", *lookups)):
+        code, libelle = etapes.classer(dict(zip(lookups, valeurs, strict=True)))
+        actuel = choisis.get(code)
+        fini = etapes.suivante(code) is None and str(libelle) == "Financement versé"
+        if actuel is None or (fini and actuel[2] != "Financement versé"):
+            choisis[code] = (pk, ("ght", ght_id) if ght_id else ("ej", ej_id), str(libelle))
+    structures = {}
+    for code, (pk, (genre, sid), _libelle) in choisis.items():
+        structures[code] = (pk, GHT.objects.get(pk=sid) if genre == "ght" else EntiteJuridique.objects.get(pk=sid))
+    return structures
+
+
+def _comptes_par_etape() -> list[CompteDemo]:
+    """A référent CaRE per stage, on the structure of a demo dossier at that stage, so that a newcomer
+    logs in as an establishment and sees every step (no account until the stages' demo data exist)."""
+    from care_portal.core import etapes
+
+    comptes = []
+    par_etape = dossiers_par_etape()
+    for i, e in enumerate(etapes.etapes()):
+        if e.code not in par_etape:
+            continue
+        _pk, structure = par_etape[e.code]
+        email = f"es.{e.code}@{DOMAINE}"
+        user = User.objects.filter(email__iexact=email).first()
+        cree = user is None
+        if cree:
+            user = services.compte_creer(email=email, password=MOT_DE_PASSE_DEMO, prenom=PRENOMS_ETAPES[i % 6],
+                                         nom=f"Étape {i + 1}", fonction=f"Référent CaRE (dossier à l'étape « {e.libelle} »)",
+                                         email_verifie=True)
+        r = services.rattachement_creer_confirme(utilisateur=user, role=Role.REFERENT_ES, acteur=None,
+                                                 code="comptes.rattachement.demo", structure=structure)
+        comptes.append(CompteDemo(role=f"Référent CaRE — étape {i + 1} : {e.libelle.split()[0]}",
+                                  portee=r.portee_libelle, email=email, mot_de_passe=MOT_DE_PASSE_DEMO,
+                                  secret_totp="", cree=cree))
     return comptes
 
 

@@ -60,10 +60,12 @@ def _navigation(request, h) -> list[Lien]:
 
     liens = [_lien(request, e.libelle, f"comptes:{e.url_name}") for e in espaces_de(h)]
     vus = set()
-    for e in etapes.entrees(h):
-        if e.url_name not in vus:
-            vus.add(e.url_name)
-            liens.append(_lien(request, e.libelle, e.url_name))
+    entrees = [e for e in etapes.entrees(h) if not ((e.url_name, e.requete) in vus or vus.add((e.url_name, e.requete)))]
+    courante, requete = _vue_courante(request), request.GET.urlencode()
+    filtree = any(e.url_name == courante and e.requete and e.requete == requete for e in entrees)
+    for e in entrees:
+        actif = e.url_name == courante and (e.requete == requete if e.requete else not filtree)
+        liens.append(Lien(e.libelle, e.url(), actif=actif))
     if Role.REFERENT_ES in h.roles:
         liens.append(_lien(request, "Invitations", "comptes:invitations"))
         liens.append(_lien(request, "Rattachements à confirmer", "comptes:rattachements"))

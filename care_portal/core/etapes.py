@@ -65,6 +65,12 @@ class Entree:
     url_name: str
     ordre: int
     visible: Callable[[Any], bool]
+    requete: str = ""  # a filter of the page, e.g. "convention=a_generer"
+
+    def url(self) -> str:
+        from django.urls import reverse
+
+        return reverse(self.url_name) + (f"?{self.requete}" if self.requete else "")
 
 
 @dataclass(frozen=True)
@@ -127,7 +133,7 @@ def enregistrer_etape(etape: Etape) -> None:
 
 def enregistrer_entrees(*entrees: Entree) -> None:
     for e in entrees:
-        if all(x.url_name != e.url_name or x.libelle != e.libelle for x in _registre.entrees):
+        if all((x.url_name, x.libelle, x.requete) != (e.url_name, e.libelle, e.requete) for x in _registre.entrees):
             _registre.entrees.append(e)
 
 

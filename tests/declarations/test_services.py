@@ -177,14 +177,16 @@ def test_plus_de_modification_du_bilan_apres_depot(declaration):
 
 
 def test_instantane_inchange_quand_les_preuves_changent(declaration):
-    d, referent, _ = declaration
+    d, referent, ars = declaration
     ajouter(d, referent)
     d = deposer(d, referent)
     i = Instantane.objects.get(declaration=d)
     avant = (i.verdicts, i.preuves, i.documents, i.bilan, i.totaux)
     c = d.candidature
     o1a_avant = next(v for v in i.verdicts if v["code"] == "D1.O1.A")
-    # after the submission the ES keeps entering evidence: the snapshot does not move
+    # the evidence is frozen after the submission; the ARS asks for a complement, the ES enters more
+    # evidence: the snapshot does not move
+    services.declaration_demander_complement(declaration=d, acteur=ars, message="Ajoutez l'audit ADS.")
     ad = objectifs_services.active_directory_ajouter(
         candidature=c, nom="hopital.local", structures=[c.perimetre.get()], acteur=referent,
         description=cdonnees.pdf("infra.pdf"))

@@ -187,10 +187,14 @@ def test_mauvais_role_403(client, declaration):
 def test_mes_declarations_et_ouverture(client, signee):
     c, referent, _ = signee
     se_connecter(client, referent)
-    page = texte(client.get(reverse("declarations:mes_declarations")))
-    assert c.structure_libelle in page and "Commencer la déclaration" in page
-    reponse = client.post(reverse("declarations:ouvrir", args=[c.pk]))
+    # the countersigning opened the declaration (the stage hand-off): the list links to it
     d = Declaration.objects.get(candidature=c)
+    page = texte(client.get(reverse("declarations:mes_declarations")))
+    assert c.structure_libelle in page and "Ouvrir la déclaration" in page
+    assert "Commencer la déclaration" not in page
+    # opening it again (a form left open before the hand-off) is idempotent
+    reponse = client.post(reverse("declarations:ouvrir", args=[c.pk]))
+    assert Declaration.objects.filter(candidature=c).count() == 1
     assert reponse.status_code == 302 and reponse["Location"] == url("detail", d)
     assert client.get(reverse("declarations:pour_candidature", args=[c.pk]))["Location"] == url("detail", d)
 

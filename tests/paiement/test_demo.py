@@ -29,7 +29,8 @@ def seed(*etapes: str) -> str:
 def test_ordre_de_l_etape():
     charger_etapes()
     noms = [e.nom for e in referentiel_demo.etapes()]
-    assert noms.index("candidatures") < noms.index("plafonds") < noms.index("conventions")
+    # the grid before the candidatures: a complete one's convention takes its amount from it at once
+    assert noms.index("plafonds") < noms.index("candidatures") < noms.index("conventions")
 
 
 def test_grille_demo_valide_et_realiste():
@@ -58,8 +59,12 @@ def test_etape_plafonds_idempotente():
     assert "déjà présente" in sortie and GrilleMontantsPlafonds.objects.count() == 2
 
 
-def test_appel_demo_absent():
-    assert "Appel « care-d1-demo » absent" in seed("plafonds")
+def test_l_etape_plafonds_cree_l_appel_de_demo():
+    from care_portal.referentiel.models import AppelAFinancement
+
+    sortie = seed("plafonds")
+    assert "Matrice des plafonds de « care-d1-demo » : version 1 créée" in sortie
+    assert AppelAFinancement.objects.filter(code="care-d1-demo").exists()
 
 
 def test_etape_paiements_dans_chaque_etat(django_capture_on_commit_callbacks, settings, tmp_path):
@@ -71,7 +76,7 @@ def test_etape_paiements_dans_chaque_etat(django_capture_on_commit_callbacks, se
     settings.SIGNATURE_CERTIFICAT = tmp_path / "signature" / "plateforme.crt"
     settings.SIGNATURE_CLE = tmp_path / "signature" / "plateforme.key"
     with django_capture_on_commit_callbacks(execute=True):
-        sortie = seed("referentiel", "comptes", "candidatures", "plafonds", "conventions", "declarations",
+        sortie = seed("referentiel", "comptes", "plafonds", "candidatures", "conventions", "declarations",
                       "controle", "paiements")
     paiements = Paiement.objects.filter(convention__candidature__appel__code=candidatures_demo.CODE_APPEL)
     assert set(paiements.values_list("etat", flat=True)) == set(Paiement.Etat.values), sortie

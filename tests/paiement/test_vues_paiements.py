@@ -63,7 +63,7 @@ def test_detail_permissions_et_boutons(client, paiement):
     url = reverse("paiement:detail", args=[p.pk])
     s1 = agent()
     page = texte(_client(client, s1).get(url))
-    assert 'id="valider"' in page and "1 000,00 €" in page and "inférieurs au plafond" in page
+    assert 'id="valider"' in page and "1 000,00 €" in page and "inférieurs au montant de la convention" in page
     assert _client(client, ars).get(url).status_code == 200
     autre_ars = creer_utilisateur_avec_role(Role.REFERENT_ARS, region=region_de_test("75"))
     assert _client(client, autre_ars).get(url).status_code == 404

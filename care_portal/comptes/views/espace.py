@@ -262,7 +262,7 @@ def _raccourcis(request: HttpRequest) -> list[dict]:
     """The work queues of the user's roles (the menu's entries registered by the stages), as links on
     the home page: each queue is one click away."""
     h = habilitations(request.user)
-    return [{"libelle": e.libelle, "url": reverse(e.url_name)} for e in etapes.entrees(h)]
+    return [{"libelle": e.libelle, "url": e.url()} for e in etapes.entrees(h)]
 
 
 def _structures_suivies_par_region(region_ids=None) -> Counter:
