@@ -312,9 +312,11 @@ NAVIGATION = {
     Role.DSI: ["Mon établissement", *ES],
     Role.REFERENT_ARS: ["File régionale", "Candidatures à instruire", "Déclarations à vérifier", "Rattachements"],
     Role.CONTROLEUR_ANS: ["Vue nationale", "Candidatures et conventions", "Déclarations", "Planning des contrôles"],
-    Role.SECRETARIAT_ANS: ["Vue nationale", "Candidatures et conventions", "Déclarations", "Paiements", "Finances"],
-    Role.ADMIN_ANS: ["Administration", "Vue nationale", "Candidatures et conventions", "Déclarations",
-                     "Planning des contrôles", "Paiements", "Finances", "Montants plafonds", "Rattachements"],
+    Role.SECRETARIAT_ANS: ["Vue nationale", "Candidatures et conventions", "Conventions à envoyer", "Déclarations",
+                           "Paiements", "Finances"],
+    Role.ADMIN_ANS: ["Administration", "Vue nationale", "Candidatures et conventions", "Conventions à envoyer",
+                     "Déclarations", "Planning des contrôles", "Paiements", "Finances", "Montants plafonds",
+                     "Rattachements"],
 }
 
 
@@ -693,3 +695,38 @@ def test_espace_admin_montre_les_envois_en_echec(client):
     assert reponse.context["envois_en_echec"]["nombre"] == 1
     assert "perdu@exemple.fr" in html and "Échec définitif" in html and "Bien parti" not in html
     assert reverse("admin:notifications_envoi_changelist") in html
+
+
+# --- texts that follow the real state (stage registry) ----------------------------------------------------
+
+def test_espace_es_appel_ouvert_sans_candidature(client):
+    import datetime
+
+    from django.utils import timezone
+
+    from tests.factories import AppelFactory
+
+    aujourd_hui = timezone.localdate()
+    AppelFactory(nom="Appel ouvert", candidature_debut=aujourd_hui - datetime.timedelta(days=3),
+                 candidature_fin=aujourd_hui + datetime.timedelta(days=20),
+                 paiement_fin=aujourd_hui + datetime.timedelta(days=400))
+    connecter(client, utilisateur(Role.REFERENT_ES, structure=EntiteJuridiqueFactory()))
+    html = client.get(reverse("comptes:espace_es")).content.decode()
+    assert "est ouvert jusqu'au" in html and "ouvrez la candidature de votre structure" in html
+    assert "à l'ouverture de l'appel" not in html
+
+
+def test_espace_es_contacts_nommes_dans_la_candidature_ne_sont_plus_absents(client):
+    from candidatures import services as candidatures
+    from tests.factories import AppelFactory
+
+    ej = EntiteJuridiqueFactory()
+    referent = utilisateur(Role.REFERENT_ES, structure=ej)
+    connecter(client, referent)
+    html = client.get(reverse("comptes:espace_es")).content.decode()
+    assert "Contacts sans compte sur le portail" in html and "RSSI de l&#x27;établissement" in html
+    c = candidatures.candidature_creer(structure=ej, appel=AppelFactory(), acteur=referent)
+    type(c).objects.filter(pk=c.pk).update(dsi_email="dsi@ch.fr", rssi_email="rssi@ch.fr",
+                                           signataire_email="dg@ch.fr", referent_email=referent.email)
+    html = client.get(reverse("comptes:espace_es")).content.decode()
+    assert "Contacts sans compte sur le portail" not in html

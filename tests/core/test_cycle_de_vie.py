@@ -18,7 +18,7 @@ from care_portal.comptes.roles import Role
 from care_portal.comptes.views.espace import suivi_du_dossier
 from care_portal.core import etapes
 from care_portal.referentiel.models import StatutJuridique
-from care_portal.workflow.models import TransitionLog
+from care_portal.workflow.chronologie import chronologie
 from controle import services as controles
 from controle.models import Controle
 from declarations import services as declarations
@@ -63,10 +63,12 @@ class Acteurs:
 
 
 def _codes(obj) -> set[str]:
-    from django.contrib.contenttypes.models import ContentType
-
-    return set(TransitionLog.objects.filter(content_type=ContentType.objects.get_for_model(obj),
-                                            object_id=str(obj.pk)).values_list("code", flat=True))
+    """The codes of the object's timeline entries (the one timeline service), each with its French
+    sentence registered by its stage (never the fallback « Action enregistrée »)."""
+    evenements = chronologie([obj])
+    assert evenements and all(e.titre != "Action enregistrée" for e in evenements), \
+        [(e.code, e.titre) for e in evenements]
+    return {e.code for e in evenements}
 
 
 def verifier(a: Acteurs, c: Candidature, *, etape: str, numero: int, fragment: str, fini: bool = False) -> None:
@@ -140,6 +142,11 @@ def test_un_dossier_de_brouillon_a_paye(client, certificat):  # noqa: F811
     with commit():
         declarations.declaration_deposer(declaration=d, acteur=referent, certifie=True)
     verifier(a, c, etape="declaration", numero=4, fragment="Déclaration déposée le")
+    # the notices of the deposit open the declaration, not the candidature
+    from care_portal.notifications.models import Notification
+
+    notices = Notification.objects.filter(gabarit__startswith="declaration_deposee")
+    assert notices.exists() and {n.lien for n in notices} == {reverse("declarations:detail", args=[d.pk])}
     # 5. control: opened by the hand-off when the ARS finds the declaration complete
     with commit():
         declarations.declaration_declarer_complete(declaration=Declaration.objects.get(pk=d.pk), acteur=ars)

@@ -59,9 +59,10 @@ def test_declaration_de_bout_en_bout(navigateur: Navigateur, second_navigateur: 
 
     # 1. the référent opens the declaration of her structure
     se_connecter(es, referente.email)
-    es.aller(reverse("declarations:mes_declarations"))
+    # the menu leads to the declaration, opened (brouillon) when the ANS countersigned the convention
+    es.suivre(page.locator("#navigation-principale").get_by_role("link", name="Mes déclarations"))
     assert "Centre hospitalier de Libourne" in page.locator("main").inner_text()
-    es.soumettre(page.get_by_role("button", name=re.compile("Commencer la déclaration")))
+    es.suivre(page.get_by_role("link", name=re.compile("Ouvrir la déclaration")))
     d = Declaration.objects.get()
     assert es.chemin() == reverse("declarations:detail", args=[d.pk])
     assert page.get_by_role("heading", level=1).inner_text() == \
