@@ -50,8 +50,8 @@ def _completer(appel, manquantes: int, rng: random.Random) -> int:
     if faites >= manquantes:
         return faites
     declarations_demo._signer_davantage(appel, manquantes - faites)
-    for cv in Convention.objects.filter(candidature__appel=appel, etat=Convention.Etat.SIGNEE,
-                                        candidature__declaration__isnull=True).order_by("pk"):
+    for cv in declarations_demo.a_remplir(Convention.objects.filter(candidature__appel=appel,
+                                                                    etat=Convention.Etat.SIGNEE)).order_by("pk"):
         if faites >= manquantes:
             break
         declarations_demo._declaration(cv, "complete", rng)

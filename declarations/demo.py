@@ -131,6 +131,18 @@ def _declaration(cv, cible: str, rng: random.Random) -> None:
         services.declaration_declarer_non_recevable(declaration=d, acteur=ars, motif=MOTIF_NON_RECEVABLE)
 
 
+def a_remplir(conventions):
+    """The signed conventions whose declaration the demo may still fill in: none yet, or the empty
+    draft that the countersigning opened (the stage hand-off)."""
+    from django.db.models import Exists, OuterRef
+
+    from .models import Declaration
+
+    remplies = Declaration.objects.filter(candidature=OuterRef("candidature")).exclude(
+        etat=Declaration.Etat.BROUILLON, lignes__isnull=True)
+    return conventions.exclude(Exists(remplies))
+
+
 def creer_declarations_demo(rng: random.Random) -> list[str]:
     from candidatures.models import Convention
     from care_portal.referentiel.models import AppelAFinancement
@@ -153,9 +165,7 @@ def creer_declarations_demo(rng: random.Random) -> list[str]:
         faites: Counter[str] = Counter()
         deja = 0
         for i, cv in enumerate(signees.select_related("candidature__appel").order_by("candidature_id")):
-            # the countersigning opened an empty draft (the stage hand-off): the demo fills it in
-            if Declaration.objects.filter(candidature_id=cv.candidature_id).exclude(
-                    etat=Declaration.Etat.BROUILLON, lignes__isnull=True).exists():
+            if not a_remplir(Convention.objects.filter(pk=cv.pk)).exists():
                 deja += 1
                 continue
             cible = CIBLES[i % len(CIBLES)]

@@ -140,7 +140,6 @@ def creer_comptes_demo() -> list[CompteDemo]:
                 secret = secret_base32(_appareil_demo(user))
             comptes.append(CompteDemo(role=Role(m.role).label, portee=r.portee_libelle, email=m.email,
                                       mot_de_passe=MOT_DE_PASSE_DEMO, secret_totp=secret, cree=cree))
-        comptes.extend(_comptes_par_etape())
     return comptes
 
 
@@ -168,11 +167,14 @@ def dossiers_par_etape() -> dict[str, tuple[int, object]]:
     return structures
 
 
-def _comptes_par_etape() -> list[CompteDemo]:
+def creer_comptes_par_etape() -> list[CompteDemo]:
     """A référent CaRE per stage, on the structure of a demo dossier at that stage, so that a newcomer
-    logs in as an establishment and sees every step (no account until the stages' demo data exist)."""
+    logs in as an establishment and sees every step (none until the stages' demo data exist; idempotent:
+    an existing account keeps its structure)."""
     from care_portal.core import etapes
 
+    if getattr(settings, "PRODUCTION", not settings.DEBUG):
+        raise WorkflowError("Les comptes de démonstration ne sont jamais créés en production (DEBUG=0).")
     comptes = []
     par_etape = dossiers_par_etape()
     for i, e in enumerate(etapes.etapes()):
@@ -186,8 +188,9 @@ def _comptes_par_etape() -> list[CompteDemo]:
             user = services.compte_creer(email=email, password=MOT_DE_PASSE_DEMO, prenom=PRENOMS_ETAPES[i % 6],
                                          nom=f"Étape {i + 1}", fonction=f"Référent CaRE (dossier à l'étape « {e.libelle} »)",
                                          email_verifie=True)
-        r = services.rattachement_creer_confirme(utilisateur=user, role=Role.REFERENT_ES, acteur=None,
-                                                 code="comptes.rattachement.demo", structure=structure)
+        existant = user.rattachements.filter(role=Role.REFERENT_ES).first()
+        r = existant or services.rattachement_creer_confirme(utilisateur=user, role=Role.REFERENT_ES, acteur=None,
+                                                             code="comptes.rattachement.demo", structure=structure)
         comptes.append(CompteDemo(role=f"Référent CaRE — étape {i + 1} : {e.libelle.split()[0]}",
                                   portee=r.portee_libelle, email=email, mot_de_passe=MOT_DE_PASSE_DEMO,
                                   secret_totp="", cree=cree))
@@ -211,6 +214,15 @@ def _enregistrer_etape_seed_demo() -> None:
         nouveaux = sum(c.cree for c in comptes)
         return [f"Comptes de démonstration : {nouveaux} créé(s), {len(comptes) - nouveaux} déjà présent(s) ; "
                 "identifiants : python manage.py comptes_demo"]
+
+    @enregistrer_etape("comptes_etapes", ordre=90)
+    def etape_comptes_etapes(contexte: ContexteDemo) -> list[str]:
+        """After every stage: a référent CaRE on a dossier at each stage of the lifecycle."""
+        if getattr(settings, "PRODUCTION", not settings.DEBUG):
+            return ["Comptes par étape : jamais créés en production (DEBUG=0)."]
+        comptes = creer_comptes_par_etape()
+        return [f"Comptes de démonstration par étape du parcours : {len(comptes)} "
+                f"({sum(c.cree for c in comptes)} créé(s)) ; identifiants : python manage.py comptes_demo"]
 
 
 _enregistrer_etape_seed_demo()

@@ -16,7 +16,7 @@ def test_etape_controle(django_capture_on_commit_callbacks, settings, tmp_path):
     settings.SIGNATURE_CERTIFICAT = tmp_path / "signature" / "plateforme.crt"
     settings.SIGNATURE_CLE = tmp_path / "signature" / "plateforme.key"
     with django_capture_on_commit_callbacks(execute=True):
-        sortie = seed("referentiel", "comptes", "candidatures", "conventions", "declarations", "controle")
+        sortie = seed("referentiel", "comptes", "plafonds", "candidatures", "conventions", "declarations", "controle")
     assert "Contrôles de démonstration :" in sortie
     controles = Controle.objects.filter(declaration__candidature__appel__code=candidatures_demo.CODE_APPEL)
     assert set(controles.values_list("etat", flat=True)) == set(Controle.Etat.values), sortie

@@ -16,7 +16,7 @@ def test_etape_declarations(django_capture_on_commit_callbacks, settings, tmp_pa
     settings.SIGNATURE_CERTIFICAT = tmp_path / "signature" / "plateforme.crt"
     settings.SIGNATURE_CLE = tmp_path / "signature" / "plateforme.key"
     with django_capture_on_commit_callbacks(execute=True):
-        sortie = seed("referentiel", "comptes", "candidatures", "conventions", "declarations")
+        sortie = seed("referentiel", "comptes", "plafonds", "candidatures", "conventions", "declarations")
     assert "Déclarations de démonstration :" in sortie
     declarations = Declaration.objects.filter(candidature__appel__code=candidatures_demo.CODE_APPEL)
     assert set(declarations.values_list("etat", flat=True)) == set(Declaration.Etat.values)

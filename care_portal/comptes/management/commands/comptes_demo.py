@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from care_portal.comptes.demo import MOT_DE_PASSE_DEMO, creer_comptes_demo
+from care_portal.comptes.demo import MOT_DE_PASSE_DEMO, creer_comptes_demo, creer_comptes_par_etape
 from care_portal.workflow.services import WorkflowError
 
 
@@ -20,7 +20,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         try:
-            comptes = creer_comptes_demo()
+            comptes = creer_comptes_demo() + creer_comptes_par_etape()
         except WorkflowError as exc:
             raise CommandError(exc.message) from exc
         entetes = ("Rôle", "Structure ou région", "Adresse e-mail", "Mot de passe", "Secret TOTP (base32)")
