@@ -158,11 +158,13 @@ def enregistrer() -> None:
     etapes.enregistrer_entrees(
         etapes.Entree("Mes candidatures", "candidatures:mes_candidatures", 10, lambda h: h.est_es),
         etapes.Entree("Candidatures à instruire", "candidatures:file", 10, _ars),
-        etapes.Entree("Candidatures et conventions", "candidatures:file", 10, lambda h: h.est_ans and not h.est_ars),
+        etapes.Entree("Candidatures et conventions", "candidatures:file", 10, lambda h: h.est_ans and not h.est_ars,
+                      groupe="Candidatures"),
         etapes.Entree("Conventions à envoyer", "candidatures:file", 30,
-                      lambda h: h.a(Role.ADMIN_ANS, Role.SECRETARIAT_ANS), requete="convention=a_generer"),
+                      lambda h: h.a(Role.ADMIN_ANS, Role.SECRETARIAT_ANS), requete="convention=a_generer",
+                      groupe="Candidatures"),
         etapes.Entree("Conventions à contresigner", "candidatures:contresigner", 30,
-                      lambda h: Role.DG_ANS in h.roles),
+                      lambda h: Role.DG_ANS in h.roles, groupe="Candidatures"),
     )
     from django.conf import settings
 

@@ -34,13 +34,14 @@ def _completer(appel, manquantes: int, rng: random.Random) -> int:
     from declarations.models import Declaration
 
     faites = 0
+    # one declaration is left in each of these states, so that the demo keeps them all
     for d in Declaration.objects.filter(candidature__appel=appel, etat=Declaration.Etat.DEPOSEE).select_related(
-            "candidature__region_instructrice").order_by("pk")[:max(manquantes, 0)]:
+            "candidature__region_instructrice").order_by("pk")[1:max(manquantes, 0) + 1]:
         declarations.declaration_declarer_complete(declaration=d, acteur=ars_de(d.candidature.region_instructrice,
                                                                                  rng))
         faites += 1
     for d in Declaration.objects.filter(candidature__appel=appel, etat=Declaration.Etat.COMPLEMENT_DEMANDE
-                                        ).select_related("candidature__region_instructrice").order_by("pk"):
+                                        ).select_related("candidature__region_instructrice").order_by("pk")[1:]:
         if faites >= manquantes:
             return faites
         c = d.candidature

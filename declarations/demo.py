@@ -50,7 +50,8 @@ MOTIF_NON_RECEVABLE = "Les dépenses déclarées sont antérieures à la périod
 
 def _signer_davantage(appel, manquantes: int) -> int:
     """Bring up to ``manquantes`` conventions of the demo call to « signée » (the demo DG countersigns):
-    those signed by the ES first, then those sent, then those still to send (sent by the demo admin)."""
+    those signed by the ES first, then those sent, then those still to send (sent by the demo admin);
+    one convention of each of those states is always left as it is, so that the demo keeps them all."""
     from candidatures.demo import DOMAINE, _signer_demo, envoyer_demo
     from candidatures.models import CodeSignature, Convention
     from candidatures.services_convention import code_envoyer_dg, conventions_contresigner
@@ -64,8 +65,7 @@ def _signer_davantage(appel, manquantes: int) -> int:
     faites = 0
     for etat in (E.SIGNEE_ES, E.ENVOYEE, E.A_GENERER):
         candidates = list(Convention.objects.filter(candidature__appel=appel, etat=etat).order_by("pk"))
-        if etat == E.A_GENERER:
-            candidates = candidates[1:]  # one is left for the demo ANS admin to send
+        candidates = candidates[1:]  # one is left in this state (for the demo ANS admin to send, the DG…)
         for cv in candidates:
             if faites >= manquantes:
                 return faites

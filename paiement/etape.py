@@ -96,9 +96,10 @@ def enregistrer() -> None:
         champs=("declaration__controle__paiement__etat",), classer=_classer, situer=_situer))
     etapes.enregistrer_entrees(
         etapes.Entree("Mes paiements", "paiement:mes_paiements", 60, lambda h: h.est_es),
-        etapes.Entree("Paiements", "paiement:liste", 60, _secretariat),
-        etapes.Entree("Finances", "paiement:finances", 62, _secretariat),
-        etapes.Entree("Montants plafonds", "paiement:plafonds", 63, lambda h: Role.ADMIN_ANS in h.roles),
+        etapes.Entree("Paiements", "paiement:liste", 60, _secretariat, groupe="Paiements"),
+        etapes.Entree("Finances", "paiement:finances", 62, _secretariat, groupe="Paiements"),
+        etapes.Entree("Montants plafonds", "paiement:plafonds", 63, lambda h: Role.ADMIN_ANS in h.roles,
+                      groupe="Paiements"),
     )
     etapes.enregistrer_ouverture(etapes.Ouverture(apres="controle", etape="paiement", ouvrir=_ouvrir))
     etapes.enregistrer_compteurs(etapes.Compteur("paiements_a_verser", "paiements à verser", "paiement", _a_verser,

@@ -25,6 +25,7 @@ class Lien:
     libelle: str
     url: str
     actif: bool = False
+    enfants: tuple[Lien, ...] = ()  # a DSFR sub-menu (the link itself is then a button)
 
 
 @dataclass(frozen=True)
@@ -63,9 +64,23 @@ def _navigation(request, h) -> list[Lien]:
     entrees = [e for e in etapes.entrees(h) if not ((e.url_name, e.requete) in vus or vus.add((e.url_name, e.requete)))]
     courante, requete = _vue_courante(request), request.GET.urlencode()
     filtree = any(e.url_name == courante and e.requete and e.requete == requete for e in entrees)
+    groupes: dict[str, list] = {}
+    for e in entrees:
+        if e.groupe:
+            groupes.setdefault(e.groupe, []).append(e)
+    places: set[str] = set()
     for e in entrees:
         actif = e.url_name == courante and (e.requete == requete if e.requete else not filtree)
-        liens.append(Lien(e.libelle, e.url(), actif=actif))
+        lien = Lien(e.libelle, e.url(), actif=actif)
+        if e.groupe and len(groupes[e.groupe]) > 1:
+            if e.groupe in places:
+                continue
+            places.add(e.groupe)
+            enfants = tuple(Lien(x.libelle, x.url(), actif=x.url_name == courante
+                                 and (x.requete == requete if x.requete else not filtree))
+                            for x in groupes[e.groupe])
+            lien = Lien(e.groupe, "", actif=any(x.actif for x in enfants), enfants=enfants)
+        liens.append(lien)
     if Role.REFERENT_ES in h.roles:
         liens.append(_lien(request, "Invitations", "comptes:invitations"))
         liens.append(_lien(request, "Rattachements à confirmer", "comptes:rattachements"))

@@ -66,6 +66,7 @@ class Entree:
     ordre: int
     visible: Callable[[Any], bool]
     requete: str = ""  # a filter of the page, e.g. "convention=a_generer"
+    groupe: str = ""  # entries of one group (≥ 2 for the user) open as a DSFR sub-menu of that name
 
     def url(self) -> str:
         from django.urls import reverse

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -90,8 +91,6 @@ def verifier(a: Acteurs, c: Candidature, *, etape: str, numero: int, fragment: s
 
 
 def test_un_dossier_de_brouillon_a_paye(client, certificat):  # noqa: F811
-    from django.test import Client
-
     aujourd_hui = timezone.localdate()
     appel = AppelFactory(candidature_debut=aujourd_hui - datetime.timedelta(days=5),
                          candidature_fin=aujourd_hui + datetime.timedelta(days=30))
@@ -182,3 +181,27 @@ def test_un_dossier_de_brouillon_a_paye(client, certificat):  # noqa: F811
     html = a.es.get(reverse("comptes:espace_es")).content.decode()
     assert "Financement versé" in html and "Étape suivante" not in html
     assert {"paiement.paiement.valider", "paiement.paiement.ordonnancer", "paiement.paiement.payer"} <= _codes(p)
+
+
+def test_conventions_a_envoyer_depuis_le_menu_de_l_ans(client, certificat):  # noqa: F811
+    """The ANS's menu entry « Conventions à envoyer » (registered by the convention stage) lists the
+    complete candidatures whose convention is still to send, and only those; the ES and the ARS do not
+    have it."""
+    from tests.candidatures.conventions import dossier_complet
+
+    a_envoyer, _, ars = dossier_complet(raison_sociale="Centre hospitalier de Blaye")
+    envoyee_c, _, _ = dossier_complet(raison_sociale="Centre hospitalier d'Arcachon", ars=ars)
+    envoyee(envoyee_c)
+    admin = creer_utilisateur_avec_role(Role.ADMIN_ANS)
+    agent_verifie(client, admin)
+    html = client.get(reverse("comptes:vue_nationale")).content.decode()
+    url = reverse("candidatures:file") + "?convention=a_generer"
+    assert f'href="{url}"' in html  # menu and home shortcut
+    page = client.get(url)
+    noms = {c.structure_libelle for c in page.context["page_obj"]}
+    assert noms == {"Centre hospitalier de Blaye"}
+    assert 'aria-current="page">Conventions à envoyer' in page.content.decode()
+    autre = Client()
+    agent_verifie(autre, ars)
+    assert f'href="{url}"' not in autre.get(reverse("comptes:file_ars")).content.decode()
+

@@ -37,6 +37,15 @@ def connecter_agent(nav: Navigateur, user) -> None:
     nav.soumettre(nav.page.get_by_role("button", name="Valider"))
 
 
+def ouvrir_sous_menu(nav: Navigateur, nom: str) -> None:
+    """Open a DSFR sub-menu of the header, once the DSFR script has set its button up."""
+    menu = nav.page.locator("#navigation-principale")
+    bouton = menu.get_by_role("button", name=nom, exact=True)
+    nav.page.wait_for_selector("#navigation-principale .fr-nav__btn[data-fr-js-collapse-button]", state="attached")
+    bouton.click()
+    menu.locator(f"#{bouton.get_attribute('aria-controls')}").wait_for(state="visible")
+
+
 def test_paiement_de_bout_en_bout(navigateur: Navigateur, second_navigateur: Navigateur,  # noqa: F811
                                   settings, tmp_path, certificat):  # noqa: F811
     from tests.candidatures.donnees import stockage_prive
@@ -51,7 +60,8 @@ def test_paiement_de_bout_en_bout(navigateur: Navigateur, second_navigateur: Nav
 
     # 1. the secretariat creates the payment of the validated control and validates it
     connecter_agent(s1, secretaire)
-    s1.suivre(s1.page.locator("header").get_by_role("link", name="Paiements").first)
+    ouvrir_sous_menu(s1, "Paiements")
+    s1.suivre(s1.page.locator("#navigation-principale").get_by_role("link", name="Paiements", exact=True))
     assert "Centre hospitalier de Libourne" in s1.page.locator("#sans-paiement").inner_text()
     s1.soumettre(s1.page.get_by_role("button", name="Créer les paiements des contrôles validés"))
     p = Paiement.objects.get()
