@@ -147,7 +147,7 @@ def creer_declarations_demo(rng: random.Random) -> list[str]:
     from candidatures.models import Convention
     from care_portal.referentiel.models import AppelAFinancement
 
-    from .models import Declaration, ParametresAppel
+    from .models import ParametresAppel
 
     if getattr(settings, "PRODUCTION", not settings.DEBUG):
         return ["Déclarations de démonstration : jamais créées en production (DEBUG=0)."]

@@ -50,12 +50,15 @@ MENUS = {
 }
 
 
-def _menu(client, url) -> list[str]:
+def _menu_de(html: str) -> list[str]:
     import re
 
-    html = client.get(url).content.decode()
     nav = html.split('id="navigation-principale"', 1)[1].split("</nav>", 1)[0]
     return re.findall(r'class="fr-nav__link"[^>]*>([^<]+)</a>', nav)
+
+
+def _menu(client, url) -> list[str]:
+    return _menu_de(client.get(url).content.decode())
 
 
 class Acteurs:
@@ -84,10 +87,15 @@ def verifier(a: Acteurs, c: Candidature, *, etape: str, numero: int, fragment: s
     html = a.es.get(reverse("comptes:espace_es")).content.decode()
     assert f"Étape {numero} sur 6" in html
     # the dashboards count the dossier at its stage, nationally and in its region
-    national = a.ans.get(reverse("comptes:vue_nationale")).context["dossiers"].par_etape
-    regional = a.ars.get(reverse("comptes:file_ars")).context["comptes"].par_etape
+    page_ans = a.ans.get(reverse("comptes:vue_nationale"))
+    page_ars = a.ars.get(reverse("comptes:file_ars"))
+    national, regional = page_ans.context["dossiers"].par_etape, page_ars.context["comptes"].par_etape
     attendu = {code: int(code == etape) for code in etapes.codes()}
     assert national == attendu and regional == attendu
+    # each role's menu still reaches the work of every stage
+    assert _menu_de(html)[1:5] == MENUS["es"]
+    assert set(MENUS["ars"]) <= set(_menu_de(page_ars.content.decode()))
+    assert set(MENUS["ans"]) <= set(_menu_de(page_ans.content.decode()))
 
 
 def test_un_dossier_de_brouillon_a_paye(client, certificat):  # noqa: F811

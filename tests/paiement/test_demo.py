@@ -82,6 +82,35 @@ def test_etape_paiements_dans_chaque_etat(django_capture_on_commit_callbacks, se
     assert set(paiements.values_list("etat", flat=True)) == set(Paiement.Etat.values), sortie
     paye = paiements.get(etat=Paiement.Etat.PAYE)
     assert paye.montant == min(paye.couts_eligibles, paye.plafond) and paye.lot is not None
+    # after the whole chain, every stage's records are still in every state (the later stages' demos
+    # leave one of each behind) and the stage registry places dossiers at every stage
+    from candidatures.models import Candidature, Convention
+    from care_portal.notifications import tableaux
+    from controle.models import Controle
+    from declarations.models import Declaration
+
+    du_demo = {"candidature__appel__code": candidatures_demo.CODE_APPEL}
+    for modele, filtre in ((Candidature, {"appel__code": candidatures_demo.CODE_APPEL}), (Convention, du_demo),
+                           (Declaration, du_demo), (Controle, {"declaration__candidature__appel__code":
+                                                               candidatures_demo.CODE_APPEL})):
+        etats = set(modele.objects.filter(**filtre).values_list("etat", flat=True))
+        assert etats == set(modele.Etat.values), (modele.__name__, set(modele.Etat.values) - etats)
+    comptes = tableaux.compter(Candidature.objects.filter(appel__code=candidatures_demo.CODE_APPEL))
+    assert all(comptes.par_etape.values()), comptes.par_etape
+    # a demo référent CaRE per stage, on a dossier at that stage
+    from care_portal.comptes.demo import creer_comptes_par_etape
+    from care_portal.comptes.models import User
+    from care_portal.comptes.views.espace import suivi_du_dossier
+
+    comptes_etapes = creer_comptes_par_etape()
+    assert [c.email.split("@")[0] for c in comptes_etapes] == [
+        "es.candidature", "es.instruction", "es.convention", "es.declaration", "es.controle", "es.paiement"]
+    paye_es = User.objects.get(email=comptes_etapes[-1].email)
+    structure = paye_es.rattachements.get().structure
+    dossier = Candidature.objects.filter(appel__code=candidatures_demo.CODE_APPEL).get(
+        **({"ght": structure} if structure.__class__.__name__ == "GHT" else {"entite_juridique": structure,
+                                                                               "ght__isnull": True}))
+    assert suivi_du_dossier(dossier)["numero"] == 6
     avant = list(paiements.order_by("pk").values_list("pk", "etat"))
     with django_capture_on_commit_callbacks(execute=True):
         seed("paiements")
