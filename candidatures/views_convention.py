@@ -32,6 +32,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from care_portal.comptes.access import roles_requis
 from care_portal.comptes.roles import ROLES_ANS, ROLES_ARS, ROLES_ES, Role
 from care_portal.comptes.selectors import obtenir_ou_404
+from care_portal.core.limitation import limiter
 from care_portal.documents.views import _adresse_ip
 from care_portal.workflow.services import WorkflowError
 
@@ -189,6 +190,8 @@ def signer(request: HttpRequest, jeton: str) -> HttpResponse:
     action = request.POST.get("action")
     try:
         if action == "code":
+            if refus := limiter(request, "code_signature", compte=f"convention:{cv.pk}"):
+                return refus  # no code sent
             services.code_envoyer_signataire(convention=cv)
             messages.success(request, f"Un code à 6 chiffres vient d'être envoyé à {cv.candidature.signataire_email}. "
                                       "Il est valable 10 minutes.")
@@ -239,6 +242,8 @@ def contresigner(request: HttpRequest) -> HttpResponse:
         action = request.POST.get("action")
         try:
             if action == "code":
+                if refus := limiter(request, "code_signature", compte=f"user:{request.user.pk}"):
+                    return refus  # no code sent
                 ids = [int(i) for i in request.POST.getlist("conventions") if i.isdigit()]
                 code = services.code_envoyer_dg(acteur=request.user,
                                                 conventions=Convention.objects.filter(pk__in=ids))

@@ -9,22 +9,25 @@ empty bilan gives the same bilan (round trip).
 naming its row (« Ligne 5 : … »). A file whose header is wrong, that is not an XLSX, or that has no
 row is refused as a whole. Formulas, merged cells, text in an amount column, negative amounts, more
 than 2 decimals, dates outside the period and objectives that do not apply are refused row by row;
-the view then imports nothing unless the user confirms importing the valid rows.
+the view then imports nothing unless the user confirms importing the valid rows. Before openpyxl
+parses it, the file passes the shared gate ``care_portal.core.fichiers`` (size, zip bomb, DTD and
+entities, cell and row counts, streamed row limit): a hostile file is refused in French, cheaply.
 """
 
 from __future__ import annotations
 
 import datetime
 import io
-import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
+
+from care_portal.core import fichiers
+from care_portal.core.exports import cellules_xlsx
 
 from . import bilan
 from .models import Categorie
@@ -41,6 +44,8 @@ PREFIXES = {"objectif": "Objectif", "categorie": "Catégorie", "libelle": "Libel
             "montant_ttc": "Montant TTC"}
 LARGEURS = [12, 40, 45, 35, 13, 17, 17]
 LIGNES_MAX = 2000
+#: what an uploaded bilan may weigh: the template filled with 2,000 rows is ~150 KB
+LIMITES = fichiers.Limites(taille_max=5 * 1024 * 1024, lignes_max=LIGNES_MAX, decompresse_max=20 * 1024 * 1024)
 TYPE_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -72,7 +77,7 @@ def _classeur(contexte: bilan.Contexte) -> tuple[Workbook, object]:
     aide = wb.create_sheet(FEUILLE_AIDE)
     aide.append(["Objectifs applicables à la structure"])
     for code, titre in contexte.objectifs.items():
-        aide.append([code, titre])
+        aide.append(cellules_xlsx([code, titre]))
     aide.append([])
     aide.append(["Catégories"])
     for _code, libelle in Categorie.choices:
@@ -115,8 +120,9 @@ def exporter(lignes, contexte: bilan.Contexte) -> bytes:
     libelles = dict(Categorie.choices)
     for ligne in lignes:
         code = ligne.objectif if isinstance(ligne.objectif, str) else ligne.objectif.code
-        ws.append([code, libelles[ligne.categorie], ligne.libelle, ligne.fournisseur, ligne.date,
-                   Decimal(ligne.montant_ht), Decimal(ligne.montant_ttc)])
+        # free text typed by the ES (``=HYPERLINK(…)``) reaches the ARS as text, never as a formula
+        ws.append(cellules_xlsx([code, libelles[ligne.categorie], ligne.libelle, ligne.fournisseur, ligne.date,
+                                 Decimal(ligne.montant_ht), Decimal(ligne.montant_ttc)]))
         n = ws.max_row
         ws.cell(n, 5).number_format = "DD/MM/YYYY"
         ws.cell(n, 6).number_format = ws.cell(n, 7).number_format = "#,##0.00"
@@ -133,8 +139,16 @@ def lire(contenu: bytes, contexte: bilan.Contexte) -> Resultat:
     """Read an uploaded workbook; see the module docstring. Never raises for a bad file."""
     r = Resultat()
     try:
+        # Checked and streamed first (size, zip bomb, DTD, row count): only a small, plain workbook
+        # reaches the full load below, which the merged cells need.
+        fichiers.lignes_xlsx(contenu, LIMITES, feuille=FEUILLE, valeurs_calculees=False)
+    except fichiers.FichierRefuse as exc:
+        r.fichier_refuse = True
+        r.erreurs.append(f"{exc.message} Partez du modèle à télécharger.")
+        return r
+    try:
         wb = load_workbook(io.BytesIO(contenu), data_only=False)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError):
+    except Exception:  # noqa: BLE001 — a malformed part must end in a French refusal, never a 500
         r.fichier_refuse = True
         r.erreurs.append("Le fichier n'est pas un classeur Excel (.xlsx) lisible : partez du modèle à télécharger.")
         return r

@@ -271,7 +271,8 @@ def importer(request: HttpRequest, pk: int) -> HttpResponse:
     if "editer" not in _actions(request.user, d):
         return _rendre(request, d, status=400, alerte=alerte(titre, "Le bilan financier n'est plus modifiable."))
     fichier = form.cleaned_data["fichier"]
-    resultat = bilan_xlsx.lire(fichier.read(), selectors.contexte_bilan(d))
+    # read one byte past the limit, never the whole upload: ``lire`` refuses what is too large
+    resultat = bilan_xlsx.lire(fichier.read(bilan_xlsx.LIMITES.taille_max + 1), selectors.contexte_bilan(d))
     remplacer = form.cleaned_data["remplacer"]
     if resultat.fichier_refuse or not resultat.lignes:
         return _rendre(request, d, status=400, form_import=form, alerte=alerte(

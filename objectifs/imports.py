@@ -15,8 +15,11 @@ import ipaddress
 import re
 from dataclasses import dataclass, field
 
+from care_portal.core import fichiers
+
 TAILLE_MAX_OCTETS = 2 * 1024 * 1024
 LIGNES_MAX = 20_000
+VALEUR_MAX = 300  # a host name has 253 characters at most
 ENTETES = {"valeur", "element", "élément", "domaine", "ip", "adresse", "cible", "actif"}
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 _TLD = re.compile(r"^(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$")
@@ -87,14 +90,6 @@ def lire_element(valeur: str, type_annonce: str = "") -> tuple[Element | None, s
     return Element("domaine", domaine), ""
 
 
-def decoder(contenu: bytes) -> str:
-    """UTF-8 (with or without BOM), else Latin-1 (spreadsheets saved on Windows)."""
-    try:
-        return contenu.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return contenu.decode("latin-1")
-
-
 def lire_perimetre(texte: str) -> Lecture:
     """Parse ``texte``: every valid element once (first occurrence kept), every refused line with
     its number and reason."""
@@ -106,18 +101,25 @@ def lire_perimetre(texte: str) -> Lecture:
         return lecture
     echantillon = "\n".join(lignes[:5])
     separateur = ";" if ";" in echantillon else ("\t" if "\t" in echantillon else ",")
-    for numero, cellules in enumerate(csv.reader(io.StringIO(texte), delimiter=separateur), start=1):
-        cellules = [c.strip() for c in cellules]
-        if not any(cellules) or cellules[0].startswith("#"):
-            continue
-        if numero == 1 and cellules[0].lower() in ENTETES:
-            continue
-        element, raison = lire_element(cellules[0], cellules[1] if len(cellules) > 1 else "")
-        if element is None:
-            lecture.erreurs.append(f"Ligne {numero} : {raison}.")
-        elif element.valeur not in vus:
-            vus.add(element.valeur)
-            lecture.elements.append(element)
+    lecteur = csv.reader(io.StringIO(texte), delimiter=separateur)
+    try:
+        for numero, cellules in enumerate(lecteur, start=1):
+            cellules = [c.strip() for c in cellules]
+            if not any(cellules) or cellules[0].startswith("#"):
+                continue
+            if numero == 1 and cellules[0].lower() in ENTETES:
+                continue
+            if len(cellules[0]) > VALEUR_MAX:
+                lecture.erreurs.append(f"Ligne {numero} : valeur de plus de {VALEUR_MAX} caractères.")
+                continue
+            element, raison = lire_element(cellules[0], cellules[1] if len(cellules) > 1 else "")
+            if element is None:
+                lecture.erreurs.append(f"Ligne {numero} : {raison}.")
+            elif element.valeur not in vus:
+                vus.add(element.valeur)
+                lecture.elements.append(element)
+    except csv.Error:  # a field over csv's limit (an unclosed quote…): the file is refused, never a 500
+        lecture.erreurs.append(f"Ligne {lecteur.line_num} : ligne illisible (guillemet non fermé ou valeur démesurée).")
     return lecture
 
 
@@ -126,4 +128,8 @@ def lire_fichier(fichier) -> Lecture:
     contenu = fichier.read(TAILLE_MAX_OCTETS + 1)
     if len(contenu) > TAILLE_MAX_OCTETS:
         return Lecture(erreurs=[f"Le fichier du périmètre dépasse {TAILLE_MAX_OCTETS // (1024 * 1024)} Mo."])
-    return lire_perimetre(decoder(contenu))
+    try:
+        texte = fichiers.decoder_texte(contenu)  # UTF-16, PDF, images… refused in French
+    except fichiers.FichierRefuse as exc:
+        return Lecture(erreurs=[exc.message])
+    return lire_perimetre(texte)

@@ -17,12 +17,14 @@ number; nothing is applied while one line is wrong.
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 from dataclasses import dataclass, field
 
+from care_portal.core import fichiers
+
 TAILLE_MAX = 2 * 1024 * 1024
+#: a field longer than a bank reference by far, a line count far above one batch of transfers
+LIMITES = fichiers.Limites(taille_max=TAILLE_MAX, lignes_max=20_000, colonnes_max=20, champ_max=1000)
 COLONNES = ("reference", "date", "reference_bancaire")
 SYNONYMES = {"reference": "reference", "end_to_end_id": "reference", "reference_bout_en_bout": "reference",
              "endtoendid": "reference", "date": "date", "date_paiement": "date",
@@ -41,13 +43,6 @@ class LigneConfirmation:
 class LectureConfirmation:
     lignes: list[LigneConfirmation] = field(default_factory=list)
     erreurs: list[str] = field(default_factory=list)
-
-
-def _texte(contenu: bytes) -> str:
-    try:
-        return contenu.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return contenu.decode("latin-1")
 
 
 def _date(valeur: str) -> datetime.date | None:
@@ -71,10 +66,16 @@ def lire_confirmation(contenu: bytes, *, aujourd_hui: datetime.date) -> LectureC
     if b"\x00" in contenu:
         lecture.erreurs.append("Ce fichier n'est pas un fichier texte CSV.")
         return lecture
-    texte = _texte(contenu)
-    premiere = texte.splitlines()[0] if texte.splitlines() else ""
-    sep = ";" if ";" in premiere or "," not in premiere else ","
-    rangees = list(csv.reader(io.StringIO(texte), delimiter=sep))
+    premiere = contenu.split(b"\n", 1)[0]
+    sep = ";" if b";" in premiere or b"," not in premiere else ","
+    try:
+        rangees = fichiers.lignes_csv(contenu, LIMITES, delimiteur=sep)
+    except fichiers.FichierRefuse as exc:
+        lecture.erreurs.append(exc.message)
+        return lecture
+    if not rangees:
+        lecture.erreurs.append("Le fichier de confirmation est vide.")
+        return lecture
     entete = [SYNONYMES.get(c.strip().lower().lstrip("\ufeff"), c.strip().lower()) for c in rangees[0]]
     if sorted(entete) != sorted(COLONNES):
         lecture.erreurs.append("Ligne 1 : l'en-tête doit nommer les colonnes « reference;date;reference_bancaire » "

@@ -16,13 +16,12 @@ Types are the codes of ``candidatures.regles.TypeCandidature`` (``ght``, ``publi
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import unicodedata
-import zipfile
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+
+from care_portal.core import fichiers
 
 from .regles import LIBELLES_TYPES, LignePlafondData, verifier_lignes
 
@@ -41,6 +40,9 @@ ALIAS = {
 }
 LIGNES_MAX = 1000
 TAILLE_MAX = 2 * 1024 * 1024
+LIMITES = fichiers.Limites(taille_max=TAILLE_MAX, lignes_max=LIGNES_MAX, colonnes_max=32,
+                           decompresse_max=10 * 1024 * 1024)
+LU_IMPOSSIBLE = "Le fichier ne peut pas être lu : vérifiez qu'il s'agit bien d'un fichier .csv ou .xlsx."
 
 
 @dataclass
@@ -63,43 +65,26 @@ _TYPES = {_cle(code): code for code in LIBELLES_TYPES} | {_cle(lib): code for co
 
 
 def _lignes_csv(contenu: bytes) -> list[list]:
-    try:
-        texte = contenu.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            texte = contenu.decode("cp1252")  # a spreadsheet saved as CSV on Windows
-        except UnicodeDecodeError:
-            texte = contenu.decode("latin-1")
-    premiere = texte.split("\n", 1)[0]
-    separateur = ";" if premiere.count(";") >= premiere.count(",") else ","
-    return [ligne for ligne in csv.reader(io.StringIO(texte), delimiter=separateur)]
+    return fichiers.lignes_csv(contenu, LIMITES)
 
 
 def _lignes_xlsx(contenu: bytes) -> list[list]:
-    from openpyxl import load_workbook
-
-    wb = load_workbook(io.BytesIO(contenu), read_only=True, data_only=True)
-    ws = wb.worksheets[0]
-    lignes = [list(ligne) for ligne in ws.iter_rows(values_only=True, max_row=LIGNES_MAX + 2)]
-    wb.close()
-    return lignes
+    return [list(ligne) for ligne in fichiers.lignes_xlsx(contenu, LIMITES)]
 
 
-def _nombre(valeur, libelle: str, *, obligatoire: bool) -> tuple[Decimal | None, str | None]:
+#: the largest values the columns hold (LignePlafond: max_digits 16 and 12, 2 decimals)
+ACTIVITE_MAX = Decimal("99999999999999.99")
+MONTANT_MAX = Decimal("9999999999.99")
+
+
+def _nombre(valeur, libelle: str, *, obligatoire: bool,
+            maximum: Decimal = ACTIVITE_MAX) -> tuple[Decimal | None, str | None]:
     if valeur is None or (isinstance(valeur, str) and not valeur.strip()):
         return None, (f"{libelle} est obligatoire." if obligatoire else None)
-    if isinstance(valeur, bool):
-        return None, f"{libelle} « {valeur} » n'est pas un nombre."
-    if isinstance(valeur, int | float | Decimal):
-        texte = repr(valeur) if isinstance(valeur, float) else str(valeur)
-    else:
-        texte = re.sub(r"[\s\u00a0\u202f€]", "", str(valeur)).replace(",", ".")
-    try:
-        nombre = Decimal(texte)
-    except InvalidOperation:
-        return None, f"{libelle} « {str(valeur).strip()} » n'est pas un nombre."
-    if not nombre.is_finite():
-        return None, f"{libelle} « {str(valeur).strip()} » n'est pas un nombre."
+    # refuses 1e400, inf, nan and absurd values; the 2 decimals are checked below, with their own message
+    nombre, raison = fichiers.nombre_decimal(valeur, decimales=None, maximum=maximum)
+    if raison:
+        return None, f"{libelle} {raison}."
     if nombre < 0:
         return None, f"{libelle} ne peut pas être négatif ({str(valeur).strip()})."
     if nombre != nombre.quantize(Decimal("0.01")):
@@ -126,8 +111,8 @@ def lire_plafonds(contenu: bytes, nom_fichier: str) -> ResultatLecture:
         else:
             r.erreurs.append("Format de fichier non pris en charge : importez un fichier .csv ou .xlsx.")
             return r
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, csv.Error):
-        r.erreurs.append("Le fichier ne peut pas être lu : vérifiez qu'il s'agit bien d'un fichier .csv ou .xlsx.")
+    except fichiers.FichierRefuse as exc:
+        r.erreurs.append(LU_IMPOSSIBLE if exc.message == fichiers.MESSAGE_PAS_XLSX else exc.message)
         return r
     lignes = [ligne for ligne in lignes if any(c is not None and str(c).strip() for c in ligne)]
     if not lignes:
@@ -172,7 +157,8 @@ def lire_plafonds(contenu: bytes, nom_fichier: str) -> ResultatLecture:
                            if vu else "le type de structure est obligatoire.")
         mini, e1 = _nombre(cellule(ligne, "activite_min"), "l'activité minimale", obligatoire=True)
         maxi, e2 = _nombre(cellule(ligne, "activite_max"), "l'activité maximale", obligatoire=False)
-        montant, e3 = _nombre(cellule(ligne, "montant"), "le montant plafond", obligatoire=True)
+        montant, e3 = _nombre(cellule(ligne, "montant"), "le montant plafond", obligatoire=True,
+                              maximum=MONTANT_MAX)
         erreurs += [e for e in (e1, e2, e3) if e]
         if erreurs:
             r.erreurs += [f"Ligne {numero} : {e}" for e in erreurs]

@@ -18,6 +18,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from care_portal.comptes.access import roles_requis
 from care_portal.comptes.roles import Role
+from care_portal.core import exports
+from care_portal.core.limitation import limiter
 from care_portal.referentiel import finess
 from care_portal.referentiel import selectors as referentiel_selectors
 from care_portal.referentiel.models import GHT, EtablissementGeographique
@@ -31,6 +33,7 @@ from care_portal.referentiel.recherche import (
 from . import selectors, services
 from .forms import ImportPlafondsForm, RechercheStructureForm
 from .imports import COLONNES
+from .imports import TAILLE_MAX as TAILLE_MAX_PLAFONDS
 from .regles import libelle_type
 
 MESSAGE_INCONNU = ("La structure demandée n'existe pas dans le référentiel FINESS du portail : recherchez-la à "
@@ -81,6 +84,8 @@ def simulateur(request: HttpRequest) -> HttpResponse:
             contexte["erreur_finess"] = erreur
             return render(request, "paiement/simulateur.html", contexte)
         contexte["trop_court"] = len(q) < LONGUEUR_MIN
+        if refus := limiter(request, "recherche"):
+            return refus
         resultats = rechercher_etablissements(q)
         contexte.update({"resultats": resultats, "limite_atteinte": len(resultats) >= LIMITE,
                          "finess_complet": len(finess.normaliser(q)) == 9 and finess.est_valide(q)})
@@ -118,7 +123,8 @@ def plafonds(request: HttpRequest) -> HttpResponse:
     fichier = data["fichier"]
     try:
         grille = services.grille_importer(
-            appel=data["appel"], contenu=fichier.read(), nom_fichier=fichier.name, acteur=request.user,
+            appel=data["appel"], contenu=fichier.read(TAILLE_MAX_PLAFONDS + 1), nom_fichier=fichier.name,
+            acteur=request.user,
             illustrative=data["illustrative"], en_vigueur_le=data["en_vigueur_le"], commentaire=data["commentaire"],
         )
     except services.GrilleInvalide as exc:
@@ -147,8 +153,7 @@ def plafonds_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @roles_requis(Role.ADMIN_ANS)
 def plafonds_modele(request: HttpRequest) -> HttpResponse:
     """A CSV template to fill (UTF-8 with BOM, ``;``), with one example row per type."""
-    lignes = [";".join(COLONNES), "ght;0;1000000;250000,00", "ght;1000000;;450000,00",
-              "public_hors_ght;0;;200000,00", "prive_ebnl;0;;150000,00", "prive_lucratif;0;;100000,00"]
-    reponse = HttpResponse("\ufeff" + "\r\n".join(lignes) + "\r\n", content_type="text/csv; charset=utf-8")
-    reponse["Content-Disposition"] = 'attachment; filename="modele-matrice-plafonds.csv"'
-    return reponse
+    exemples = [("ght", "0", "1000000", "250000,00"), ("ght", "1000000", "", "450000,00"),
+                ("public_hors_ght", "0", "", "200000,00"), ("prive_ebnl", "0", "", "150000,00"),
+                ("prive_lucratif", "0", "", "100000,00")]
+    return exports.reponse_csv(COLONNES, exemples, nom="modele-matrice-plafonds.csv", en_flux=False)

@@ -8,9 +8,6 @@ page, with status 400 — never a 500.
 
 from __future__ import annotations
 
-import csv
-import io
-
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -22,6 +19,7 @@ from candidatures.selectors import candidatures_pour
 from care_portal.comptes.access import roles_requis
 from care_portal.comptes.roles import ROLES_ES, Role
 from care_portal.comptes.selectors import obtenir_ou_404
+from care_portal.core import exports
 from care_portal.core.alertes import alerte
 from care_portal.referentiel.models import AppelAFinancement
 from care_portal.workflow.chronologie import chronologie
@@ -286,11 +284,12 @@ ENTETE_EXPORT = ["axe", "libellé", "conventions signées", "engagé (€)", "à
 
 
 def _rangees(t) -> list[list]:
-    rangees = [["enveloppe", t.appel.nom, "", str(t.enveloppe), "", "", "", str(t.reste_enveloppe), "", ""]]
+    """Amounts stay Decimals: numbers in the XLSX (a negative remainder too), plain text in the CSV."""
+    rangees = [["enveloppe", t.appel.nom, "", t.enveloppe, "", "", "", t.reste_enveloppe, "", ""]]
     for axe, groupe in (("total", [t.total]), ("région", t.par_region), ("type", t.par_type)):
         for a in groupe:
-            rangees.append([axe, a.libelle, a.conventions, str(a.engage), str(a.a_valider), str(a.valide), str(a.paye),
-                            str(a.reste_a_payer), a.paiements, a.rejete])
+            rangees.append([axe, a.libelle, a.conventions, a.engage, a.a_valider, a.valide, a.paye,
+                            a.reste_a_payer, a.paiements, a.rejete])
     return rangees
 
 
@@ -302,30 +301,10 @@ def finances_export(request: HttpRequest, format: str) -> HttpResponse:
     if appel is None or format not in ("csv", "xlsx"):
         raise Http404("Export inconnu.")
     t = selectors.tableau_finances(appel)
-    nom = f"finances-{appel.code}"
+    nom = f"finances-{appel.code}.{format}"
     if format == "csv":
-        sortie = io.StringIO()
-        w = csv.writer(sortie, delimiter=";")
-        w.writerow(ENTETE_EXPORT)
-        w.writerows(_rangees(t))
-        reponse = HttpResponse("\ufeff" + sortie.getvalue(), content_type="text/csv; charset=utf-8")
-    else:
-        from decimal import Decimal
-
-        from openpyxl import Workbook
-
-        wb = Workbook()
-        ws = wb.active
-        ws.title = "Finances"
-        ws.append(ENTETE_EXPORT)
-        for r in _rangees(t):
-            ws.append([float(Decimal(v)) if i in (3, 4, 5, 6, 7) and v != "" else v for i, v in enumerate(r)])
-        fichier = io.BytesIO()
-        wb.save(fichier)
-        reponse = HttpResponse(fichier.getvalue(),
-                               content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    reponse["Content-Disposition"] = f'attachment; filename="{nom}.{format}"'
-    return reponse
+        return exports.reponse_csv(ENTETE_EXPORT, _rangees(t), nom=nom, en_flux=False)
+    return exports.reponse_xlsx(ENTETE_EXPORT, _rangees(t), nom=nom, feuille="Finances")
 
 
 # --- the ES's view ----------------------------------------------------------------------------------------

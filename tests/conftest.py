@@ -46,6 +46,24 @@ def pytest_report_header(config):
     ]
 
 
+@pytest.fixture(autouse=True)
+def cache_vide():
+    """Rate-limit counters and lockout notices live in the cache (locmem, or Redis under REDIS_URL):
+    each test starts without any."""
+    from django.core.cache import cache
+    from django.core.cache.backends.redis import RedisCache
+
+    if isinstance(cache, RedisCache):
+        # Under REDIS_URL the cache shares its database with the Celery broker: delete the cache's own
+        # keys only (never FLUSHDB, which would drop the broker's queues and bindings).
+        client = cache._cache.get_client(write=True)
+        for cle in client.scan_iter(match=cache.make_key("*")):
+            client.delete(cle)
+    else:
+        cache.clear()
+    yield
+
+
 @pytest.fixture
 def celery_worker_process(transactional_db):
     """A real Celery worker (separate process, solo pool) consuming from REDIS_URL and using the test database."""

@@ -59,6 +59,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField("actif", default=True)
     date_joined = models.DateTimeField("date de création", default=timezone.now)
     email_verifie_le = models.DateTimeField("adresse vérifiée le", null=True, blank=True)
+    # Set when an ANS admin allows this agent to enrol a TOTP device (totp.enrolement_autoriser);
+    # the e-mailed link carries it; cleared once a device is confirmed (one link, one device).
+    enrolement_totp_autorise_le = models.DateTimeField("enrôlement TOTP autorisé le", null=True, blank=True)
 
     objects = UserManager()
 

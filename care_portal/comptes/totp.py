@@ -4,6 +4,11 @@
   their login asks for the code too (``otp_requis``).
 - Enrolment: an unconfirmed TOTPDevice is created and shown as a QR code; the first valid code
   confirms it (``appareil_confirmer``); 10 backup codes (StaticDevice) are then generated.
+- Agents may not enrol on first use (a stolen password would be enough): an ANS admin allows it
+  (``enrolement_autoriser``: the agent's devices are removed, ``enrolement_totp_autorise_le`` set,
+  a link e-mailed). Enrolment is open only in a session that opened that link (``CLE_ENROLEMENT``)
+  and logged in as that agent; the first confirmed device closes it. A second device or a reset
+  needs an admin again. ES users, whose second factor is optional, enrol freely.
 - Verification goes through ``django_otp.verify_token``: row lock, throttling (ThrottlingMixin)
   and, for TOTP, ``last_t`` so that a code already used is refused; a backup code is deleted
   when used.
@@ -18,18 +23,24 @@ from dataclasses import dataclass
 
 import qrcode
 import qrcode.image.svg
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core import signing
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django_otp import verify_token
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from care_portal.workflow.services import journaliser
+from care_portal.workflow.services import WorkflowError, journaliser
 
 NOM_APPAREIL = "Application d'authentification"
 NOM_CODES_SECOURS = "Codes de secours"
 NB_CODES_SECOURS = 10
+CLE_ENROLEMENT = "totp_enrolement_jeton"  # session key: the enrolment link this session opened
+SEL_ENROLEMENT = "comptes.totp.enrolement"
 
 
 def a_un_appareil_confirme(user) -> bool:
@@ -128,6 +139,7 @@ def appareil_confirmer(*, user, device: TOTPDevice, code: str) -> Verification:
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+        get_user_model().objects.filter(pk=user.pk).update(enrolement_totp_autorise_le=None)  # link used up
         journaliser(user, "comptes.totp.active", acteur=user)
     return Verification(device)
 
@@ -152,3 +164,78 @@ def codes_secours_generer(user) -> list[str]:
 
 def codes_secours_restants(user) -> int:
     return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+
+
+# --- agents' enrolment, allowed by an ANS admin ---------------------------------------------------
+
+def enrolement_sur_autorisation(user) -> bool:
+    """Agents enrol only through an admin's allowance; ES users enrol freely (optional for them)."""
+    from .selectors import habilitations
+
+    return habilitations(user).est_agent
+
+
+def jeton_enrolement(user) -> str:
+    return signing.dumps({"u": user.pk, "t": int(user.enrolement_totp_autorise_le.timestamp())},
+                         salt=SEL_ENROLEMENT)
+
+
+def utilisateur_du_jeton(jeton: str | None):
+    """The user whose current enrolment allowance ``jeton`` carries, or None: expired
+    (CARE_ENROLEMENT_TOTP_HEURES), tampered, superseded by a newer allowance or already used."""
+    from .models import User
+
+    if not jeton:
+        return None
+    try:
+        data = signing.loads(jeton, salt=SEL_ENROLEMENT, max_age=settings.CARE_ENROLEMENT_TOTP_HEURES * 3600)
+    except signing.BadSignature:  # SignatureExpired included
+        return None
+    user = User.objects.filter(pk=data.get("u"), is_active=True).first()
+    if user is None or user.enrolement_totp_autorise_le is None:
+        return None
+    if int(user.enrolement_totp_autorise_le.timestamp()) != data.get("t"):
+        return None
+    return user
+
+
+def enrolement_ouvert(user, jeton: str | None) -> bool:
+    """Whether ``user`` may enrol a device now, in a session holding ``jeton``."""
+    if not enrolement_sur_autorisation(user):
+        return True
+    autorise = utilisateur_du_jeton(jeton)
+    return autorise is not None and autorise.pk == user.pk
+
+
+def enrolement_autoriser(*, utilisateur, acteur) -> str:
+    """An ANS admin (not the agent themself) allows ``utilisateur`` to enrol a new TOTP device;
+    ``acteur=None`` is the server's operator (command ``autoriser_enrolement_totp``, e.g. for the
+    first admin). Their devices and backup codes are removed (a lost phone, a reset), the allowance
+    time is set and the enrolment link e-mailed; returns the link. Side effects: log row
+    ``comptes.totp.enrolement_autorise``, e-mail ``totp_enrolement_autorise`` on commit."""
+    from care_portal.notifications.services import envoyer_email
+
+    from .models import User
+    from .selectors import habilitations
+
+    if acteur is not None and not habilitations(acteur).est_admin:
+        raise WorkflowError("Seul un administrateur eCaRE de l'ANS peut autoriser l'activation de la double "
+                            "authentification.", code="droit")
+    if acteur is not None and acteur.pk == utilisateur.pk:
+        raise WorkflowError("Un autre administrateur de l'ANS doit autoriser l'activation de votre propre double "
+                            "authentification.", code="droit")
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=utilisateur.pk)
+        if not user.is_active:
+            raise WorkflowError("Ce compte est désactivé.", code="etat")
+        TOTPDevice.objects.filter(user=user).delete()
+        StaticDevice.objects.filter(user=user).delete()
+        user.enrolement_totp_autorise_le = timezone.now().replace(microsecond=0)
+        user.save(update_fields=["enrolement_totp_autorise_le"])
+        journaliser(user, "comptes.totp.enrolement_autorise", acteur=acteur)
+        lien = settings.SITE_URL + reverse("comptes:totp_activation", args=[jeton_enrolement(user)])
+        envoyer_email([user.email], "Activez la double authentification de votre compte",
+                      "totp_enrolement_autorise",
+                      {"user": user, "acteur": acteur, "lien_activation": lien,
+                       "heures": settings.CARE_ENROLEMENT_TOTP_HEURES})
+    return lien

@@ -9,6 +9,7 @@ urlpatterns = [
     path("connexion/", auth.connexion, name="connexion"),
     path("deconnexion/", auth.deconnexion, name="deconnexion"),
     path("2fa/enrolement/", auth.totp_enrolement, name="totp_enrolement"),
+    path("2fa/activation/<str:jeton>/", auth.totp_activation, name="totp_activation"),
     path("2fa/verification/", auth.totp_verification, name="totp_verification"),
     path("2fa/codes-de-secours/", auth.codes_secours, name="codes_secours"),
     path("mot-de-passe/oublie/", auth.mot_de_passe_oublie, name="mot_de_passe_oublie"),
@@ -33,5 +34,7 @@ urlpatterns = [
     path("region/", espace.file_ars, name="file_ars"),
     path("national/", espace.vue_nationale, name="vue_nationale"),
     path("administration/", espace.espace_admin, name="espace_admin"),
+    path("administration/agents/<int:pk>/double-authentification/", espace.totp_enrolement_autoriser,
+         name="totp_enrolement_autoriser"),
     path("en-attente/", espace.en_attente, name="en_attente"),
 ]

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import secrets
+
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
@@ -17,11 +20,33 @@ def accueil(request: HttpRequest) -> HttpResponse:
     return render(request, "core/accueil.html", context)
 
 
+def _rapport_detaille_autorise(request: HttpRequest) -> bool:
+    """The token of CARE_HEALTHZ_JETON (``Authorization: Bearer …``, compared in constant time), or an
+    ANS admin's session verified by its second factor (/healthz is outside the 2FA middleware)."""
+    jeton = settings.CARE_HEALTHZ_JETON
+    schema, _, valeur = request.headers.get("Authorization", "").partition(" ")
+    if jeton and schema.lower() == "bearer" and secrets.compare_digest(valeur.strip().encode(), jeton.encode()):
+        return True
+    from care_portal.comptes.selectors import habilitations
+
+    try:  # the session and the roles live in the database, which may be what is down
+        user = request.user
+        return bool(user.is_authenticated and getattr(user, "is_verified", lambda: False)()
+                    and habilitations(user).est_admin)
+    except Exception:  # noqa: BLE001 — no detail then, the status still answers
+        return False
+
+
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
+    """200 {"status": "ok"} or 503 {"status": "down"}: all a load balancer or docker needs; which
+    engine, backend or error is behind it only for the token's holder or an ANS admin."""
     etat = etat_des_services()
-    return JsonResponse(etat, status=200 if etat["status"] == "ok" else 503)
+    code = 200 if etat["status"] == "ok" else 503
+    if _rapport_detaille_autorise(request):
+        return JsonResponse(etat, status=code)
+    return JsonResponse({"status": etat["status"]}, status=code)
 
 
 # --- error pages (handler403/404/500 in care_portal/urls.py) -------------------------------------------

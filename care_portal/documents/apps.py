@@ -7,6 +7,6 @@ class DocumentsConfig(AppConfig):
     verbose_name = "Documents"
 
     def ready(self) -> None:
-        from . import journal
+        from . import checks, journal  # noqa: F401 (checks: registers the antivirus system check)
 
         journal.enregistrer()  # the timeline's sentences of the documents' log codes

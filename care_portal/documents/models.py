@@ -8,7 +8,10 @@ metadata only. Rows are written by ``services`` only.
 Virus scan (``etat_analyse``):
 
     en_attente → sain | infecte        (clamd configured; an infected file is never served)
-    non_analyse                        (no clamd configured at upload time; may be downloaded)
+    non_analyse                        (no clamd configured at upload time)
+
+While clamd is configured, a document not judged yet (en_attente, or non_analyse from before clamd)
+is served only to the person who deposited it (selectors.blocage_telechargement).
 
 Versions: a new version points to the one it replaces (``remplace``); the old one stays.
 ``verrouille`` is set when the owning step is submitted: a locked document is neither deleted

@@ -4,7 +4,8 @@
   else 404 (unknown owner model included): a view never reveals that a document exists.
 - ``documents_du_proprietaire(proprietaire, …)``: the documents of an owner the caller already
   fetched through its own permission-filtered selector.
-- ``blocage_telechargement(document)``: why a document may not be downloaded now, or None.
+- ``blocage_telechargement(document, utilisateur)``: why ``utilisateur`` may not download a document
+  now, or None.
 """
 
 from __future__ import annotations
@@ -27,8 +28,9 @@ MESSAGE_INFECTE = (
     "téléchargé. La personne qui l'a déposé a été prévenue par e-mail."
 )
 MESSAGE_EN_ATTENTE = (
-    "L'analyse antivirale de ce fichier est en cours : il pourra être téléchargé dans quelques "
-    "instants. Réessayez un peu plus tard."
+    "L'analyse antivirale de ce fichier est en cours : tant qu'elle n'est pas terminée, seule la "
+    "personne qui l'a déposé peut le télécharger. Il sera disponible dans quelques instants : "
+    "réessayez un peu plus tard."
 )
 
 
@@ -109,12 +111,26 @@ def versions_de(document: Document) -> list[Document]:
     return [v for v in versions if not v.est_supprime]
 
 
-def blocage_telechargement(document: Document) -> str | None:
-    """Why ``document`` may not be downloaded now (French), or None."""
+def en_attente_d_analyse(document: Document) -> bool:
+    """Not yet judged by the antivirus the portal has: pending, or uploaded before clamd was set up.
+    Without any antivirus (embedded mode, or CARE_ANTIVIRUS=desactive in production, check
+    ecare.W001) nothing will ever scan it, so it is not "waiting"."""
+    if not antivirus.clamd_configure():
+        return False
+    return document.etat_analyse in (Document.EtatAnalyse.EN_ATTENTE, Document.EtatAnalyse.NON_ANALYSE)
+
+
+def blocage_telechargement(document: Document, utilisateur=None) -> str | None:
+    """Why ``utilisateur`` may not download ``document`` now (French), or None. An infected file is
+    served to nobody; a file the antivirus has not judged yet only to the person who deposited it
+    (their own bytes: nothing new reaches them), never to the agents who will read it."""
     if document.etat_analyse == Document.EtatAnalyse.INFECTE:
         return MESSAGE_INFECTE
-    if document.etat_analyse == Document.EtatAnalyse.EN_ATTENTE and antivirus.clamd_configure():
-        return MESSAGE_EN_ATTENTE
+    if en_attente_d_analyse(document):
+        deposant = document.depose_par_id is not None and utilisateur is not None and (
+            document.depose_par_id == getattr(utilisateur, "pk", None))
+        if not deposant:
+            return MESSAGE_EN_ATTENTE
     return None
 
 

@@ -373,22 +373,28 @@ def document_verrouiller(*, documents: Iterable[Document], acteur) -> int:
     return len(a_verrouiller)
 
 
+#: what a scan judges: pending, and "non analysé" (uploaded before clamd was configured: scanned once
+#: clamd is there, since until then only its uploader may download it)
+ETATS_A_ANALYSER = (Document.EtatAnalyse.EN_ATTENTE, Document.EtatAnalyse.NON_ANALYSE)
+
+
 def document_analyser(*, document_id) -> Document | None:
-    """Scan a pending document with clamd and record the verdict; infected → blocked and the
-    uploader e-mailed on commit. Idempotent: a document already judged is left as it is.
-    Raises ``antivirus.ClamdErreur`` when clamd gives no verdict (the task retries)."""
+    """Scan a pending (or never scanned) document with clamd and record the verdict; infected →
+    blocked and the uploader e-mailed on commit. Idempotent: a document already judged is left as it
+    is. Raises ``antivirus.ClamdErreur`` when clamd gives no verdict (the task retries)."""
     document = Document.tous.filter(pk=document_id).first()
-    if document is None or document.etat_analyse != Document.EtatAnalyse.EN_ATTENTE or document.est_supprime:
+    if document is None or document.etat_analyse not in ETATS_A_ANALYSER or document.est_supprime:
         return document
     if not antivirus.clamd_configure():
-        logger.warning("documents: %s en attente d'analyse mais aucun clamd n'est configuré", document_id)
+        if document.etat_analyse == Document.EtatAnalyse.EN_ATTENTE:
+            logger.warning("documents: %s en attente d'analyse mais aucun clamd n'est configuré", document_id)
         return document
     cle = document.cle_stockage
     with default_storage.open(cle, "rb") as flux:
         resultat = antivirus.analyser_flux(flux)
     with transaction.atomic():
         doc = Document.tous.select_for_update().get(pk=document.pk)
-        if doc.etat_analyse != Document.EtatAnalyse.EN_ATTENTE or doc.cle_stockage != cle:
+        if doc.etat_analyse not in ETATS_A_ANALYSER or doc.cle_stockage != cle:
             return doc  # judged meanwhile, or its file replaced (a new scan is queued)
         doc.etat_analyse = Document.EtatAnalyse.INFECTE if resultat.infecte else Document.EtatAnalyse.SAIN
         doc.signature_virale = resultat.signature

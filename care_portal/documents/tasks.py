@@ -27,14 +27,15 @@ def analyser_document_task(document_id: str) -> str | None:
 
 @shared_task(name="documents.relancer_analyses")
 def relancer_analyses_task(minutes: int = 15) -> int:
-    """Re-queue the scans of documents pending for more than ``minutes`` (lost task, clamd down).
+    """Re-queue the scans of documents pending for more than ``minutes`` (lost task, clamd down), and
+    of the documents never scanned (uploaded before clamd was configured), 500 at a time.
     Meant for celery beat, e.g. every 15 minutes."""
     if not clamd_configure():
         return 0
     limite = timezone.now() - timedelta(minutes=minutes)
     ids = list(
-        Document.objects.filter(etat_analyse=Document.EtatAnalyse.EN_ATTENTE, depose_le__lt=limite)
-        .values_list("pk", flat=True)[:500]
+        Document.objects.filter(etat_analyse__in=services.ETATS_A_ANALYSER, depose_le__lt=limite)
+        .order_by("depose_le").values_list("pk", flat=True)[:500]
     )
     for pk in ids:
         analyser_document_task.delay(str(pk))

@@ -47,6 +47,11 @@ MESSAGE_TYPE_REFUSE = f"Ce type de fichier n'est pas accepté : déposez un fich
 MESSAGE_EXECUTABLE = "Les programmes et les scripts sont refusés : déposez un document " + f"({FORMATS_ACCEPTES})."
 MESSAGE_HTML = f"Ce fichier est une page web (HTML), quel que soit son nom : déposez un fichier {FORMATS_ACCEPTES}."
 MESSAGE_VIDE = "Le fichier est vide."
+MESSAGE_PDF_ACTIF = (
+    "Ce PDF contient du JavaScript ou une action de lancement de programme : ces contenus actifs sont "
+    "refusés. Imprimez-le de nouveau en PDF (« Microsoft Print to PDF », « Enregistrer au format PDF ») "
+    "puis déposez ce nouveau fichier."
+)
 
 TAILLE_TETE = 8192
 # Browsers that sniff content look at the first bytes (512 in the WHATWG algorithm, 1024 here).
@@ -98,9 +103,9 @@ def detecter_type(flux: BinaryIO) -> TypeFichier:
     if tete.startswith(b"%PDF-"):
         return _verifier_pdf(flux, tete)
     if tete.startswith(b"\x89PNG\r\n\x1a\n") and tete[12:16] == b"IHDR":
-        return PNG
+        return _verifier_image(tete, PNG)
     if tete.startswith(b"\xff\xd8\xff"):
-        return JPEG
+        return _verifier_image(tete, JPEG)
     if tete.startswith(b"PK\x03\x04"):
         return _detecter_zip(flux)
     if _BALISES_HTML.search(tete[:FENETRE_HTML]):
@@ -117,7 +122,89 @@ def _verifier_pdf(flux: BinaryIO, tete: bytes) -> TypeFichier:
     flux.seek(max(0, taille - FIN_PDF))
     if b"%%EOF" not in flux.read(FIN_PDF):
         raise TypeRefuse("Ce fichier PDF est incomplet ou endommagé : exportez-le de nouveau puis déposez-le.")
+    if _pdf_actif(flux):
+        raise TypeRefuse(MESSAGE_PDF_ACTIF)
     return PDF
+
+
+def _verifier_image(tete: bytes, type_fichier: TypeFichier) -> TypeFichier:
+    # Image magic bytes followed by markup: a polyglot that a sniffing browser could render as a page.
+    if _BALISES_HTML.search(tete[:FENETRE_HTML]):
+        raise TypeRefuse(MESSAGE_HTML)
+    return type_fichier
+
+
+# PDF names that run something when the file is opened or clicked: scripts and launch actions.
+# A script action is ``/S /JavaScript /JS …`` and document scripts sit under ``/JavaScript``: the
+# name JavaScript finds both (an /OpenAction or /AA running a script included). ``/JS`` alone is
+# not searched: three bytes that compressed page content holds by chance every few megabytes.
+# /EmbeddedFile is not refused: Factur-X invoices (PDF/A-3) carry their XML that way; clamd
+# unpacks and scans the embedded files.
+_NOMS_PDF_ACTIFS = {b"JavaScript", b"Launch"}
+_NOM_PDF = re.compile(rb"/([A-Za-z0-9#]{2,40})")
+_ECHAPPEMENT_NOM = re.compile(rb"#([0-9A-Fa-f]{2})")
+_FLUX_OBJETS = re.compile(rb"/Type\s*/ObjStm")
+_DEBUT_FLUX = re.compile(rb"stream\r?\n")
+TAILLE_BLOC_PDF = 1024 * 1024
+CHEVAUCHEMENT_PDF = 128
+# Object streams (/ObjStm, PDF 1.5) hide objects, scripts included, in compressed data: inflated
+# up to this many bytes each, this many in all (a bomb costs at most that).
+INFLATION_MAX_PAR_FLUX = 4 * 1024 * 1024
+INFLATION_MAX_TOTALE = 32 * 1024 * 1024
+
+
+def _noms_actifs(donnees: bytes) -> bool:
+    for m in _NOM_PDF.finditer(donnees):
+        nom = m.group(1)
+        if b"#" in nom:  # /J#61vaScript is /JavaScript
+            nom = _ECHAPPEMENT_NOM.sub(lambda e: bytes([int(e.group(1), 16)]), nom)
+        if nom in _NOMS_PDF_ACTIFS:
+            return True
+    return False
+
+
+def _inflater(flux: BinaryIO, debut: int, maximum: int) -> bytes:
+    import zlib
+
+    flux.seek(debut)
+    d = zlib.decompressobj()
+    sortie = bytearray()
+    try:
+        while len(sortie) < maximum and (bloc := flux.read(64 * 1024)):
+            sortie += d.decompress(bloc, maximum - len(sortie))
+            if d.eof:
+                break
+    except zlib.error:
+        pass  # not Flate-encoded, or damaged: what was inflated so far is still read
+    return bytes(sortie)
+
+
+def _pdf_actif(flux: BinaryIO) -> bool:
+    """Whether the PDF names JavaScript or a launch action, in clear or in an object stream. Read in
+    blocks (memory does not grow with the file's size)."""
+    flux.seek(0)
+    position, reste, objets = 0, b"", []
+    while bloc := flux.read(TAILLE_BLOC_PDF):
+        donnees = reste + bloc
+        if _noms_actifs(donnees):
+            return True
+        origine = position - len(reste)
+        objets.extend(origine + m.end() for m in _FLUX_OBJETS.finditer(donnees))
+        position += len(bloc)
+        reste = donnees[-CHEVAUCHEMENT_PDF:]
+    budget = INFLATION_MAX_TOTALE
+    for apres_type in dict.fromkeys(objets):  # a match in the overlap is found twice
+        if budget <= 0:
+            break
+        flux.seek(apres_type)
+        debut = _DEBUT_FLUX.search(flux.read(2048))
+        if debut is None:
+            continue
+        contenu = _inflater(flux, apres_type + debut.end(), min(INFLATION_MAX_PAR_FLUX, budget))
+        budget -= len(contenu)
+        if _noms_actifs(contenu):
+            return True
+    return False
 
 
 def _detecter_zip(flux: BinaryIO) -> TypeFichier:

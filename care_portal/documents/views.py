@@ -49,7 +49,7 @@ def telecharger(request: HttpRequest, pk) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     document = selectors.document_pour(request.user, pk)
-    motif = selectors.blocage_telechargement(document)
+    motif = selectors.blocage_telechargement(document, request.user)
     if motif:
         return render(
             request, "documents/telechargement_refuse.html",
@@ -108,7 +108,7 @@ def deposer(request: HttpRequest, modele: str, object_id: str, categorie: str) -
     else:
         texte = f"Le fichier « {document.nom_original} » a été déposé."
         if document.etat_analyse == Document.EtatAnalyse.EN_ATTENTE:
-            texte += " Il sera téléchargeable après son analyse antivirale."
+            texte += " Les autres personnes pourront le télécharger après son analyse antivirale."
         messages.success(request, texte)
     return redirect(suivant)
 

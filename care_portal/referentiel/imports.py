@@ -71,10 +71,15 @@ from typing import Any
 from django.conf import settings
 from django.db import DataError, IntegrityError, connections, models, reset_queries, router, transaction
 
+from care_portal.core import fichiers
+from care_portal.core.exports import neutraliser_ligne
+
 from .finess import departement_du_finess, departement_insee, erreur_finess, normaliser
 from .models import GHT, Departement, EntiteJuridique, EtablissementGeographique, Region, StatutJuridique
 
 TAILLE_LOT = 1000
+#: the DGOS list of GHT: a few thousand rows
+LIMITES_XLSX = fichiers.Limites(taille_max=50 * 1024 * 1024, lignes_max=200_000, decompresse_max=200 * 1024 * 1024)
 # Rejections kept in memory for the report; all of them still go to the ``sur_rejet`` sink.
 REJETS_CONSERVES = 1000
 
@@ -771,9 +776,35 @@ def _ouvrir_xlsx(chemin: Path | str):
 
     verifier_lisible(chemin)
     try:
-        return openpyxl.load_workbook(chemin, read_only=True, data_only=True)
+        if Path(chemin).stat().st_size > LIMITES_XLSX.taille_max:
+            raise ErreurFichier(f"« {chemin} » dépasse {LIMITES_XLSX.taille_max // (1024 * 1024)} Mo : rien n'a été "
+                                "importé.")
+        # zip bomb, DTD/entities, absurd cell count: refused before openpyxl parses anything
+        fichiers.verifier_xlsx(Path(chemin).read_bytes(), LIMITES_XLSX)
+    except fichiers.FichierRefuse as exc:
+        if exc.message == fichiers.MESSAGE_PAS_XLSX:
+            raise ErreurFichier(f"« {chemin} » n'est pas un classeur Excel (.xlsx) lisible.") from None
+        raise ErreurFichier(f"« {chemin} » : {exc.message} Rien n'a été importé.") from None
+    except OSError as exc:
+        raise _illisible(chemin, exc) from None
+    try:
+        classeur = openpyxl.load_workbook(chemin, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError):
         raise ErreurFichier(f"« {chemin} » n'est pas un classeur Excel (.xlsx) lisible.") from None
+    except Exception:  # noqa: BLE001 — malformed XML (lxml, expat): one French line, never a traceback
+        raise ErreurFichier(f"« {chemin} » n'est pas un classeur Excel (.xlsx) lisible.") from None
+    try:
+        # One pass without writing: a sheet truncated or malformed half-way is refused before the first
+        # batch is written (the list of GHT is small: a few thousand rows).
+        feuille = classeur.worksheets[0]
+        feuille.reset_dimensions()
+        for _ in feuille.iter_rows(values_only=True):
+            pass
+    except Exception:  # noqa: BLE001
+        classeur.close()
+        raise ErreurFichier(f"« {chemin} » n'est pas un classeur Excel (.xlsx) lisible : sa feuille est "
+                            "tronquée ou mal formée. Rien n'a été importé.") from None
+    return classeur
 
 
 def importer_ght(
@@ -965,7 +996,7 @@ class RapportCSV:
         self._csv.writerow(["fichier", "ligne", "motif"])
 
     def __call__(self, rejet: Rejet) -> None:
-        self._csv.writerow([rejet.fichier, rejet.ligne, rejet.motif])
+        self._csv.writerow(neutraliser_ligne([rejet.fichier, rejet.ligne, rejet.motif]))  # motifs quote the file
 
     def __enter__(self) -> RapportCSV:
         return self

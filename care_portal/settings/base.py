@@ -261,6 +261,9 @@ CLAMD_SOCKET = env.str("CLAMD_SOCKET", default="")
 CLAMD_HOST = env.str("CLAMD_HOST", default="")
 CLAMD_PORT = env.int("CLAMD_PORT", default=3310)
 CLAMD_TIMEOUT = env.int("CLAMD_TIMEOUT", default=120)  # seconds
+# In production (DEBUG=0) a clamd setting is required (system check ecare.E001, run by the WSGI start):
+# CARE_ANTIVIRUS=desactive runs the portal without scanning, as an explicit and reported choice.
+CARE_ANTIVIRUS = env.str("CARE_ANTIVIRUS", default="")
 if S3_BUCKET:
     # Reading an S3 object (download, scan) spools it; past this size on disk, not in memory
     # (django-storages' default 0 keeps the whole object in memory).
@@ -305,11 +308,14 @@ OTP_TOTP_TOLERANCE = 1
 # Demo only: agents' TOTP secrets are printed by `make demo`. Refused outside the embedded default.
 CARE_DEMO_TOTP = False if PRODUCTION else env.bool("CARE_DEMO_TOTP", default=True)
 
-# Lockout after repeated failures (django-axes): per account and address, so that a hospital
-# behind one NAT address is not locked out by one user.
+# Lockout after repeated failures (django-axes): per account whatever the address (AXES_FAILURE_LIMIT)
+# and per address whatever the account (CARE_ECHECS_MAX_PAR_ADRESSE, higher: a hospital's staff may
+# share one NAT address). The account's owner is told by e-mail (comptes/verrouillage.py).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+CARE_ECHECS_MAX_PAR_ADRESSE = env.int("CARE_ECHECS_MAX_PAR_ADRESSE", default=20)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username"], ["ip_address"]]  # order used by comptes/verrouillage.py
+AXES_HANDLER = "care_portal.comptes.verrouillage.VerrouillageHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "comptes/verrouille.html"
 # The French page saying when to retry (renders comptes/verrouille.html with status 429).
@@ -323,6 +329,23 @@ AXES_VERBOSE = False
 # Links sent by e-mail.
 CARE_VERIFICATION_EMAIL_HEURES = env.int("CARE_VERIFICATION_EMAIL_HEURES", default=48)
 CARE_INVITATION_JOURS = env.int("CARE_INVITATION_JOURS", default=7)
+# An agent's TOTP enrolment link (sent when an ANS admin allows the enrolment) lives this long.
+CARE_ENROLEMENT_TOTP_HEURES = env.int("CARE_ENROLEMENT_TOTP_HEURES", default=72)
+
+# Rate limits (care_portal/core/limitation.py): "N/unit", unit s, m, h or d ("20/15m" also works),
+# counted in the cache per client address ("ip") and per target (address, account, structure).
+CARE_LIMITES = {
+    "inscription": {"ip": env.str("CARE_LIMITE_INSCRIPTION_IP", default="10/h"),
+                    "email": env.str("CARE_LIMITE_INSCRIPTION_EMAIL", default="3/h"),
+                    "structure": env.str("CARE_LIMITE_INSCRIPTION_STRUCTURE", default="5/h")},
+    "mot_de_passe": {"ip": env.str("CARE_LIMITE_MOT_DE_PASSE_IP", default="10/h"),
+                     "email": env.str("CARE_LIMITE_MOT_DE_PASSE_EMAIL", default="3/h")},
+    "verification_email": {"ip": env.str("CARE_LIMITE_VERIFICATION_EMAIL_IP", default="10/h"),
+                           "compte": env.str("CARE_LIMITE_VERIFICATION_EMAIL_COMPTE", default="3/h")},
+    "code_signature": {"ip": env.str("CARE_LIMITE_CODE_SIGNATURE_IP", default="20/h"),
+                       "compte": env.str("CARE_LIMITE_CODE_SIGNATURE_COMPTE", default="5/h")},
+    "recherche": {"ip": env.str("CARE_LIMITE_RECHERCHE_IP", default="60/m")},
+}
 
 # --- Notifications and reminders (care_portal/notifications, issue 10) -------------------------
 # Failed e-mails: retried CARE_NOTIFICATIONS_ESSAIS_MAX times, after 30 s, 1 min, 2 min… (at most 1 h).
@@ -435,3 +458,6 @@ if CARE_ANS_SIGNATAIRE_CIVILITE not in ("madame", "monsieur"):
 # --- Portal ------------------------------------------------------------------
 # Mode: "embarque" (embedded default) or "services"; shown by /healthz and the demo banner.
 CARE_MODE = "services" if (_db_url or REDIS_URL) else "embarque"
+# /healthz: anonymous callers get the status only; the detailed report needs this token (header
+# "Authorization: Bearer <jeton>") or an ANS admin's session. Empty: no token accepted.
+CARE_HEALTHZ_JETON = env.str("CARE_HEALTHZ_JETON", default="")

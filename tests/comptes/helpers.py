@@ -4,6 +4,8 @@
     agent_verifie(client, user)                                     # logged in, TOTP verified
     connecter(client, es_user)                                      # logged in, no second factor
 
+``ouvrir_enrolement(client, agent)`` stands for an ANS admin's allowance plus the e-mailed link opened
+in that session: agents enrol only then.
 ``agent_verifie`` works for any user: it gives them a confirmed TOTP device and marks the
 session as OTP-verified (the same session key django_otp.login writes).
 """
@@ -71,6 +73,22 @@ def creer_codes_secours(user, n: int = 3) -> list[str]:
 def connecter(client, user) -> None:
     """Log ``user`` in without a second factor (ES users; or an agent whose 2FA is under test)."""
     client.force_login(user)
+
+
+def ouvrir_enrolement(client, user) -> str:
+    """As if an ANS admin had allowed ``user``'s TOTP enrolment and they had opened the e-mailed link
+    in ``client``'s session (log ``user`` in first). Returns the link's token."""
+    from django.utils import timezone
+
+    from care_portal.comptes import totp
+
+    user.enrolement_totp_autorise_le = timezone.now().replace(microsecond=0)
+    user.save(update_fields=["enrolement_totp_autorise_le"])
+    jeton = totp.jeton_enrolement(user)
+    session = client.session
+    session[totp.CLE_ENROLEMENT] = jeton
+    session.save()
+    return jeton
 
 
 def agent_verifie(client, user) -> TOTPDevice:

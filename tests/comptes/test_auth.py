@@ -36,6 +36,7 @@ from .helpers import (
     creer_appareil_totp,
     creer_codes_secours,
     creer_utilisateur_avec_role,
+    ouvrir_enrolement,
 )
 
 pytestmark = pytest.mark.django_db
@@ -217,11 +218,13 @@ def test_verrouillage_apres_echecs_repetes(client, es, settings):
     assert "15 minutes" in html
     assert "Vous pourrez réessayer à partir de" in html
     assert reverse("comptes:mot_de_passe_oublie") in html
-    # another address from the same post, or the same address from elsewhere, is not locked
+    # another account from the same post is not locked (the address's own limit is higher)…
     autre = creer_utilisateur_avec_role(Role.DSI, email="dsi@chu-exemple.fr")
     assert poster_connexion(client, autre.email).status_code == 302
+    # …and its success does not forgive the failures on the locked account, locked from anywhere
+    # (tests/comptes/test_verrouillage.py)
     assert Client().post(CONNEXION, {"username": es.email, "password": MOT_DE_PASSE},
-                         REMOTE_ADDR="10.9.9.9").status_code == 302
+                         REMOTE_ADDR="10.9.9.9").status_code == 429
 
 
 def test_succes_remet_le_compteur_a_zero(client, es, settings):
@@ -264,6 +267,7 @@ def test_pages_2fa_et_changement_anonyme_vers_connexion(client, vue):
 
 def test_enrolement_agent_qr_code_puis_codes_de_secours(client, ars):
     connecter(client, ars)
+    ouvrir_enrolement(client, ars)
     response = client.get(ENROLEMENT)
     assert response.status_code == 200
     html = texte(response)
@@ -345,6 +349,7 @@ def test_enrolement_deja_active(client, ans):
 def test_mention_demo(client, ars, settings, demo):
     settings.CARE_DEMO_TOTP = demo
     connecter(client, ars)
+    ouvrir_enrolement(client, ars)
     html = client.get(ENROLEMENT).content.decode()
     assert ("make demo" in html) is demo
     TOTPDevice.objects.filter(user=ars).update(confirmed=True)
@@ -684,7 +689,8 @@ ATTENDUS = {
     # page: {profile: expected status, or the start of the redirect target}
     CONNEXION: {"anonyme": 200, "es": ACCUEIL, "ars_non_verifie": ENROLEMENT, "ars_verifie": ACCUEIL,
                 "ans_verifie": ACCUEIL},
-    ENROLEMENT: {"anonyme": CONNEXION, "es": 200, "ars_non_verifie": 200, "ars_verifie": ACCUEIL,
+    # an agent without an admin's allowance is refused enrolment (tests/comptes/test_enrolement_agents.py)
+    ENROLEMENT: {"anonyme": CONNEXION, "es": 200, "ars_non_verifie": 403, "ars_verifie": ACCUEIL,
                  "ans_verifie": ACCUEIL},
     VERIFICATION: {"anonyme": CONNEXION, "es": ACCUEIL, "ars_non_verifie": ENROLEMENT, "ars_verifie": ACCUEIL,
                    "ans_verifie": ACCUEIL},

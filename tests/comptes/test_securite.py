@@ -33,6 +33,7 @@ def env_production(tmp_path, **extra) -> dict:
         "ALLOWED_HOSTS": "ecare.example.fr",
         "CARE_VAR_DIR": str(tmp_path),
         "DJANGO_SETTINGS_MODULE": "care_portal.settings.base",
+        "CLAMD_HOST": "clamav.ecare.interne",  # production requires an antivirus (check ecare.E001)
         **extra,
     })
     return env

@@ -7,11 +7,13 @@ import uuid
 import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
+from guardian.shortcuts import assign_perm
 
 from care_portal.documents import acces, services
 from care_portal.documents.models import Document, Telechargement
 from care_portal.documents.selectors import url_depot
 from care_portal.referentiel.models import EntiteJuridique
+from tests.factories import UserFactory
 
 from . import contenus
 from .conftest import fichier, fichiers_stockes
@@ -125,13 +127,43 @@ def test_document_infecte_bloque(client, structure, membre):
 def test_document_en_attente_bloque_seulement_si_l_antivirus_est_configure(client, settings, structure, membre):
     doc = deposer(structure, membre)
     Document.objects.filter(pk=doc.pk).update(etat_analyse=Document.EtatAnalyse.EN_ATTENTE)
-    client.force_login(membre)
+    collegue = UserFactory()
+    assign_perm("referentiel.acceder_structure", collegue, structure)
+    client.force_login(collegue)
     url = reverse("documents:telecharger", args=[doc.pk])
     settings.CLAMD_SOCKET = "/nonexistent/clamd.sock"
     reponse = client.get(url)
     assert reponse.status_code == 403 and "analyse antivirale de ce fichier est en cours" in reponse.content.decode()
+    assert "seule la personne qui l&#x27;a déposé" in reponse.content.decode()
     settings.CLAMD_SOCKET = ""
     assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("etat", [Document.EtatAnalyse.EN_ATTENTE, Document.EtatAnalyse.NON_ANALYSE])
+def test_document_non_analyse_telechargeable_par_son_deposant_seulement(client, settings, structure, membre, etat):
+    doc = deposer(structure, membre)
+    Document.objects.filter(pk=doc.pk).update(etat_analyse=etat)
+    settings.CLAMD_SOCKET = "/nonexistent/clamd.sock"
+    url = reverse("documents:telecharger", args=[doc.pk])
+    client.force_login(membre)
+    assert client.get(url).status_code == 200  # the person who deposited it
+    collegue = UserFactory()
+    assign_perm("referentiel.acceder_structure", collegue, structure)
+    client.force_login(collegue)
+    reponse = client.get(url)
+    assert reponse.status_code == 403
+    page = reponse.content.decode()
+    assert "Téléchargement impossible" in page and "analyse antivirale de ce fichier est en cours" in page
+    assert Telechargement.objects.filter(utilisateur=collegue).count() == 0
+
+
+def test_document_du_portail_en_attente_servi_a_personne(client, settings, structure, membre):
+    doc = services.document_deposer(fichier=fichier(contenus.pdf(), "recu.pdf"), acteur=None,
+                                    proprietaire=structure, categorie="recu")
+    Document.objects.filter(pk=doc.pk).update(etat_analyse=Document.EtatAnalyse.EN_ATTENTE)
+    settings.CLAMD_SOCKET = "/nonexistent/clamd.sock"
+    client.force_login(membre)
+    assert client.get(reverse("documents:telecharger", args=[doc.pk])).status_code == 403
 
 
 # --- upload and delete views ----------------------------------------------------------------

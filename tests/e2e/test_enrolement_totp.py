@@ -1,14 +1,19 @@
-"""An ARS agent's first login: password → TOTP enrolment (QR code) → backup codes → region queue."""
+"""An ARS agent's first login: an ANS admin allows the enrolment → the e-mailed link → password →
+TOTP enrolment (QR code) → backup codes → region queue. Without the link the agent cannot enrol."""
 
 from __future__ import annotations
 
 import base64
+import re
+from urllib.parse import urlsplit
 
 import pytest
+from django.core import mail
 from django.urls import reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from care_portal.comptes import totp as comptes_totp
 from care_portal.comptes.roles import Role
 from tests.comptes.helpers import MOT_DE_PASSE, creer_utilisateur_avec_role, region_de_test
 
@@ -27,9 +32,25 @@ def test_premiere_connexion_d_un_agent_ars_avec_enrolement_totp(navigateur):
     agent = creer_utilisateur_avec_role(Role.REFERENT_ARS, region=region_de_test("75"), email="nouvel.agent@ars.sante.fr",
                                         prenom="Noé", nom="Nouveau")
     assert not TOTPDevice.objects.filter(user=agent).exists()
+    admin = creer_utilisateur_avec_role(Role.ADMIN_ANS, email="admin@ans.sante.fr")
 
+    # the password alone does not open the enrolment (no trust on first use)
     nav.aller("/")
     nav.suivre(page.locator("header").get_by_role("link", name="Se connecter"))
+    page.get_by_label("Adresse e-mail").fill(agent.email)
+    page.get_by_label("Mot de passe", exact=True).fill(MOT_DE_PASSE)
+    nav.soumettre(page.locator("main").get_by_role("button", name="Se connecter"))
+    assert nav.chemin() == reverse("comptes:totp_enrolement")
+    assert "seulement depuis le lien d'activation" in page.locator("main").inner_text()
+    assert page.get_by_role("img", name="QR code", exact=False).count() == 0
+    nav.soumettre(page.locator("main").get_by_role("button", name="Se déconnecter"))
+
+    # an ANS admin allows it: the agent receives a link, opens it, then logs in
+    comptes_totp.enrolement_autoriser(utilisateur=agent, acteur=admin)
+    [message] = [m for m in mail.outbox if m.to == [agent.email]]
+    lien = re.search(r"https?://\S+/comptes/2fa/activation/\S+/", message.body).group(0)
+    nav.aller(urlsplit(lien).path)
+    assert nav.chemin() == reverse("comptes:connexion")
     page.get_by_label("Adresse e-mail").fill(agent.email)
     page.get_by_label("Mot de passe", exact=True).fill(MOT_DE_PASSE)
     nav.soumettre(page.locator("main").get_by_role("button", name="Se connecter"))

@@ -7,15 +7,17 @@ containing « finess ») and optionally a name column (« raison sociale », « 
 
 from __future__ import annotations
 
-import csv
-import io
 import unicodedata
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
 from candidatures.services import sunes_importer_lignes
+from care_portal.core import fichiers
 from care_portal.referentiel.finess import erreur_finess, normaliser
+
+#: the published list holds a few thousand structures
+LIMITES = fichiers.Limites(taille_max=20 * 1024 * 1024, lignes_max=200_000, colonnes_max=200, champ_max=2000)
 
 
 def _cle(texte: str) -> str:
@@ -32,16 +34,19 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         chemin = Path(options["fichier"])
         try:
+            if chemin.stat().st_size > LIMITES.taille_max:  # refused before being read into memory
+                raise CommandError(f"Le fichier « {chemin} » dépasse {LIMITES.taille_max // (1024 * 1024)} Mo : "
+                                   "rien n'a été importé.")
             brut = chemin.read_bytes()
         except OSError as exc:
             raise CommandError(f"Impossible de lire le fichier « {chemin} » : {exc.strerror or exc}.") from exc
+        if not brut.strip():
+            raise CommandError("Le fichier est vide.")
         try:
-            texte = brut.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            texte = brut.decode("latin-1")
-        premiere = texte.splitlines()[0] if texte.strip() else ""
-        separateur = ";" if premiere.count(";") >= premiere.count(",") else ","
-        lecteur = csv.reader(io.StringIO(texte), delimiter=separateur)
+            # encoding, field size, row count: a malformed file ends in one French sentence, nothing saved
+            lecteur = iter(fichiers.lignes_csv(brut, LIMITES))
+        except fichiers.FichierRefuse as exc:
+            raise CommandError(f"{exc.message} Rien n'a été importé.") from None
         entete = next(lecteur, None)
         if not entete:
             raise CommandError("Le fichier est vide.")

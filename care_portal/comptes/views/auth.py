@@ -29,7 +29,9 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
+
+from care_portal.core.limitation import limiter
 
 from .. import services, totp
 from ..forms_auth import (
@@ -110,7 +112,10 @@ def connexion(request):
             request.session[CLE_DEBUT] = int(time.time())  # the SESSION_COOKIE_AGE limit starts again
             return redirect(_etape_suivante(request, suivant))
         if form.has_error(NON_FIELD_ERRORS, "email_non_verifie"):
-            # The password was right: the address owner may get a new link.
+            # The password was right: the address owner may get a new link (a few per hour).
+            refus = limiter(request, "verification_email", compte=str(form.get_user().pk))
+            if refus:
+                return refus
             services.envoyer_verification_email(form.get_user())
     return render(request, "comptes/connexion.html", {
         "form": form, "next": suivant, "title": "Connexion",
@@ -137,6 +142,26 @@ def verrouillage(request, original_response=None, credentials=None):
 
 # --- two-factor -------------------------------------------------------------------------------------
 
+@never_cache
+@require_GET
+def totp_activation(request, jeton: str):
+    """The link an ANS admin's allowance e-mails to an agent: this session may then enrol, once
+    logged in as that agent (the link alone, without the password, opens nothing)."""
+    user = totp.utilisateur_du_jeton(jeton)
+    if user is None:
+        return render(request, "comptes/totp_enrolement_refuse.html", {
+            "title": "Lien d'activation inutilisable", "lien_invalide": True}, status=400)
+    if request.user.is_authenticated and request.user.pk != user.pk:
+        return render(request, "comptes/totp_enrolement_refuse.html", {
+            "title": "Lien d'activation inutilisable", "autre_compte": True}, status=403)
+    request.session[totp.CLE_ENROLEMENT] = jeton  # kept by the login (same session, new key)
+    if not request.user.is_authenticated:
+        messages.info(request, "Connectez-vous avec votre adresse e-mail et votre mot de passe pour activer la "
+                               "double authentification.")
+        return redirect(_avec_suivant(reverse("comptes:connexion"), reverse("comptes:totp_enrolement")))
+    return redirect("comptes:totp_enrolement")
+
+
 @login_required
 @never_cache
 def totp_enrolement(request):
@@ -146,6 +171,10 @@ def totp_enrolement(request):
             return redirect(_avec_suivant(reverse("comptes:totp_verification"), suivant))
         messages.info(request, "La double authentification est déjà activée sur votre compte.")
         return redirect(_accueil(suivant))
+    if not totp.enrolement_ouvert(user, request.session.get(totp.CLE_ENROLEMENT)):
+        # no trust on first use: an agent enrols only from the link of an ANS admin's allowance
+        return render(request, "comptes/totp_enrolement_refuse.html", {
+            "title": "Activation de la double authentification", "lien_invalide": False}, status=403)
     device = totp.appareil_en_cours(user)
     form = CodeForm(request.POST if request.method == "POST" else None, enrolement=True)
     if form.is_bound and form.is_valid():
@@ -153,6 +182,7 @@ def totp_enrolement(request):
         if resultat.ok:
             django_otp.login(request, resultat.device)
             request.session.cycle_key()
+            request.session.pop(totp.CLE_ENROLEMENT, None)
             request.session[CLE_CODES_A_AFFICHER] = totp.codes_secours_generer(user)
             messages.success(request, "La double authentification est activée sur votre compte.")
             return redirect(_avec_suivant(reverse("comptes:codes_secours"), suivant))
@@ -223,6 +253,9 @@ class MotDePasseOublieView(auth_views.PasswordResetView):
     extra_context = {"title": "Mot de passe oublié"}
 
     def form_valid(self, form):
+        refus = limiter(self.request, "mot_de_passe", email=form.cleaned_data["email"])
+        if refus:  # nothing sent
+            return refus
         self.extra_email_context = {"heures": settings.PASSWORD_RESET_TIMEOUT // 3600}
         return super().form_valid(form)
 

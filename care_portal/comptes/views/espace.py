@@ -17,27 +17,31 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from care_portal.core import etapes
+from care_portal.core import etapes, exports
 from care_portal.notifications import selectors as notifications_selectors
 from care_portal.notifications import tableaux
 from care_portal.referentiel import selectors as referentiel_selectors
 from care_portal.referentiel.models import GHT, EntiteJuridique, Region
+from care_portal.workflow.services import WorkflowError
 
+from .. import totp
 from ..access import roles_requis
 from ..models import Rattachement, User
 from ..roles import ROLES_AGENTS, ROLES_ANS, ROLES_ARS, ROLES_ES, Role
-from ..selectors import Habilitations, habilitations, rattachements_a_decider, regions_pour
+from ..selectors import Habilitations, habilitations, obtenir_ou_404, rattachements_a_decider, regions_pour
 
 # Order in which a user's roles are shown and their home chosen.
 PRIORITE_ROLES = (
@@ -46,6 +50,7 @@ PRIORITE_ROLES = (
     Role.REFERENT_ES, Role.SIGNATAIRE_ES, Role.DSI, Role.RSSI,
 )
 ETABLISSEMENTS_AFFICHES = 50  # an EJ's sites listed on the ES home; the rest is counted
+AGENTS_AFFICHES = 50  # agents without a second factor listed on the admin home
 
 
 @dataclass(frozen=True)
@@ -338,7 +343,8 @@ def espace_admin(request: HttpRequest) -> HttpResponse:
     a_decider = rattachements_a_decider(request.user).order_by("demande_le", "pk")
     agents = User.objects.filter(rattachements__role__in=ROLES_AGENTS,
                                  rattachements__etat=Rattachement.Etat.CONFIRME, is_active=True).distinct()
-    agents_sans_2fa = agents.exclude(pk__in=TOTPDevice.objects.filter(confirmed=True).values("user_id"))
+    avec_2fa = TOTPDevice.objects.filter(confirmed=True).values("user_id")
+    agents_sans_2fa = agents.exclude(pk__in=avec_2fa)
     utilisateurs = User.objects.filter(is_active=True)
     echecs = notifications_selectors.envois_en_echec()
     return render(request, "comptes/espace_admin.html", _contexte(
@@ -353,27 +359,37 @@ def espace_admin(request: HttpRequest) -> HttpResponse:
         referentiel=referentiel_selectors.compter_referentiel(),
         appel=referentiel_selectors.appel_courant(),
         acces_admin_django=request.user.is_staff,
+        agents_a_activer=list(agents_sans_2fa.order_by("nom", "prenom", "email")[:AGENTS_AFFICHES]),
         envois_en_echec={"nombre": echecs.count(), "derniers": list(echecs[:10])},
     ))
 
 
+@never_cache
+@require_POST
+@roles_requis(Role.ADMIN_ANS)
+def totp_enrolement_autoriser(request: HttpRequest, pk: int) -> HttpResponse:
+    """An ANS admin allows an agent to enrol a (new) TOTP device: their devices are removed and an
+    activation link e-mailed (totp.enrolement_autoriser)."""
+    agent = obtenir_ou_404(User.objects.filter(is_active=True), pk=pk)
+    try:
+        totp.enrolement_autoriser(utilisateur=agent, acteur=request.user)
+    except WorkflowError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Un lien d'activation de la double authentification a été envoyé à {agent.email}. "
+                                  f"Il est valable {settings.CARE_ENROLEMENT_TOTP_HEURES} heures.")
+    return redirect("comptes:espace_admin")
+
+
 # --- exports of the dashboards ------------------------------------------------------------------------
-
-class _Tampon:
-    """A file-like object whose ``write`` returns what it is given (csv.writer → streamed response)."""
-
-    def write(self, valeur: str) -> str:
-        return valeur
-
 
 @never_cache
 @require_GET
 @roles_requis(Role.REFERENT_ARS, *ROLES_ANS)
 def exporter_dossiers(request: HttpRequest, portee: str, format: str) -> HttpResponse:
     """The dossiers of the ARS's regions (``region``) or of the whole country (``national``, ANS), with
-    their stage and state, as CSV (streamed, UTF-8 with BOM for spreadsheet software) or XLSX."""
-    import csv
-
+    their stage and state, as CSV (streamed, UTF-8 with BOM for spreadsheet software) or XLSX; through
+    the export helper, which neutralises formula-looking names."""
     h = habilitations(request.user)
     if format not in ("csv", "xlsx"):
         raise Http404
@@ -387,33 +403,11 @@ def exporter_dossiers(request: HttpRequest, portee: str, format: str) -> HttpRes
         qs = etapes.modele_dossier().objects.all()
     else:
         raise Http404
-    nom = f"ecare-dossiers-{portee}-{timezone.localdate():%Y-%m-%d}"
+    nom = f"ecare-dossiers-{portee}-{timezone.localdate():%Y-%m-%d}.{format}"
     lignes = tableaux.lignes_export(qs)
     if format == "csv":
-        ecrivain = csv.writer(_Tampon(), delimiter=";")
-
-        def flux():
-            yield "\ufeff" + ecrivain.writerow(tableaux.COLONNES_EXPORT)
-            for ligne in lignes:
-                yield ecrivain.writerow(ligne)
-
-        reponse = StreamingHttpResponse(flux(), content_type="text/csv; charset=utf-8")
-    else:
-        import io
-
-        from openpyxl import Workbook
-
-        classeur = Workbook(write_only=True)
-        feuille = classeur.create_sheet("Dossiers")
-        feuille.append(list(tableaux.COLONNES_EXPORT))
-        for ligne in lignes:
-            feuille.append(list(ligne))
-        tampon = io.BytesIO()
-        classeur.save(tampon)
-        reponse = HttpResponse(tampon.getvalue(),
-                               content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    reponse["Content-Disposition"] = f'attachment; filename="{nom}.{format}"'
-    return reponse
+        return exports.reponse_csv(tableaux.COLONNES_EXPORT, lignes, nom=nom)
+    return exports.reponse_xlsx(tableaux.COLONNES_EXPORT, lignes, nom=nom, feuille="Dossiers")
 
 
 # --- no confirmed membership yet ----------------------------------------------------------------------

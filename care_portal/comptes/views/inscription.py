@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from care_portal.core.limitation import limiter
 from care_portal.notifications.services import envoyer_email
 from care_portal.referentiel.models import GHT, EntiteJuridique, EtablissementGeographique
 from care_portal.referentiel.recherche import (
@@ -59,6 +60,8 @@ def _structure_de(etablissement: EtablissementGeographique | EntiteJuridique) ->
 def _etape_recherche(request: HttpRequest, *, erreur: str = "") -> HttpResponse:
     form = RechercheEtablissementForm(request.GET or None)
     q = form.cleaned_data["q"].strip() if form.is_valid() else ""
+    if q and (refus := limiter(request, "recherche")):
+        return refus
     resultats = rechercher_etablissements(q) if q else []
     return render(request, "comptes/inscription.html", {
         "title": "Créer un compte — votre établissement", "form": form, "q": q, "resultats": resultats,
@@ -101,6 +104,12 @@ def inscription(request: HttpRequest) -> HttpResponse:
             return _etape_identite(request, form, etablissement)
         data = form.cleaned_data
         structure = _structure_de(data["etablissement"])
+        # Before any write or e-mail: per address, per e-mail address and per structure (whose
+        # référents, ARS and ANS admins are notified of each request).
+        refus = limiter(request, "inscription", email=data["email"],
+                        structure=f"{structure._meta.model_name}:{structure.pk}")
+        if refus:
+            return refus
         connue = User.objects.filter(email__iexact=data["email"]).exists()
         if not connue:
             try:
@@ -141,9 +150,11 @@ def inscription_envoyee(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def recherche_etablissements(request: HttpRequest) -> JsonResponse:
+def recherche_etablissements(request: HttpRequest) -> HttpResponse:
     """The live search of step 1 (JSON): public referential data, at most 20 results."""
     q = (request.GET.get("q") or "")[:100].strip()
+    if refus := limiter(request, "recherche", json=True):
+        return refus
     resultats = rechercher_etablissements(q)
     return JsonResponse({"q": q, "nombre": len(resultats), "limite_atteinte": len(resultats) >= LIMITE,
                          "resultats": [r.en_dict() for r in resultats]})

@@ -11,7 +11,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from care_portal.referentiel.models import AppelAFinancement
+from care_portal.workflow.services import WorkflowError
 from paiement import services
+from paiement.imports import TAILLE_MAX
 
 
 def _date(valeur: str) -> datetime.date:
@@ -42,6 +44,9 @@ class Command(BaseCommand):
             raise CommandError(f"Appel à financement « {options['appel']} » inconnu. Appels existants : {codes}.")
         chemin = Path(options["fichier"])
         try:
+            if chemin.stat().st_size > TAILLE_MAX:  # never read a huge file into memory only to refuse it
+                raise CommandError(f"Le fichier « {chemin} » dépasse {TAILLE_MAX // (1024 * 1024)} Mo : une matrice "
+                                   "des plafonds tient en quelques dizaines de lignes. Rien n'a été importé.")
             contenu = chemin.read_bytes()
         except OSError as exc:
             raise CommandError(f"Impossible de lire le fichier « {chemin} » : {exc.strerror or exc}.") from None
@@ -54,6 +59,8 @@ class Command(BaseCommand):
         except services.GrilleInvalide as exc:
             for erreur in exc.erreurs:
                 self.stderr.write(erreur)
+            raise CommandError(exc.message) from None
+        except WorkflowError as exc:
             raise CommandError(exc.message) from None
         self.stdout.write(self.style.SUCCESS(
             f"Version {grille.version} de la matrice des montants plafonds de « {appel.code} » importée : "
