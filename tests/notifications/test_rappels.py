@@ -204,7 +204,7 @@ def test_ars_rappel_des_candidatures_en_attente(settings):
     depot = timezone.localtime(c1.deposee_le).date()
     assert jour_de(rappels_candidatures.rappels_ars_attente, depot + datetime.timedelta(days=14)) == 0
     # one e-mail to the region's ARS listing both
-    assert jour_de(rappels_candidatures.rappels_ars_attente, depot + datetime.timedelta(days=15, hours=0), heure=23) == 2
+    assert jour_de(rappels_candidatures.rappels_ars_attente, depot + datetime.timedelta(days=16)) == 2  # past 15 days whatever the hour of the deposit
     [message] = mail.outbox
     assert message.to == [agent.email]
     assert "2 candidatures en attente d'instruction depuis plus de 15 jours" in message.subject
@@ -397,7 +397,7 @@ def test_ars_rappel_des_declarations_en_attente_puis_decidee(settings, signee):
     d = deposer_declaration(c, referent)
     depot = timezone.localtime(d.deposee_le).date()
     assert jour_de(rappels_declarations_mod.rappels_ars_declarations, depot + datetime.timedelta(days=14)) == 0
-    assert jour_de(rappels_declarations_mod.rappels_ars_declarations, depot + datetime.timedelta(days=15), heure=23) == 1
+    assert jour_de(rappels_declarations_mod.rappels_ars_declarations, depot + datetime.timedelta(days=16)) == 1  # past 15 days whatever the hour
     [message] = mail.outbox
     assert message.to == [ars.email]
     assert message.subject == "[eCaRE] 1 déclaration en attente de vérification depuis plus de 15 jours"

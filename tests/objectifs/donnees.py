@@ -44,7 +44,9 @@ def candidature_deposee(*, structure=None, appel=None, depose_il_y_a: int = 0, e
     c = cs.candidature_creer(structure=structure, appel=appel, acteur=ref)
     c = dc.deposer(c, ref)
     if depose_il_y_a:
-        instant = timezone.now() - datetime.timedelta(days=depose_il_y_a)
+        # at noon, Paris time: the day of the submission is the same whatever the hour the tests run
+        jour = timezone.localdate() - datetime.timedelta(days=depose_il_y_a)
+        instant = timezone.make_aware(datetime.datetime.combine(jour, datetime.time(12, 0)))
         Candidature.objects.filter(pk=c.pk).update(premiere_depose_le=instant, deposee_le=instant)
     if etat == Candidature.Etat.COMPLETE:
         cs.candidature_declarer_complete(candidature=c, acteur=ars(c.entite_juridique.departement.code))
