@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.paginator import Paginator
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
@@ -114,11 +115,12 @@ def reponses_de(controle: Controle) -> list[Document]:
 
 @dataclass
 class Planning:
-    controles: list[Controle]
+    controles: list[Controle]  # the page asked for (PAR_PAGE controls), never a silent cut
     par_etat: dict[str, int]
     charge: list[dict]  # one per controller: name, open controls, by state
     en_retard: list[Controle]
     semaines: list[str] = field(default_factory=list)
+    page_obj: Any = None
 
 
 def semaine_iso(moment: datetime.datetime | None) -> str:
@@ -158,13 +160,17 @@ def en_retard(qs: QuerySet[Controle], aujourd_hui: datetime.date | None = None) 
         | Q(date_prevue__date__gt=F("declaration__candidature__appel__controle_fin")))
 
 
-def planning(user, filtres: dict[str, Any] | None = None) -> Planning:
+PAR_PAGE = 50
+
+
+def planning(user, filtres: dict[str, Any] | None = None, page: str | int | None = None) -> Planning:
     """The ANS's planning: the controls (filtered by state, controller, ISO week), counts by state,
     each controller's workload and the late controls. Six queries, whatever the number of controls."""
     filtres = filtres or {}
     base = controles_pour(user)
-    controles = list(_filtrer(base, filtres).prefetch_related("controleurs").order_by(
-        F("date_prevue").asc(nulls_first=True), "pk")[:500])
+    page_obj = Paginator(_filtrer(base, filtres).prefetch_related("controleurs").order_by(
+        F("date_prevue").asc(nulls_first=True), "pk"), PAR_PAGE).get_page(page)
+    controles = list(page_obj.object_list)
     par_etat = Counter(base.values_list("etat", flat=True))
     noms = {u.pk: u for u in controleurs_ans()}
     charge: dict[int, Counter] = defaultdict(Counter)
@@ -179,4 +185,4 @@ def planning(user, filtres: dict[str, Any] | None = None) -> Planning:
     lignes.sort(key=lambda ligne: (-ligne["ouverts"], ligne["controleur"].nom))
     retard = list(en_retard(base).order_by("declaration__candidature__appel__controle_fin", "pk")[:200])
     return Planning(controles=controles, par_etat={e: par_etat.get(e, 0) for e in Controle.Etat.values},
-                    charge=lignes, en_retard=retard)
+                    charge=lignes, en_retard=retard, page_obj=page_obj)

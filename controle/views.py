@@ -26,6 +26,7 @@ from candidatures.services import peut_editer
 from care_portal.comptes.access import roles_requis
 from care_portal.comptes.roles import ROLES_ANS, ROLES_ARS, ROLES_ES, Role
 from care_portal.comptes.selectors import habilitations, obtenir_ou_404
+from care_portal.core import pagination
 from care_portal.core.alertes import alerte, erreurs_du_formulaire
 from care_portal.documents.upload import refus_upload
 from care_portal.workflow.chronologie import chronologie
@@ -62,9 +63,9 @@ def _alerte_refus(titre: str, exc: WorkflowError) -> dict:
 def planning(request: HttpRequest) -> HttpResponse:
     controleurs = selectors.controleurs_ans()
     filtre = FiltrePlanningForm(request.GET or None, controleurs=controleurs)
-    p = selectors.planning(request.user, filtre.filtres())
+    p = selectors.planning(request.user, filtre.filtres(), page=request.GET.get("page"))
     return render(request, "controle/planning.html", {
-        "title": "Planning des contrôles", "filtre": filtre, "p": p,
+        "title": "Planning des contrôles", "filtre": filtre, "p": p, **pagination.contexte(request, p.page_obj),
         "etats": [(e, libelle, p.par_etat.get(e, 0)) for e, libelle in Controle.Etat.choices],
         "rangs": [{"c": c, "semaine": selectors.semaine_iso(c.date_prevue)} for c in p.controles],
         "etats_clos": Controle.ETATS_CLOS,

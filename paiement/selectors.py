@@ -250,13 +250,21 @@ def iban_modifie(paiement) -> bool:
 def controles_sans_paiement(limite: int = 100) -> list:
     """Validated controls that have no payment yet (oldest decision first), with the reason when the
     amount cannot be computed (shown to the secretariat)."""
-    from controle.models import Controle
-
-    qs = (Controle.objects.filter(etat=Controle.Etat.OBJECTIFS_ATTEINTS, paiement__isnull=True)
+    qs = (_controles_sans_paiement()
           .select_related("declaration__candidature__appel", "declaration__candidature__ght",
                           "declaration__candidature__entite_juridique", "declaration__candidature__convention")
           .order_by("decide_le", "pk"))
     return list(qs[:limite])
+
+
+def _controles_sans_paiement():
+    from controle.models import Controle
+
+    return Controle.objects.filter(etat=Controle.Etat.OBJECTIFS_ATTEINTS, paiement__isnull=True)
+
+
+def compter_controles_sans_paiement() -> int:
+    return _controles_sans_paiement().count()
 
 
 def lots():

@@ -21,6 +21,7 @@ from care_portal.comptes.roles import ROLES_ES, Role
 from care_portal.comptes.selectors import obtenir_ou_404
 from care_portal.core import exports
 from care_portal.core.alertes import alerte
+from care_portal.core.pagination import paginer
 from care_portal.referentiel.models import AppelAFinancement
 from care_portal.workflow.chronologie import chronologie
 from care_portal.workflow.services import WorkflowError
@@ -30,6 +31,9 @@ from .forms import ConfirmationForm, LotForm, PaiementManuelForm, RejetForm
 from .models import LotVirement, Paiement
 
 AGENTS = (Role.SECRETARIAT_ANS, Role.ADMIN_ANS)
+PAR_PAGE = 50  # payments per page (the list and a batch's page)
+LIGNES_SANS_PAIEMENT = 50  # validated controls without payment shown, oldest first (the count says how many)
+LOTS_AFFICHES = 20  # latest batches shown (the count says how many)
 
 def _paiement(request: HttpRequest, pk: int) -> Paiement:
     return obtenir_ou_404(selectors.paiements_pour(request.user), pk=pk)
@@ -43,14 +47,18 @@ def _page_liste(request: HttpRequest, *, alerte: dict | None = None, form_lot: L
     qs = selectors.paiements_pour(request.user)
     if etat in Paiement.Etat.values:
         qs = qs.filter(etat=etat)
-    sans_paiement = [(c, selectors.calcul_pour(c).erreur) for c in selectors.controles_sans_paiement(50)]
+    sans_paiement = [(c, selectors.calcul_pour(c).erreur)
+                     for c in selectors.controles_sans_paiement(LIGNES_SANS_PAIEMENT)]
     a_mettre_en_lot = selectors.paiements_pour(request.user).filter(etat=Paiement.Etat.ORDONNANCE,
                                                                       lot__isnull=True)
+    pagination = paginer(request, qs, PAR_PAGE)
     return render(request, "paiement/liste.html", {
-        "title": "Paiements", "paiements": list(qs[:500]), "etat": etat, "etats": Paiement.Etat.choices,
-        "sans_paiement": sans_paiement, "alerte": alerte, "a_mettre_en_lot": list(a_mettre_en_lot),
+        "title": "Paiements", "paiements": list(pagination["page_obj"].object_list), **pagination,
+        "etat": etat, "etats": Paiement.Etat.choices,
+        "sans_paiement": sans_paiement, "nombre_sans_paiement": selectors.compter_controles_sans_paiement(),
+        "alerte": alerte, "a_mettre_en_lot": list(a_mettre_en_lot),
         "form_lot": form_lot or LotForm(), "form_confirmation": form_confirmation or ConfirmationForm(),
-        "lots": list(selectors.lots()[:20]),
+        "lots": list(selectors.lots()[:LOTS_AFFICHES]), "nombre_lots": selectors.lots().count(),
     }, status=status)
 
 
@@ -200,10 +208,11 @@ def _lot(request: HttpRequest, pk: int) -> LotVirement:
 @roles_requis(*AGENTS)
 def lot_detail(request: HttpRequest, pk: int) -> HttpResponse:
     lot = _lot(request, pk)
+    pagination = paginer(request, lot.paiements.select_related(
+        "convention__candidature__ght", "convention__candidature__entite_juridique").order_by("pk"), PAR_PAGE)
     return render(request, "paiement/lot.html", {
         "title": f"Lot de virements {lot.message_id}", "lot": lot,
-        "paiements": list(lot.paiements.select_related("convention__candidature__ght",
-                                                       "convention__candidature__entite_juridique").order_by("pk")),
+        "paiements": list(pagination["page_obj"].object_list), **pagination,
         "form_confirmation": ConfirmationForm(),
     })
 

@@ -262,3 +262,17 @@ def test_decision_et_commencement_refuses_aux_roles_de_l_etablissement_et_de_l_a
     reponse = client.post(url("valider", c))
     assert reponse.status_code == 400 and "contrôleurs ANS assignés" in texte(reponse)
     assert rafraichir(c).etat == Controle.Etat.EN_COURS
+
+
+def test_planning_pagine_avec_son_compte(client):
+    from controle.selectors import PAR_PAGE
+
+    controleurs = [controleur()]
+    controles_en_masse(PAR_PAGE + 3, controleurs)
+    se_connecter(client, controleurs[0])
+    page1 = client.get(reverse("controle:planning"))
+    assert f"({PAR_PAGE + 3}, page 1 sur 2)" in texte(page1) and len(page1.context["rangs"]) == PAR_PAGE
+    page2 = client.get(reverse("controle:planning"), {"page": 2})
+    assert len(page2.context["rangs"]) == 3
+    assert {r["c"].pk for r in page1.context["rangs"]} | {r["c"].pk for r in page2.context["rangs"]} == set(
+        Controle.objects.values_list("pk", flat=True))

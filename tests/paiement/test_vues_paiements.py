@@ -238,3 +238,22 @@ def test_le_dossier_mene_a_la_declaration_au_controle_et_au_paiement(client, val
     assert f'href="{reverse("paiement:pour_candidature", args=[c.pk])}" id="lien-paiement"' in page
     assert "ANS : objectifs atteints" in page and f"Paiement : {p.get_etat_display().lower()}" in page
     assert client.get(reverse("paiement:pour_candidature", args=[c.pk])).status_code == 200
+
+
+# --- no list cut silently ------------------------------------------------------------------------------
+
+def test_liste_des_paiements_paginee_avec_son_compte(client):
+    from paiement.views_paiements import PAR_PAGE
+
+    paiements_en_masse(PAR_PAGE + 7)
+    se_connecter(client, agent())
+    page1 = client.get(reverse("paiement:liste"))
+    html = texte(page1)
+    assert f"Paiements ({PAR_PAGE + 7}, page 1 sur 2)" in html and len(page1.context["paiements"]) == PAR_PAGE
+    page2 = client.get(reverse("paiement:liste"), {"page": 2, "etat": ""})
+    assert len(page2.context["paiements"]) == 7
+    vus = {p.pk for p in page1.context["paiements"]} | {p.pk for p in page2.context["paiements"]}
+    assert len(vus) == PAR_PAGE + 7  # every payment reachable, none twice
+    # a filter is kept in the pages' links
+    filtre = texte(client.get(reverse("paiement:liste"), {"etat": "paye"}))
+    assert "page=" not in filtre or "etat=paye" in filtre
