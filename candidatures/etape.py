@@ -114,11 +114,12 @@ def _attente_ars(dossiers, *, maintenant, limite: int) -> dict:
     delai = settings.CARE_RAPPEL_ARS_ATTENTE_JOURS
     qs = dossiers.filter(etat=Candidature.Etat.DEPOSEE,
                          deposee_le__lte=maintenant - datetime.timedelta(days=delai)).order_by("deposee_le", "pk")
-    return {"nombre": qs.count(), "url": reverse("candidatures:file") + "?etat=deposee", "lignes": [
-        {"lien": reverse("candidatures:detail", args=[c.pk]),
-         "texte": f"{c.structure_libelle} — déposée le {_jour(c.deposee_le)} "
-                  f"(il y a {(maintenant - c.deposee_le).days} jours)"}
-        for c in qs.select_related("ght", "entite_juridique")[:limite]]}
+    return etapes.compte(
+        qs.select_related("ght", "entite_juridique"), limite=limite,
+        url=reverse("candidatures:file") + "?etat=deposee",
+        ligne=lambda c: (reverse("candidatures:detail", args=[c.pk]),
+                         f"{c.structure_libelle} — déposée le {_jour(c.deposee_le)} "
+                         f"(il y a {(maintenant - c.deposee_le).days} jours)"))
 
 
 def _conventions(etat: str, champ_date: str, verbe: str):
@@ -127,10 +128,9 @@ def _conventions(etat: str, champ_date: str, verbe: str):
 
         qs = (Convention.objects.filter(candidature__in=dossiers.values("pk"), etat=etat)
               .select_related("candidature__ght", "candidature__entite_juridique").order_by(champ_date, "pk"))
-        return {"nombre": qs.count(), "url": "", "lignes": [
-            {"lien": reverse("candidatures:convention", args=[cv.candidature_id]),
-             "texte": f"{cv.numero} — {cv.candidature.structure_libelle}, {verbe} le {_jour(getattr(cv, champ_date))}"}
-            for cv in qs[:limite]]}
+        return etapes.compte(qs, limite=limite, ligne=lambda cv: (
+            reverse("candidatures:convention", args=[cv.candidature_id]),
+            f"{cv.numero} — {cv.candidature.structure_libelle}, {verbe} le {_jour(getattr(cv, champ_date))}"))
     return compter
 
 

@@ -57,9 +57,8 @@ def _a_planifier(dossiers, *, maintenant, limite: int) -> dict:
     qs = (Controle.objects.filter(declaration__candidature__in=dossiers.values("pk"), etat=Controle.Etat.A_PLANIFIER)
           .select_related("declaration__candidature__ght", "declaration__candidature__entite_juridique")
           .order_by("pk"))
-    return {"nombre": qs.count(), "url": reverse("controle:planning"), "lignes": [
-        {"lien": reverse("controle:detail", args=[c.pk]), "texte": c.declaration.candidature.structure_libelle}
-        for c in qs[:limite]]}
+    return etapes.compte(qs, limite=limite, url=reverse("controle:planning"), ligne=lambda c: (
+        reverse("controle:detail", args=[c.pk]), c.declaration.candidature.structure_libelle))
 
 
 def _ouvrir(declaration, *, acteur=None):

@@ -61,11 +61,10 @@ def _attente_ars(dossiers, *, maintenant, limite: int) -> dict:
     qs = (Declaration.objects.filter(candidature__in=dossiers.values("pk"), etat=Declaration.Etat.DEPOSEE,
                                      deposee_le__lte=maintenant - datetime.timedelta(days=delai))
           .select_related("candidature__ght", "candidature__entite_juridique").order_by("deposee_le", "pk"))
-    return {"nombre": qs.count(), "url": reverse("declarations:file") + "?etat=deposee", "lignes": [
-        {"lien": reverse("declarations:detail", args=[d.pk]),
-         "texte": f"{d.candidature.structure_libelle} — déposée le {timezone.localtime(d.deposee_le):%d/%m/%Y} "
-                  f"(il y a {(maintenant - d.deposee_le).days} jours)"}
-        for d in qs[:limite]]}
+    return etapes.compte(qs, limite=limite, url=reverse("declarations:file") + "?etat=deposee", ligne=lambda d: (
+        reverse("declarations:detail", args=[d.pk]),
+        f"{d.candidature.structure_libelle} — déposée le {timezone.localtime(d.deposee_le):%d/%m/%Y} "
+        f"(il y a {(maintenant - d.deposee_le).days} jours)"))
 
 
 def _ouvrir(convention, *, acteur=None):

@@ -9,7 +9,8 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
-from . import dates, services
+from . import services
+from .forms import verifier_en_vigueur
 from .models import GrilleMontantsPlafonds, LignePlafond
 from .regles import LignePlafondData, verifier_lignes
 
@@ -57,12 +58,7 @@ class GrilleForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         appel = data.get("appel") or (self.instance.appel if self.instance.appel_id else None)
-        le = data.get("en_vigueur_le")
-        if appel is not None and le is not None:
-            erreur = dates.erreur_en_vigueur(le, appel=str(appel), candidature_debut=appel.candidature_debut,
-                                             paiement_fin=appel.paiement_fin)
-            if erreur:
-                self.add_error("en_vigueur_le", erreur)
+        verifier_en_vigueur(self, appel, data.get("en_vigueur_le"))
         return data
 
 

@@ -60,10 +60,9 @@ def _a_verser(dossiers, *, maintenant, limite: int) -> dict:
                                   etat__in=(Paiement.Etat.A_VALIDER, Paiement.Etat.VALIDE, Paiement.Etat.ORDONNANCE))
           .select_related("convention__candidature__ght", "convention__candidature__entite_juridique")
           .order_by("cree_le", "pk"))
-    return {"nombre": qs.count(), "url": reverse("paiement:liste"), "lignes": [
-        {"lien": reverse("paiement:detail", args=[p.pk]),
-         "texte": f"{p.convention.candidature.structure_libelle} — {_euros(p.montant)}, {p.get_etat_display().lower()}"}
-        for p in qs[:limite]]}
+    return etapes.compte(qs, limite=limite, url=reverse("paiement:liste"), ligne=lambda p: (
+        reverse("paiement:detail", args=[p.pk]),
+        f"{p.convention.candidature.structure_libelle} — {_euros(p.montant)}, {p.get_etat_display().lower()}"))
 
 
 def _ouvrir(controle, *, acteur=None):

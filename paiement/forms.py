@@ -61,13 +61,18 @@ class ImportPlafondsForm(ChampsDsfrMixin, forms.Form):
 
     def clean(self):
         data = super().clean()
-        appel, le = data.get("appel"), data.get("en_vigueur_le")
-        if appel is not None and le is not None:
-            erreur = dates.erreur_en_vigueur(le, appel=str(appel), candidature_debut=appel.candidature_debut,
-                                             paiement_fin=appel.paiement_fin)
-            if erreur:
-                self.add_error("en_vigueur_le", erreur)
+        verifier_en_vigueur(self, data.get("appel"), data.get("en_vigueur_le"))
         return data
+
+
+def verifier_en_vigueur(form: forms.Form, appel, le) -> None:
+    """A ceiling grid's date in force falls within its call's years (``dates.erreur_en_vigueur``): the
+    same check for the import form and the admin form."""
+    if appel is not None and le is not None:
+        erreur = dates.erreur_en_vigueur(le, appel=str(appel), candidature_debut=appel.candidature_debut,
+                                         paiement_fin=appel.paiement_fin)
+        if erreur:
+            form.add_error("en_vigueur_le", erreur)
 
 
 # --- payments -------------------------------------------------------------------------------------------

@@ -338,18 +338,14 @@ def pour_candidature(request: HttpRequest, pk: int) -> HttpResponse:
 def mes_paiements(request: HttpRequest) -> HttpResponse:
     """The payments of the ES's structures (menu « Mes paiements »), paginated with their count, and the
     dossiers still on their way to a payment."""
-    from django.core.paginator import Paginator
-
     qs = (selectors.paiements_pour(request.user)
           .select_related("convention__candidature__appel", "convention__candidature__ght",
                           "convention__candidature__entite_juridique")
           .order_by("-cree_le", "-pk"))
-    page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    pagination = paginer(request, qs, 25)
     dossiers = (candidatures_pour(request.user).filter(convention__paiements__isnull=True)
                 .select_related("ght", "entite_juridique", "appel").order_by("-pk"))
     return render(request, "paiement/mes_paiements.html", {
-        "title": "Mes paiements", "page_obj": page, "paiements": list(page.object_list),
-        "pages": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
-        "nombre": page.paginator.count, "parametres": "",
+        "title": "Mes paiements", "paiements": list(pagination["page_obj"].object_list), **pagination,
         "sans_paiement": list(dossiers[:50]), "nombre_sans_paiement": dossiers.count(),
     })

@@ -69,16 +69,18 @@ def _navigation(request, h) -> list[Lien]:
         if e.groupe:
             groupes.setdefault(e.groupe, []).append(e)
     places: set[str] = set()
+
+    def lien_de(e) -> Lien:  # a filtered entry is the current page only with its filter
+        return Lien(e.libelle, e.url(),
+                    actif=e.url_name == courante and (e.requete == requete if e.requete else not filtree))
+
     for e in entrees:
-        actif = e.url_name == courante and (e.requete == requete if e.requete else not filtree)
-        lien = Lien(e.libelle, e.url(), actif=actif)
+        lien = lien_de(e)
         if e.groupe and len(groupes[e.groupe]) > 1:
             if e.groupe in places:
                 continue
             places.add(e.groupe)
-            enfants = tuple(Lien(x.libelle, x.url(), actif=x.url_name == courante
-                                 and (x.requete == requete if x.requete else not filtree))
-                            for x in groupes[e.groupe])
+            enfants = tuple(lien_de(x) for x in groupes[e.groupe])
             lien = Lien(e.groupe, "", actif=any(x.actif for x in enfants), enfants=enfants)
         liens.append(lien)
     if Role.REFERENT_ES in h.roles:

@@ -250,6 +250,13 @@ def compteurs(portee: str) -> list[Compteur]:
                   key=lambda c: ordre.get(c.etape, 99))
 
 
+def compte(qs, *, limite: int, ligne: Callable[[Any], tuple[str, str]], url: str = "") -> dict:
+    """What a ``Compteur.compter`` answers: how many rows ``qs`` holds, its first ``limite`` rows as
+    (link, text) lines by ``ligne(obj)``, and the page that lists them all."""
+    return {"nombre": qs.count(), "url": url,
+            "lignes": [dict(zip(("lien", "texte"), ligne(obj), strict=True)) for obj in qs[:limite]]}
+
+
 def ouvertures_apres(code: str) -> Iterable[Ouverture]:
     return [o for o in _registre.ouvertures if o.apres == code]
 
