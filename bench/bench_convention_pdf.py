@@ -65,12 +65,12 @@ def _lire(pk: int):
 
 
 def mesurer(pk: int, repetitions: int) -> dict:
-    import weasyprint
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     from candidatures import convention_pdf
     from candidatures.signature import pades
+    from care_portal.core.pdf import document_html
 
     t = time.perf_counter()
     pdf = convention_pdf.rendre_pdf(_lire(pk))
@@ -94,7 +94,7 @@ def mesurer(pk: int, repetitions: int) -> dict:
         html = convention_pdf.rendre_html(cv)
         html_s.append(time.perf_counter() - t)
         t = time.perf_counter()
-        brut = weasyprint.HTML(string=html, url_fetcher=convention_pdf._aucune_ressource).write_pdf()
+        brut = document_html(html).write_pdf()
         weasy_s.append(time.perf_counter() - t)
         t = time.perf_counter()
         pades.preparer_champs(brut)
@@ -109,7 +109,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=0.2, help="échelle du pays de démonstration (défaut : 0,2)")
     parser.add_argument("--repetitions", type=int, default=20)
+    parser.add_argument("--rapide", action="store_true", default=os.environ.get("BENCH_RAPIDE") == "1",
+                        help="petit volume, pour vérifier en CI que le script tourne (ou BENCH_RAPIDE=1)")
     args = parser.parse_args()
+    if args.rapide:
+        args.scale, args.repetitions = min(args.scale, 0.1), 2
 
     with tempfile.TemporaryDirectory(prefix="ecare-bench-") as tmp:
         if not os.environ.get("DATABASE_URL"):

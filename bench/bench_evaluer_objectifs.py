@@ -36,7 +36,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0, help="échelle du pays de démonstration (défaut : 1)")
     parser.add_argument("--repetitions", type=int, default=3)
+    parser.add_argument("--rapide", action="store_true", default=os.environ.get("BENCH_RAPIDE") == "1",
+                        help="petit volume, pour vérifier en CI que le script tourne (ou BENCH_RAPIDE=1)")
     args = parser.parse_args()
+    if args.rapide:
+        args.scale, args.repetitions = min(args.scale, 0.1), 1
 
     with tempfile.TemporaryDirectory(prefix="ecare-bench-") as tmp:
         if not os.environ.get("DATABASE_URL"):

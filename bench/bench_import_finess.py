@@ -177,7 +177,11 @@ def main() -> None:
     parser.add_argument("--et", help=argparse.SUPPRESS)
     parser.add_argument("--et-modifie", help=argparse.SUPPRESS)
     parser.add_argument("--ej", help=argparse.SUPPRESS)
+    parser.add_argument("--rapide", action="store_true", default=os.environ.get("BENCH_RAPIDE") == "1",
+                        help="petit volume, pour vérifier en CI que le script tourne (ou BENCH_RAPIDE=1)")
     args = parser.parse_args()
+    if args.rapide and not args.enfant:
+        args.lines, args.petit = 2_000, 0
     if args.enfant:
         enfant(args)
         return

@@ -265,7 +265,11 @@ if __name__ == "__main__":
     parser.add_argument("--temoin", action="store_true", help="témoin : gestionnaire d'envoi en mémoire de Django")
     parser.add_argument("--mesurer", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--sha256", help=argparse.SUPPRESS)
+    parser.add_argument("--rapide", action="store_true", default=os.environ.get("BENCH_RAPIDE") == "1",
+                        help="petit volume, pour vérifier en CI que le script tourne (ou BENCH_RAPIDE=1)")
     arguments = parser.parse_args()
+    if arguments.rapide and not arguments.mesurer:
+        arguments.tailles = [2]
     if arguments.mesurer:
         mesurer(arguments.mesurer, arguments.sha256)
     else:

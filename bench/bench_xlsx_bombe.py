@@ -132,7 +132,11 @@ def main() -> int:
     parser.add_argument("--lignes", type=int, default=3_000_000, help="rows of the bomb (default 3,000,000)")
     parser.add_argument("--cas", nargs="*", default=CAS, help="cases of the corpus to measure")
     parser.add_argument("--un", help=argparse.SUPPRESS)  # internal: measure one case in this process
+    parser.add_argument("--rapide", action="store_true", default=os.environ.get("BENCH_RAPIDE") == "1",
+                        help="petit volume, pour vérifier en CI que le script tourne (ou BENCH_RAPIDE=1)")
     args = parser.parse_args()
+    if args.rapide and not args.un:
+        args.lignes = 30_000
     if args.un:
         print(json.dumps(mesurer(args.un, args.lignes)))
         return 0

@@ -257,6 +257,9 @@ def _pieces(c, referent: User, *, preuves: bool) -> None:
         for categorie in verdict.preuves_manquantes:
             documents.document_deposer(fichier=fichier_demo(categorie), acteur=referent,
                                        proprietaire=lignes[verdict.structure.cle], categorie=categorie)
+        # the attestation certifies an audit of less than 2 years (issue 17): one made 5 months ago
+        services.perimetre_dater_audit(ligne=lignes[verdict.structure.cle], acteur=referent,
+                                       date_audit=datetime.date.today() - datetime.timedelta(days=150))
 
 
 def _dossier(plan: Plan, appel: AppelAFinancement, rng: random.Random) -> str:
@@ -392,6 +395,29 @@ def plans(rng: random.Random) -> list[Plan]:
     return resultat
 
 
+#: ``seed_demo --national``: the states of the candidatures of the campaign (weights per 1,300).
+NATIONAL_CANDIDATURES = 1300
+REPARTITION_NATIONALE = {COMPLETE: 1150, COMPLETE_APRES_COMPLEMENT: 50, DEPOSEE: 30, COMPLEMENT: 20, REJETEE: 20,
+                         RETIREE: 10, BROUILLON: 15, BROUILLON_VIDE: 5}
+
+
+def plans_nationaux(rng: random.Random, total: int, deja: list[Plan]) -> list[Plan]:
+    """Beyond the demo's own dossiers (``deja``), up to ``total`` in all: every other candidate structure
+    of every region (GHT with a support, EJ outside any GHT), in a fixed shuffled order, their states in
+    the campaign's proportions (``REPARTITION_NATIONALE``)."""
+    from care_portal.referentiel.demo import repartition
+
+    exclus = {("ght" if isinstance(p.structure, GHT) else "ej", p.structure.pk) for p in deja}
+    structures: list[GHT | EntiteJuridique] = []
+    for region in Region.objects.order_by("code"):
+        vivier = _vivier(region, exclus, rng)
+        structures += vivier.ghts + vivier.prives + vivier.publics
+    rng.shuffle(structures)
+    structures = structures[:max(total - len(deja), 0)]
+    etats = repartition(len(structures), REPARTITION_NATIONALE, rng)
+    return [Plan(s, e) for s, e in zip(structures, etats, strict=True)]
+
+
 # --- the step ---------------------------------------------------------------------------------------------
 
 LIBELLES_ETATS = {
@@ -400,8 +426,10 @@ LIBELLES_ETATS = {
 }
 
 
-def creer_candidatures_demo(rng: random.Random, aujourd_hui: datetime.date | None = None) -> list[str]:
-    """Create the demo call and the missing demo candidatures; return the French summary lines."""
+def creer_candidatures_demo(rng: random.Random, aujourd_hui: datetime.date | None = None, *,
+                            national: int | None = None) -> list[str]:
+    """Create the demo call and the missing demo candidatures (``national``: up to that many in all, see
+    ``plans_nationaux``); return the French summary lines."""
     from .models import Candidature
 
     if getattr(settings, "PRODUCTION", not settings.DEBUG):
@@ -413,7 +441,10 @@ def creer_candidatures_demo(rng: random.Random, aujourd_hui: datetime.date | Non
     etats: Counter[str] = Counter()
     deja = 0
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
-        for plan in plans(rng):
+        a_ouvrir = plans(rng)
+        if national:
+            a_ouvrir += plans_nationaux(rng, national, a_ouvrir)
+        for plan in a_ouvrir:
             s = plan.structure
             existe = Candidature.objects.filter(
                 appel=appel, **({"ght": s} if isinstance(s, GHT) else {"entite_juridique": s, "ght": None})).exists()
@@ -437,7 +468,8 @@ def _enregistrer_etape_seed_demo() -> None:
     @enregistrer_etape("candidatures", ordre=40)
     def etape_candidatures(contexte: ContexteDemo) -> list[str]:
         """After the referential and the demo accounts: the demo call and its candidatures."""
-        return creer_candidatures_demo(contexte.rng("candidatures"))
+        return creer_candidatures_demo(contexte.rng("candidatures"), national=contexte.nombre(NATIONAL_CANDIDATURES)
+                                       if contexte.national else None)
 
 
 _enregistrer_etape_seed_demo()
@@ -460,7 +492,11 @@ def certificat_demo() -> str:
     return f"Certificat de signature de la plateforme : {certificat} (auto-signé, généré pour la démonstration)."
 
 
-def creer_conventions_demo() -> list[str]:
+#: ``seed_demo --national``: the states of the conventions (weights per 1,200).
+REPARTITION_CONVENTIONS = {"signee": 1030, "signee_es": 70, "envoyee": 50, "expiree": 20, "a_generer": 30}
+
+
+def creer_conventions_demo(rng: random.Random | None = None) -> list[str]:
     """Bring the conventions of the demo call's complete candidatures to rotating states through the
     services (sent, signed by the ES, countersigned, expired; some left for the ANS to send). The state
     aimed at depends on the convention's rank: a second run leaves every convention as it is."""
@@ -476,12 +512,20 @@ def creer_conventions_demo() -> list[str]:
         return [*lignes, "Conventions de démonstration : comptes ANS de démonstration absents (étape « comptes »)."]
     faites: Counter[str] = Counter()
     sans_plafond = 0
+    a_contresigner = []
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
         # the state aimed at rotates with the convention's rank among the demo call's, whatever the ids
-        # the database gave (SQLite and PostgreSQL then seed the same distribution)
-        rangs = Convention.objects.filter(candidature__appel__code=CODE_APPEL).order_by("candidature_id", "pk")
-        for rang, cv in enumerate(rangs.select_related("candidature")):
-            cible = CIBLES_CONVENTION[rang % len(CIBLES_CONVENTION)]
+        # the database gave (SQLite and PostgreSQL then seed the same distribution); national volume
+        # (``rng`` given): drawn in the campaign's proportions, countersigned in lots of 100
+        rangs = list(Convention.objects.filter(candidature__appel__code=CODE_APPEL).order_by("candidature_id", "pk")
+                     .select_related("candidature"))
+        if rng is not None:
+            from care_portal.referentiel.demo import repartition
+
+            cibles = repartition(len(rangs), REPARTITION_CONVENTIONS, rng)
+        else:
+            cibles = [CIBLES_CONVENTION[rang % len(CIBLES_CONVENTION)] for rang in range(len(rangs))]
+        for rang, (cv, cible) in enumerate(zip(rangs, cibles, strict=True)):
             if cible == "a_generer" or cv.etat != Convention.Etat.A_GENERER or cv.envoi_demande_le is not None:
                 continue
             try:
@@ -495,8 +539,12 @@ def creer_conventions_demo() -> list[str]:
                 Convention.objects.filter(pk=cv.pk).update(echeance=timezone.now())
                 conventions.conventions_expirer()
             elif cible in ("signee_es", "signee"):
-                _signer_demo(cv, dg, contresigner=cible == "signee")
+                _signer_demo(cv, dg, contresigner=cible == "signee" and rng is None)
+                if cible == "signee" and rng is not None:
+                    a_contresigner.append(cv)
             faites[cible] += 1
+        for debut in range(0, len(a_contresigner), 100):
+            contresigner_demo(dg, a_contresigner[debut:debut + 100])
     total = Convention.objects.filter(candidature__appel__code=CODE_APPEL).count()
     detail = ", ".join(f"{n} {e.replace('_', ' ')}" for e, n in sorted(faites.items()))
     lignes.append(f"Conventions de démonstration : {total} au total" + (f" ; cette fois {detail}." if detail else "."))
@@ -526,16 +574,27 @@ def envoyer_demo(cv, admin: User, *, abaisser: bool = False) -> None:
 def _signer_demo(cv, dg: User, *, contresigner: bool) -> None:
     """Sign in the demo signatory's place, then countersign as the demo DG, through the services."""
     from . import services_convention as conventions
-    from .models import CodeSignature
 
     code = f"{cv.pk % 1_000_000:06d}"
     conventions.code_envoyer_signataire(convention=cv, code=code)
     conventions.convention_signer_es(convention=cv, code=code, consentement=True, ip="127.0.0.1")
     if contresigner:
-        # one code a minute at most: the demo ages the DG's previous one
-        CodeSignature.objects.filter(utilisateur=dg).update(cree_le=timezone.now() - datetime.timedelta(minutes=5))
-        conventions.code_envoyer_dg(acteur=dg, conventions=[cv], code=code)
-        conventions.conventions_contresigner(acteur=dg, code=code, ip="127.0.0.1")
+        contresigner_demo(dg, [cv])
+
+
+def contresigner_demo(dg: User, cvs: list) -> None:
+    """Countersign ``cvs`` as the demo DG through the services (one code, one lot), sealed now whatever
+    the task queue: the queued tasks then find nothing to do."""
+    from . import services_convention as conventions
+    from .models import CodeSignature
+
+    code = f"{cvs[0].pk % 1_000_000:06d}"
+    # one code a minute at most: the demo ages the DG's previous one
+    CodeSignature.objects.filter(utilisateur=dg).update(cree_le=timezone.now() - datetime.timedelta(minutes=5))
+    conventions.code_envoyer_dg(acteur=dg, conventions=cvs, code=code)
+    lot = conventions.conventions_contresigner(acteur=dg, code=code, ip="127.0.0.1")
+    for pk in lot.elements.order_by("pk").values_list("pk", flat=True):
+        conventions.contresignature_sceller(pk)
 
 
 def _enregistrer_etape_conventions() -> None:
@@ -544,7 +603,7 @@ def _enregistrer_etape_conventions() -> None:
     @enregistrer_etape("conventions", ordre=45)
     def etape_conventions(contexte: ContexteDemo) -> list[str]:
         """After the candidatures: the platform certificate and the conventions of the complete ones."""
-        return creer_conventions_demo()
+        return creer_conventions_demo(contexte.rng("conventions") if contexte.national else None)
 
 
 _enregistrer_etape_conventions()

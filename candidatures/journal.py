@@ -10,6 +10,7 @@ LIBELLES: dict[str, tuple[str, str]] = {
     "candidatures.candidature.creee": ("Candidature ouverte", "etat"),
     "candidatures.candidature.enregistree": ("Brouillon enregistré", "edition"),
     "candidatures.candidature.perimetre_ajuste": ("Périmètre ajusté pour {finess}", "edition"),
+    "candidatures.candidature.audit_date": ("Date de l'audit de cybersurveillance indiquée pour {finess}", "edition"),
     "candidatures.candidature.deposer": ("Candidature déposée", "etat"),
     "candidatures.candidature.demander_complement": ("Complément demandé par l'ARS", "etat"),
     "candidatures.candidature.declarer_complete": ("Candidature déclarée complète par l'ARS", "etat"),

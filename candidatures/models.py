@@ -185,6 +185,9 @@ class PerimetreLigne(models.Model):
                                                default=Decimal("0"))
     inclus = models.BooleanField("inclus", default=True)
     motif_ajustement = models.TextField("motif de l'ajustement", blank=True)
+    # the date of the cyber-surveillance (internet exposure) audit its attestation certifies: the
+    # prerequisite asks for an attestation « de moins de 2 ans » (issue 17)
+    date_audit_exposition = models.DateField("date de l'audit de cybersurveillance", null=True, blank=True)
 
     class Meta:
         verbose_name = "ligne de périmètre"
@@ -417,3 +420,48 @@ class RappelFournisseur(models.Model):
 
     def __str__(self) -> str:
         return f"{self.fournisseur} {self.type} {self.identifiant}"
+
+
+class LotContresignature(models.Model):
+    """A chunk of conventions the DG ANS countersigns with one code (issue 19): the code is checked in
+    the request, then each convention is sealed by a task of its own, committed on its own
+    (``ElementContresignature``); the lot only gathers them for the progress page."""
+
+    acteur = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                               verbose_name="contresignataire")
+    code = models.OneToOneField(CodeSignature, on_delete=models.PROTECT, related_name="lot")
+    ip = models.CharField("adresse IP", max_length=45, blank=True)
+    cree_le = models.DateTimeField("lancé le", default=timezone.now)
+
+    class Meta:
+        verbose_name = "lot de contresignature"
+        verbose_name_plural = "lots de contresignature"
+        ordering = ["-cree_le", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Lot de contresignature n° {self.pk}"
+
+
+class ElementContresignature(models.Model):
+    """One convention of a lot: à sceller → contresignée | échec (with the reason). The task that
+    seals it does nothing once the element left « à sceller » (idempotent)."""
+
+    class Etat(models.TextChoices):
+        A_SCELLER = "a_sceller", "À sceller"
+        FAITE = "faite", "Contresignée"
+        ECHEC = "echec", "Échec"
+
+    lot = models.ForeignKey(LotContresignature, on_delete=models.CASCADE, related_name="elements")
+    convention = models.ForeignKey(Convention, on_delete=models.PROTECT, related_name="contresignatures")
+    etat = models.CharField("état", max_length=10, choices=Etat.choices, default=Etat.A_SCELLER)
+    erreur = models.TextField("motif de l'échec", blank=True)
+    traite_le = models.DateTimeField("traité le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "convention d'un lot de contresignature"
+        ordering = ["pk"]
+        constraints = [models.UniqueConstraint(fields=["lot", "convention"], name="contresignature_unique")]
+        indexes = [models.Index(fields=["etat", "convention"])]
+
+    def __str__(self) -> str:
+        return f"{self.convention_id} ({self.get_etat_display()})"

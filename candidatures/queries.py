@@ -149,9 +149,6 @@ def file_instruction(user, filtres: dict[str, Any] | None = None, *, avec_etat: 
             Q(entite_juridique__raison_sociale__icontains=recherche) | Q(entite_juridique__finess=compact)
             | Q(ght__nom__icontains=recherche) | Q(ght__code__iexact=recherche) | Exists(lignes)
         )
-    qs = qs.annotate(
-        nb_lignes=Count("perimetre", filter=Q(perimetre__inclus=True), distinct=True),
-    )
     if filtres.get("tri") == "-depot":
         ordre = [F("deposee_le").desc(nulls_last=True), "-cree_le", "-pk"]
     else:
@@ -159,11 +156,22 @@ def file_instruction(user, filtres: dict[str, Any] | None = None, *, avec_etat: 
     return qs.order_by(*ordre)
 
 
+def avec_nb_lignes(candidatures) -> list[Candidature]:
+    """The rows of one page of the queue, each with ``nb_lignes`` (its included perimeter lines): one
+    aggregate over the page's ids, after the pagination (never over the whole queue)."""
+    rangs = list(candidatures)
+    nombres = dict(PerimetreLigne.objects.filter(candidature__in=[c.pk for c in rangs], inclus=True).order_by()
+                   .values_list("candidature").annotate(n=Count("pk")).values_list("candidature", "n"))
+    for c in rangs:
+        c.nb_lignes = nombres.get(c.pk, 0)
+    return rangs
+
+
 def compter_par_etat(user, filtres: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Counts per state of the queue (the other filters applied), in the order of the states."""
     filtres = {k: v for k, v in (filtres or {}).items() if k != "etat"}
     qs = file_instruction(user, filtres, avec_etat=False).order_by()
-    comptes = dict(qs.values_list("etat").annotate(n=Count("pk", distinct=True)).values_list("etat", "n"))
+    comptes = dict(qs.values_list("etat").annotate(n=Count("pk")).values_list("etat", "n"))
     return [{"etat": etat, "libelle": libelle, "nombre": comptes.get(etat, 0)}
             for etat, libelle in Candidature.Etat.choices]
 
@@ -264,6 +272,13 @@ class LignePrerequis:
     ligne: PerimetreLigne
     verdict: Any  # regles.VerdictStructure, None for a line outside the perimeter
     pieces: list[Piece] = field(default_factory=list)
+    erreur_date: str = ""  # the refusal of the audit date typed last
+    date_saisie: str | None = None  # what was typed, shown back after a refusal
+
+    @property
+    def champ_date(self) -> str:
+        """The input of the cyber-surveillance audit's date, beside the attestation."""
+        return f"date-audit-{self.ligne.pk}"
 
     @property
     def preuves_attendues(self) -> bool:
@@ -278,6 +293,8 @@ def prerequis_par_ligne(lignes: list[PerimetreLigne], resultat: ResultatPrerequi
     sortie = []
     for ligne in lignes:
         lp = LignePrerequis(ligne=ligne, verdict=verdicts.get(ligne.cle))
+        if lp.verdict is None and ligne.inclus:
+            continue  # a line the checker does not judge (a public EJ's EG: its prerequisites are the EJ's)
         if lp.preuves_attendues or any(("perimetreligne", str(ligne.pk), cat) in index for cat in PREUVES_PREREQUIS):
             lp.pieces = [
                 Piece(cat, libelle, f"piece-{ligne.pk}-{cat}", document=index.get(("perimetreligne", str(ligne.pk), cat)),

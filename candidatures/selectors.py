@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from care_portal.comptes.models import Rattachement
 from care_portal.comptes.roles import Role
@@ -18,6 +19,7 @@ from .regles import (
     ResultatPrerequis,
     Section,
     StructurePrerequis,
+    TypeCandidature,
     verifier_completude,
     verifier_prerequis,
 )
@@ -74,6 +76,8 @@ def categories_fournies(c: Candidature) -> tuple[set[str], dict[int, set[str]]]:
 
 def prerequis(c: Candidature, *, par_ligne: dict[int, set[str]] | None = None) -> ResultatPrerequis:
     lignes = [ligne for ligne in c.perimetre.all() if ligne.inclus]
+    if c.type_candidature == TypeCandidature.PUBLIC_HORS_GHT:  # « l'entité juridique candidate », not its EG
+        lignes = [ligne for ligne in lignes if not ligne.etablissement_id]
     if par_ligne is None:
         par_ligne = categories_fournies(c)[1]
     sunes = set(StructureSunes.objects.filter(finess__in=[ligne.finess for ligne in lignes]).values_list("finess", flat=True))
@@ -82,10 +86,14 @@ def prerequis(c: Candidature, *, par_ligne: dict[int, set[str]] | None = None) -
             cle=ligne.cle, finess=ligne.finess, nom=ligne.libelle, activite=ligne.activite_combinee,
             support=ligne.est_support, sunes_valide=ligne.finess in sunes,
             preuves=frozenset(p for p in par_ligne.get(ligne.pk, set()) if p in PREUVES_PREREQUIS),
+            date_audit_exposition=ligne.date_audit_exposition,
         )
         for ligne in lignes
     ]
-    return verifier_prerequis(c.type_candidature, structures)
+    # « attestation … de moins de 2 ans » (issue 17): on the day the candidature is submitted (today for a
+    # draft), so that the verdict of a submitted candidature never changes afterwards
+    reference = timezone.localdate(c.deposee_le) if c.deposee_le else timezone.localdate()
+    return verifier_prerequis(c.type_candidature, structures, date_reference=reference)
 
 
 def completude(c: Candidature) -> list[Section]:

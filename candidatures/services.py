@@ -7,6 +7,7 @@ import logging
 from collections.abc import Iterable
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -19,6 +20,7 @@ from django.utils import timezone
 from care_portal.comptes.roles import ROLES_ANS, Role
 from care_portal.comptes.services import a_role_confirme
 from care_portal.core import etapes
+from care_portal.core.travaux import confier
 from care_portal.notifications.services import envoyer_email
 from care_portal.referentiel.categories import est_esms
 from care_portal.referentiel.models import GHT, AppelAFinancement, EntiteJuridique, StatutJuridique
@@ -77,6 +79,13 @@ def lignes_perimetre(structure: GHT | EntiteJuridique) -> list[dict[str, Any]]:
         lignes.append({"entite_juridique": structure, "etablissement": None, "finess": structure.finess,
                        "libelle": structure.raison_sociale, "est_support": False,
                        "activite": structure.activite_combinee})
+        # its health EG too (issue 17): D1.O2.A « pour l'ensemble des ES-géographiques d'une EJ candidate »
+        # and D1.O1.B « si l'EJ a plusieurs entités géographiques » are judged per site; the prerequisites
+        # and D1.O3–O5 still read the EJ line only.
+        for eg in structure.etablissements.all():
+            if eg.finess != structure.finess and not est_esms(eg.categorie_code, eg.categorie_agregee_code):
+                lignes.append({"entite_juridique": structure, "etablissement": eg, "finess": eg.finess,
+                               "libelle": eg.raison_sociale, "est_support": False, "activite": eg.activite_combinee})
     else:
         for eg in structure.etablissements.all():
             if est_esms(eg.categorie_code, eg.categorie_agregee_code):
@@ -175,6 +184,30 @@ def candidature_enregistrer(*, candidature: Candidature, acteur, donnees: dict[s
     return c
 
 
+def perimetre_dater_audit(*, ligne: PerimetreLigne, acteur, date_audit: date | None) -> PerimetreLigne:
+    """Record (or clear) the date of the cyber-surveillance audit a perimeter line's attestation
+    certifies, while the ES may edit its draft. A date in the future is refused."""
+    with transaction.atomic():
+        c = _verrouiller(ligne.candidature)
+        if not peut_editer(acteur, c):
+            raise WorkflowError("Vous n'avez pas le droit de modifier cette candidature.", code="droit")
+        if not c.modifiable_par_es:
+            raise WorkflowError(f"La candidature est « {c.get_etat_display().lower()} » : elle n'est plus "
+                                "modifiable.", code="etat")
+        if date_audit is not None and date_audit > timezone.localdate():
+            raise WorkflowError("La date de l'audit de cybersurveillance ne peut pas être dans le futur.",
+                                code="date")
+        ligne = PerimetreLigne.objects.select_for_update().get(pk=ligne.pk, candidature=c)
+        if ligne.date_audit_exposition == date_audit:
+            return ligne
+        ligne.date_audit_exposition = date_audit
+        ligne.save(update_fields=["date_audit_exposition"])
+        journaliser(c, "candidatures.candidature.audit_date", acteur=acteur,
+                    donnees={"ligne": ligne.pk, "finess": ligne.finess,
+                             "date": date_audit.isoformat() if date_audit else None})
+    return ligne
+
+
 def perimetre_ajuster(*, ligne: PerimetreLigne, acteur, activite: Decimal | str, inclus: bool,
                       motif: str) -> PerimetreLigne:
     """Adjust a perimeter line's activity or inclusion, with a reason (shown to the ARS)."""
@@ -233,7 +266,7 @@ def _apres_depot(c: Candidature) -> None:
     documents.document_verrouiller(documents=selectors.documents_de(c), acteur=None)
     from .tasks import generer_recepisse_task
 
-    transaction.on_commit(lambda: generer_recepisse_task.delay(c.pk, c.deposee_le.isoformat()))
+    confier(generer_recepisse_task, c.pk, c.deposee_le.isoformat(), objet=c)
     lien = settings.SITE_URL + reverse("candidatures:detail", args=[c.pk])
     envoyer_email(selectors.emails_ars(c), f"Candidature déposée : {c.structure_libelle}",
                   "candidature_deposee_ars", {"candidature": c, "lien": lien})

@@ -25,14 +25,22 @@ from django.utils.crypto import salted_hmac
 
 from care_portal.comptes.roles import Role
 from care_portal.comptes.services import a_role_confirme
-from care_portal.core import etapes
+from care_portal.core import etapes, travaux
+from care_portal.core.travaux import confier
 from care_portal.documents.models import Document
 from care_portal.documents.services import document_deposer, effacer_contenu
 from care_portal.notifications.services import envoyer_email
 from care_portal.workflow.services import WorkflowError, journaliser, run_transition
 
 from . import plafonds, selectors
-from .models import Candidature, CodeSignature, Convention, RappelFournisseur
+from .models import (
+    Candidature,
+    CodeSignature,
+    Convention,
+    ElementContresignature,
+    LotContresignature,
+    RappelFournisseur,
+)
 from .signature import base as signature
 
 logger = logging.getLogger(__name__)
@@ -293,18 +301,25 @@ def convention_relancer_envoi(*, convention: Convention, acteur) -> Convention:
         cv = _verrouiller(convention)
         if not (peut_preparer(acteur) or peut_renvoyer(acteur, cv)):
             raise WorkflowError("Vous ne pouvez pas relancer l'envoi de cette convention.", code="droit")
-        if cv.envoi_demande_le is None or not cv.erreur_envoi:
+        if cv.envoi_demande_le is None:
             raise WorkflowError("Aucun envoi en échec à relancer.", code="etat")
-        journaliser(cv, "candidatures.convention.envoi_relance", acteur=acteur)
-        _planifier_envoi(cv)
+        en_attente = travaux.en_attente(cv)
+        if not cv.erreur_envoi and not en_attente:
+            raise WorkflowError("Aucun envoi en échec à relancer.", code="etat")
+        journaliser(cv, "candidatures.convention.envoi_relance", acteur=acteur,
+                    donnees={"en_attente_de_traitement": len(en_attente)})
+        if en_attente and not cv.erreur_envoi:
+            # the sending waits in the outbox (broker down, worker lost): the same work, published now
+            travaux.relancer(cv, acteur=acteur)
+        else:
+            _planifier_envoi(cv)
     return cv
 
 
 def _planifier_envoi(cv: Convention) -> None:
     from .tasks import envoyer_convention_task
 
-    pk = cv.pk
-    transaction.on_commit(lambda: envoyer_convention_task.delay(pk))
+    confier(envoyer_convention_task, cv.pk, objet=cv)
 
 
 def _generer_pdf(convention_id: int) -> Document:
@@ -662,16 +677,23 @@ def _deposer_version(cv: Convention, pdf: bytes, categorie: str, suffixe: str) -
                             acteur=None, proprietaire=cv, categorie=categorie, verrouille=True)
 
 
+TAILLE_LOT_MAX = 100  # conventions per code: a lot's request stays far below the gunicorn timeout
+
+
 def code_envoyer_dg(*, acteur, conventions: Iterable[Convention], code: str | None = None) -> CodeSignature:
-    """E-mail the DG ANS one code for the conventions chosen together (``code``: demo seeding only)."""
+    """E-mail the DG ANS one code for the conventions chosen together, at most ``TAILLE_LOT_MAX``
+    (``code``: demo seeding only). A convention already being sealed in another lot is refused."""
     ids = sorted({c.pk for c in conventions})
     if not ids:
         raise WorkflowError("Choisissez au moins une convention à contresigner.", code="vide")
+    if len(ids) > TAILLE_LOT_MAX:
+        raise WorkflowError(f"Choisissez au plus {TAILLE_LOT_MAX} conventions à la fois : les suivantes se "
+                            "contresignent dans un autre lot.", code="trop")
     with transaction.atomic():
         if not peut_contresigner(acteur):
             raise WorkflowError("Seul le directeur général de l'ANS contresigne les conventions.", code="droit")
         choisies = list(Convention.objects.select_for_update().filter(pk__in=ids, etat=Convention.Etat.SIGNEE_ES)
-                        .order_by("pk"))
+                        .exclude(contresignatures__etat=ElementContresignature.Etat.A_SCELLER).order_by("pk"))
         if len(choisies) != len(ids):
             raise WorkflowError("Une des conventions choisies n'attend plus de contresignature : rechargez la page.",
                                 code="etat")
@@ -679,46 +701,93 @@ def code_envoyer_dg(*, acteur, conventions: Iterable[Convention], code: str | No
                            utilisateur=acteur, filtre={}, code=code)
 
 
-def conventions_contresigner(*, acteur, code: str, ip: str | None) -> list[Convention]:
-    """The DG ANS countersigns, with one code, the conventions that code was sent for."""
-    from .signature import pades
-
+def conventions_contresigner(*, acteur, code: str, ip: str | None) -> LotContresignature:
+    """The DG ANS countersigns, with one code, the conventions that code was sent for: the code is
+    checked here (a wrong try is counted and kept), a lot is opened with one element per convention,
+    and each convention is sealed after the commit by its own task (``contresignature_sceller``), so
+    that no request or transaction grows with the number of conventions."""
     if not peut_contresigner(acteur):
         raise WorkflowError("Seul le directeur général de l'ANS contresigne les conventions.", code="droit")
-    echec: Verification | None = None
-    faites: list[Convention] = []
-    documents_crees: list[Document] = []
+    with transaction.atomic():
+        code_obj = (CodeSignature.objects.select_for_update()
+                    .filter(role=CodeSignature.Role.ANS, utilisateur=acteur, utilise_le__isnull=True,
+                            annule_le__isnull=True).order_by("-cree_le").first())
+        verification = _verifier_code(code_obj, code)
+        if verification.ok:
+            lot = LotContresignature.objects.create(acteur=acteur, code=code_obj, ip=_ip(ip))
+            conventions = list(code_obj.conventions.order_by("pk"))
+            elements = ElementContresignature.objects.bulk_create(
+                ElementContresignature(lot=lot, convention=cv) for cv in conventions)
+            journaliser(conventions[0], "candidatures.convention.contresignature_lancee", acteur=acteur,
+                        donnees={"lot": lot.pk, "conventions": [cv.pk for cv in conventions], "code": code_obj.pk,
+                                 "ip": _ip(ip)})
+            from .tasks import contresigner_convention_task
+
+            for element, cv in zip(elements, conventions, strict=True):  # published after the commit
+                confier(contresigner_convention_task, element.pk, objet=cv)
+    if not verification.ok:  # raised after the commit, so that the counted try is kept
+        raise WorkflowError(verification.message, code="bloque" if verification.bloque else "code")
+    return lot
+
+
+def contresignature_sceller(element_id: int) -> str:
+    """Seal one convention of a lot (the task's body), in a transaction of its own: the DG's PAdES
+    signature on the ES-signed PDF, the final document, the transition, the hand-off and the ES e-mail.
+    Idempotent: an element already done or failed, or a convention already countersigned, has no
+    second effect. A refusal or a technical failure is stored on the element with its reason (the
+    convention stays « signée par l'établissement » and may be chosen in another lot)."""
+    from .signature import pades
+
+    document: Document | None = None
     try:
         with transaction.atomic():
-            code_obj = (CodeSignature.objects.select_for_update()
-                        .filter(role=CodeSignature.Role.ANS, utilisateur=acteur, utilise_le__isnull=True,
-                                annule_le__isnull=True).order_by("-cree_le").first())
-            verification = _verifier_code(code_obj, code)
-            if not verification.ok:
-                echec = verification
-            else:
-                maintenant = timezone.now()
-                nom = acteur.get_full_name() or acteur.email
-                for cv in code_obj.conventions.order_by("pk"):
-                    cv = _verrouiller(cv)
-                    if cv.etat != Convention.Etat.SIGNEE_ES:
-                        raise WorkflowError(f"La convention {cv.numero} n'attend plus de contresignature : "
-                                            "aucune n'a été contresignée, recommencez.", code="etat")
-                    source = document_courant(cv, CATEGORIE_SIGNEE_ES)
-                    pdf = _sceller(_lire(source), champ="signature_ans", nom=nom,
-                                   fonction=acteur.fonction or "Direction générale de l'ANS", horodatage=maintenant, ip=_ip(ip),
-                                   raison=pades.RAISON_ANS)
-                    document = _deposer_version(cv, pdf, CATEGORIE_SIGNEE, "-signee")
-                    documents_crees.append(document)
-                    _finaliser(cv, document, acteur=acteur, le=maintenant, donnees={"ip": _ip(ip), "code": code_obj.pk})
-                    faites.append(cv)
-    except BaseException:
-        for d in documents_crees:
-            effacer_contenu(d.cle_stockage)
-        raise
-    if echec is not None:
-        raise WorkflowError(echec.message, code="bloque" if echec.bloque else "code")
-    return faites
+            element = (ElementContresignature.objects.select_for_update()
+                       .select_related("lot__acteur").filter(pk=element_id).first())
+            if element is None or element.etat != ElementContresignature.Etat.A_SCELLER:
+                return "rien"
+            cv = _verrouiller(element.convention)
+            lot, acteur = element.lot, element.lot.acteur
+            if cv.etat == Convention.Etat.SIGNEE:
+                return _clore(element, ElementContresignature.Etat.FAITE)  # countersigned meanwhile: nothing more
+            if cv.etat != Convention.Etat.SIGNEE_ES:
+                raise WorkflowError(f"La convention {cv.numero} n'attend plus de contresignature "
+                                    f"(état : {cv.get_etat_display().lower()}).", code="etat")
+            if not peut_contresigner(acteur):
+                raise WorkflowError("Le contresignataire n'a plus le rôle de directeur général de l'ANS.",
+                                    code="droit")
+            maintenant = timezone.now()
+            source = document_courant(cv, CATEGORIE_SIGNEE_ES)
+            if source is None:
+                raise WorkflowError(f"La version signée par l'établissement de la convention {cv.numero} est "
+                                    "introuvable.", code="document")
+            pdf = _sceller(_lire(source), champ="signature_ans", nom=acteur.get_full_name() or acteur.email,
+                           fonction=acteur.fonction or "Direction générale de l'ANS", horodatage=maintenant,
+                           ip=lot.ip or "inconnue", raison=pades.RAISON_ANS)
+            document = _deposer_version(cv, pdf, CATEGORIE_SIGNEE, "-signee")
+            _finaliser(cv, document, acteur=acteur, le=maintenant,
+                       donnees={"ip": lot.ip or "inconnue", "code": lot.code_id, "lot": lot.pk})
+            return _clore(element, ElementContresignature.Etat.FAITE)
+    except Exception as erreur:  # noqa: BLE001 — every failure is stored with its reason, shown to the DG
+        if document is not None:
+            effacer_contenu(document.cle_stockage)
+        if isinstance(erreur, WorkflowError):
+            motif = erreur.message
+        else:
+            logger.exception("contresignature: échec du scellement (élément %s)", element_id)
+            motif = "Erreur technique lors du scellement ; la convention peut être choisie dans un autre lot."
+        with transaction.atomic():
+            element = ElementContresignature.objects.select_for_update().filter(
+                pk=element_id, etat=ElementContresignature.Etat.A_SCELLER).first()
+            if element is None:
+                return "rien"
+            element.erreur = motif
+            return _clore(element, ElementContresignature.Etat.ECHEC)
+
+
+def _clore(element: ElementContresignature, etat: str) -> str:
+    element.etat, element.traite_le = etat, timezone.now()
+    element.save(update_fields=["etat", "erreur", "traite_le"])
+    return etat
 
 
 def _finaliser(cv: Convention, document: Document, *, acteur, le, donnees: dict) -> None:
@@ -774,7 +843,7 @@ def _appliquer_rappel(cv: Convention, rappel: signature.Rappel) -> str:
         from .tasks import recuperer_convention_signee_task
 
         pk = cv.pk
-        transaction.on_commit(lambda: recuperer_convention_signee_task.delay(pk))
+        confier(recuperer_convention_signee_task, pk, objet=f"candidatures.convention:{pk}")
         return "terminee"
     if rappel.type == "signature_request.expired":
         if cv.etat != Convention.Etat.ENVOYEE:

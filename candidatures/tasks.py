@@ -47,3 +47,12 @@ def adresse_signataire_refusee_task(convention_id: int, adresses: list[str]) -> 
     from .services_convention import convention_signaler_adresse_refusee
 
     convention_signaler_adresse_refusee(convention_id=convention_id, adresse=", ".join(adresses))
+
+
+@shared_task(name="candidatures.contresigner_convention")
+def contresigner_convention_task(element_id: int) -> str:
+    """Seal one convention of a DG's countersigning lot, on its own transaction; a re-run (or a
+    convention countersigned meanwhile) has no second effect."""
+    from .services_convention import contresignature_sceller
+
+    return contresignature_sceller(element_id)

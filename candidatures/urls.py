@@ -31,5 +31,6 @@ urlpatterns = [
     path("convention/signer/<str:jeton>/", views_convention.signer, name="convention_signer"),
     path("convention/signer/<str:jeton>/pdf/", views_convention.pdf, name="convention_pdf"),
     path("conventions/contresigner/", views_convention.contresigner, name="contresigner"),
+    path("conventions/contresigner/lots/<int:pk>/", views_convention.contresigner_lot, name="contresigner_lot"),
     path("signature/yousign/rappel/", views_convention.rappel_yousign, name="rappel_yousign"),
 ]

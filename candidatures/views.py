@@ -33,6 +33,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from care_portal.comptes.access import roles_requis
 from care_portal.comptes.roles import ROLES_ANS, ROLES_ARS, ROLES_ES, Role
 from care_portal.comptes.selectors import habilitations, obtenir_ou_404
+from care_portal.core import pagination
 from care_portal.core.alertes import action_avec_motif, alerte, erreurs_du_formulaire
 from care_portal.documents import services as documents_services
 from care_portal.documents.upload import refus_upload
@@ -114,9 +115,9 @@ def file_instruction(request: HttpRequest) -> HttpResponse:
     filtres = filtre.filtres()
     page = Paginator(queries.file_instruction(request.user, filtres), queries.TAILLE_PAGE).get_page(
         request.GET.get("page"))
-    parametres = request.GET.copy()
-    parametres.pop("page", None)
-    sans_etat = parametres.copy()
+    page.object_list = queries.avec_nb_lignes(page.object_list)  # aggregated on the page's rows only
+    sans_etat = request.GET.copy()
+    sans_etat.pop("page", None)
     sans_etat.pop("etat", None)
     comptes = queries.compter_par_etat(request.user, filtres)
     for compte in comptes:
@@ -126,9 +127,7 @@ def file_instruction(request: HttpRequest) -> HttpResponse:
     return render(request, "candidatures/file.html", {
         "title": "Candidatures à instruire" if not h.est_ans else "Candidatures — vue nationale",
         "filtre": filtre,
-        "page_obj": page,
-        "pages": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
-        "parametres": parametres.urlencode(),
+        **pagination.contexte(request, page),
         "comptes": comptes,
         "lien_deposes": sans_etat.urlencode(),
         "etat_choisi": filtres.get("etat") or "",
@@ -163,6 +162,9 @@ def _contexte(request: HttpRequest, c: Candidature, **surcharges) -> dict:
     lignes_prerequis = queries.prerequis_par_ligne(lignes, resultat, documents)
     for piece in [*pieces, *(p for lp in lignes_prerequis for p in lp.pieces)]:
         piece.erreur = erreurs_pieces.get(piece.champ, "")
+    for lp in lignes_prerequis:
+        lp.erreur_date = erreurs_pieces.get(lp.champ_date, "")
+        lp.date_saisie = request.POST.get(lp.champ_date, None) if request.method == "POST" else None
     contexte = {
         "title": f"Candidature — {c.structure_libelle}",
         "c": c,
@@ -258,7 +260,40 @@ def _enregistrer_brouillon(request: HttpRequest, c: Candidature):
     form = CandidatureForm(request.POST, candidature=c)
     services.candidature_enregistrer(candidature=c, acteur=request.user, donnees=form.donnees_valides())
     erreurs, deposes = _deposer_pieces(request, c)
+    erreurs.update(_dater_audits(request, c))
     return form, erreurs, deposes
+
+
+DATE_AUDIT = re.compile(r"^date-audit-(?P<ligne>\d+)$")
+
+
+def _dater_audits(request: HttpRequest, c: Candidature) -> dict[str, str]:
+    """The dates of the cyber-surveillance audits typed beside each line's attestation (``date-audit-<pk>``,
+    an HTML date input: AAAA-MM-JJ; JJ/MM/AAAA accepted). Returns the refusals by input name (French)."""
+    import datetime
+
+    erreurs: dict[str, str] = {}
+    lignes = {ligne.pk: ligne for ligne in c.perimetre.all()}
+    for nom, valeur in request.POST.items():
+        m = DATE_AUDIT.match(nom)
+        if m is None or int(m["ligne"]) not in lignes:
+            continue
+        valeur = valeur.strip()
+        try:
+            if not valeur:
+                date_audit = None
+            elif re.fullmatch(r"\d{2}/\d{2}/\d{4}", valeur):
+                date_audit = datetime.datetime.strptime(valeur, "%d/%m/%Y").date()
+            else:
+                date_audit = datetime.date.fromisoformat(valeur)
+        except ValueError:
+            erreurs[nom] = "Date invalide : indiquez la date de l'audit au format JJ/MM/AAAA."
+            continue
+        try:
+            services.perimetre_dater_audit(ligne=lignes[int(m["ligne"])], acteur=request.user, date_audit=date_audit)
+        except WorkflowError as exc:
+            erreurs[nom] = exc.message
+    return erreurs
 
 
 def _texte_deposes(deposes: list[str]) -> str:

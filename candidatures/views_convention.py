@@ -7,7 +7,9 @@
     relancer             same                      POST: try a failed sending again
     signer (jeton)       the signatory, by link    GET: read; POST: receive a code / sign with it
     pdf (jeton)          the signatory, by link    the PDF to sign
-    contresigner         DG ANS                    the queue; POST: receive one code / countersign a batch
+    contresigner         DG ANS                    the queue (filters, pages of 25); POST: one code for the ticked
+                                                   conventions or the next N, then the code opens a lot
+    contresigner_lot     DG ANS (the lot's own)    the lot's progress: done / remaining / failed with reasons
     rappel_yousign       Yousign                   POST: the provider's webhook (HMAC-checked)
 
 The dossier's convention is fetched through ``candidatures_pour`` (another structure's or region's
@@ -32,8 +34,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from care_portal.comptes.access import roles_requis
 from care_portal.comptes.roles import ROLES_ANS, ROLES_ARS, ROLES_ES, Role
 from care_portal.comptes.selectors import obtenir_ou_404
+from care_portal.core import travaux
 from care_portal.core.limitation import limiter
 from care_portal.documents.views import _adresse_ip
+from care_portal.referentiel.models import Region
 from care_portal.workflow.services import WorkflowError
 
 from . import plafonds, selectors
@@ -81,6 +85,7 @@ def _contexte(request: HttpRequest, cv: Convention, **surcharges) -> dict:
     peut_preparer = services.peut_preparer(user)
     peut_renvoyer = services.peut_renvoyer(user, cv)
     documents = {cat: services.document_courant(cv, cat) for cat in services.CATEGORIES}
+    en_attente = travaux.en_attente(cv) if cv.envoi_demande_le is not None and not cv.erreur_envoi else []
     contexte = {
         "title": f"Convention {cv.numero}",
         "cv": cv,
@@ -92,8 +97,10 @@ def _contexte(request: HttpRequest, cv: Convention, **surcharges) -> dict:
         "peut_envoyer": peut_preparer and cv.etat == Convention.Etat.A_GENERER
         and (cv.envoi_demande_le is None),
         "envoi_en_cours": cv.envoi_demande_le is not None and not cv.erreur_envoi,
+        # the sending waits past the threshold in the outbox (broker down, worker lost): relaunchable
+        "envoi_en_attente": en_attente,
         "peut_relancer": (peut_preparer or peut_renvoyer) and cv.envoi_demande_le is not None
-        and bool(cv.erreur_envoi),
+        and (bool(cv.erreur_envoi) or bool(en_attente)),
         "peut_renvoyer": peut_renvoyer and cv.peut_etre_renvoyee() and cv.envoi_demande_le is None,
         "lien_signature": services.jeton_signature(cv) if (
             cv.etat == Convention.Etat.ENVOYEE and cv.fournisseur == "native" and _est_signataire(user, cv)) else "",
@@ -230,37 +237,113 @@ def pdf(request: HttpRequest, jeton: str) -> HttpResponse:
 
 # --- the DG ANS's countersigning queue ------------------------------------------------------------------
 
+PAR_PAGE_CONTRESIGNATURE = 25
+LOT_PAR_DEFAUT = 50
+
+
+def _filtres_contresignature(donnees) -> dict:
+    """The queue's filters read from GET (or from the hidden fields of a POST): region code, search."""
+    code = (donnees.get("region") or "").strip()
+    region = Region.objects.filter(code=code).first() if code else None
+    return {"region": region, "recherche": (donnees.get("q") or "").strip()[:100]}
+
+
+def _contexte_contresignature(request: HttpRequest, filtres: dict, **surcharges) -> dict:
+    from care_portal.core.pagination import paginer
+
+    from . import selectors_contresignature as lecture
+
+    file = lecture.conventions_a_contresigner(**filtres)
+    pagination = paginer(request, file, PAR_PAGE_CONTRESIGNATURE)
+    contexte = {
+        "title": "Conventions à contresigner", "conventions": list(pagination["page_obj"].object_list),
+        **pagination, "regions": Region.objects.order_by("nom"), "region_choisie": filtres["region"],
+        "recherche": filtres["recherche"], "total_a_contresigner": lecture.conventions_a_contresigner().count(),
+        "en_cours": lecture.nombre_en_cours(), "lots": lecture.lots_recents(request.user),
+        "taille_lot": LOT_PAR_DEFAUT, "taille_lot_max": services.TAILLE_LOT_MAX, "code_envoye": False,
+    }
+    contexte.update(surcharges)
+    return contexte
+
+
+def _choix(request: HttpRequest, filtres: dict) -> list[int]:
+    """The conventions a code is asked for: the next N of the filtered queue, or those ticked."""
+    from . import selectors_contresignature as lecture
+
+    if request.POST.get("selection") == "suivantes":
+        try:
+            nombre = int(request.POST.get("nombre") or LOT_PAR_DEFAUT)
+        except ValueError:
+            raise WorkflowError("Le nombre de conventions à choisir doit être un nombre entier.", code="nombre") \
+                from None
+        if not 1 <= nombre <= services.TAILLE_LOT_MAX:
+            raise WorkflowError(f"Choisissez entre 1 et {services.TAILLE_LOT_MAX} conventions à la fois.",
+                                code="nombre")
+        return list(lecture.conventions_a_contresigner(**filtres).values_list("pk", flat=True)[:nombre])
+    return [int(i) for i in request.POST.getlist("conventions") if i.isdigit()]
+
+
 @never_cache
 @roles_requis(Role.DG_ANS)
 @require_http_methods(["GET", "POST"])
 def contresigner(request: HttpRequest) -> HttpResponse:
-    a_contresigner = list(Convention.objects.filter(etat=Convention.Etat.SIGNEE_ES, fournisseur="native")
-                          .select_related("candidature__region_instructrice", "candidature__entite_juridique",
-                                          "candidature__ght").order_by("signee_es_le"))
-    contexte = {"title": "Conventions à contresigner", "conventions": a_contresigner, "code_envoye": False}
-    if request.method == "POST":
-        action = request.POST.get("action")
-        try:
-            if action == "code":
-                if refus := limiter(request, "code_signature", compte=f"user:{request.user.pk}"):
-                    return refus  # no code sent
-                ids = [int(i) for i in request.POST.getlist("conventions") if i.isdigit()]
-                code = services.code_envoyer_dg(acteur=request.user,
-                                                conventions=Convention.objects.filter(pk__in=ids))
-                messages.success(request, f"Un code à 6 chiffres vient d'être envoyé à {request.user.email}.")
-                contexte.update(code_envoye=True, choisies=set(code.conventions.values_list("pk", flat=True)))
-                return render(request, "candidatures/convention/contresigner.html", contexte)
-            if action == "contresigner":
-                faites = services.conventions_contresigner(acteur=request.user, code=request.POST.get("code", ""),
-                                                           ip=_adresse_ip(request))
-                messages.success(request, f"{len(faites)} convention{'s' if len(faites) > 1 else ''} "
-                                          f"contresignée{'s' if len(faites) > 1 else ''} : "
-                                          + ", ".join(cv.numero for cv in faites) + ".")
-                return redirect("candidatures:contresigner")
-        except WorkflowError as exc:
-            contexte.update(erreur=exc.message, code_envoye=exc.code == "code")
-            return render(request, "candidatures/convention/contresigner.html", contexte, status=400)
-    return render(request, "candidatures/convention/contresigner.html", contexte)
+    """The queue, filtered and paginated; POST ``code``: one code for the ticked conventions or the next
+    N of the filtered queue; POST ``contresigner``: check the code, open the lot (sealed by tasks)."""
+    from . import selectors_contresignature as lecture
+
+    filtres = _filtres_contresignature(request.POST if request.method == "POST" else request.GET)
+    if request.method == "GET":
+        return render(request, "candidatures/convention/contresigner.html",
+                      _contexte_contresignature(request, filtres))
+    action = request.POST.get("action")
+    try:
+        if action == "code":
+            if refus := limiter(request, "code_signature", compte=f"user:{request.user.pk}"):
+                return refus  # no code sent
+            code = services.code_envoyer_dg(acteur=request.user,
+                                            conventions=Convention.objects.filter(pk__in=_choix(request, filtres)))
+            messages.success(request, f"Un code à 6 chiffres vient d'être envoyé à {request.user.email}.")
+            choisies = list(code.conventions.order_by("pk").values_list("numero", flat=True))
+            return render(request, "candidatures/convention/contresigner.html",
+                          _contexte_contresignature(request, filtres, code_envoye=True, choisies=choisies))
+        if action == "contresigner":
+            lot = services.conventions_contresigner(acteur=request.user, code=request.POST.get("code", ""),
+                                                    ip=_adresse_ip(request))
+            etat = lecture.avancement(lot)
+            if not etat.termine:
+                messages.success(request, f"Code accepté : {etat.total} convention{'s' if etat.total > 1 else ''} "
+                                          "en cours de contresignature.")
+                return redirect("candidatures:contresigner_lot", pk=lot.pk)
+            _message_lot_termine(request, etat)
+            return redirect("candidatures:contresigner")
+        raise WorkflowError("Action inconnue.", code="action")
+    except WorkflowError as exc:
+        contexte = _contexte_contresignature(request, filtres, erreur=exc.message, code_envoye=exc.code == "code")
+        return render(request, "candidatures/convention/contresigner.html", contexte, status=400)
+
+
+def _message_lot_termine(request: HttpRequest, etat) -> None:
+    n = etat.faites
+    if n:
+        messages.success(request, f"{n} convention{'s' if n > 1 else ''} contresignée{'s' if n > 1 else ''} : "
+                                  + ", ".join(e.convention.numero for e in etat.contresignees) + ".")
+    if etat.echecs:
+        messages.error(request, f"{len(etat.echecs)} convention(s) non contresignée(s) : "
+                                + " ; ".join(f"{e.convention.numero} — {e.erreur}" for e in etat.echecs))
+
+
+@never_cache
+@roles_requis(Role.DG_ANS)
+@require_GET
+def contresigner_lot(request: HttpRequest, pk: int) -> HttpResponse:
+    """The progress of one of the DG's lots: done / remaining / failed with the reasons; the page
+    reloads itself (meta refresh, no script) while conventions remain to seal."""
+    from . import selectors_contresignature as lecture
+
+    etat = lecture.avancement(lecture.lot_de(request.user, pk))
+    return render(request, "candidatures/convention/contresigner_lot.html",
+                  {"title": f"Contresignature — lot n° {etat.lot.pk}", "etat": etat,
+                   "rafraichir": 0 if etat.termine else 3})
 
 
 # --- the provider's callbacks ---------------------------------------------------------------------

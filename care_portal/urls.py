@@ -9,12 +9,14 @@ admin.site.index_title = "Référentiel et comptes"
 urlpatterns = [
     path("", include("care_portal.core.urls")),
     path("comptes/", include("care_portal.comptes.urls")),
+    path("federation/", include("care_portal.federation.urls")),  # ProConnect, Pro Santé Connect (issue 20)
     path("documents/", include("care_portal.documents.urls")),
     path("candidatures/", include("candidatures.urls")),
     path("objectifs/", include("objectifs.urls")),
     path("declarations/", include("declarations.urls")),
     path("paiement/", include("paiement.urls")),
     path("controles/", include("controle.urls")),
+    path("", include("accompagnement.urls")),  # public pages and support (issue 22)
     # one login page for everyone (e-mail verification, lockout, two-factor): not the admin's own
     path("admin/login/", RedirectView.as_view(pattern_name="comptes:connexion", query_string=True)),
     path("admin/", admin.site.urls),

@@ -142,12 +142,51 @@ def creer_controles_demo(rng: random.Random) -> list[str]:
     return lignes
 
 
+#: ``seed_demo --national``: the states of the controls (weights per 840 complete declarations).
+REPARTITION_NATIONALE = {"objectifs_atteints": 760, "objectifs_non_atteints": 20, "planifie": 20, "en_cours": 10,
+                         "informations_demandees": 10, "a_planifier": 20}
+
+
+def creer_controles_nationaux(rng: random.Random) -> list[str]:
+    """National volume: one control per complete declaration (``controles_creer_a_planifier``), those still
+    « à planifier » brought to the campaign's proportions of states through the services."""
+    from django.db import transaction
+
+    from candidatures.demo import DOMAINE
+    from care_portal.comptes.models import User
+    from care_portal.referentiel.demo import repartition
+
+    from . import services
+    from .models import Controle
+
+    controleur = User.objects.filter(email=f"controleur@{DOMAINE}").first()
+    if controleur is None:
+        return ["Contrôles de démonstration : contrôleur de démonstration absent."]
+    faits: dict[str, int] = {}
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+        services.controles_creer_a_planifier()
+        qs = Controle.objects.filter(declaration__candidature__appel__code=CODE_APPEL)
+        a_planifier = list(qs.filter(etat=Controle.Etat.A_PLANIFIER).order_by("pk"))
+        if qs.exclude(etat=Controle.Etat.A_PLANIFIER).count() > len(REPARTITION_NATIONALE):
+            a_planifier = []  # a national run already placed them: idempotent
+        for c, cible in zip(a_planifier, repartition(len(a_planifier), REPARTITION_NATIONALE, rng), strict=True):
+            with transaction.atomic():
+                _amener(c, cible, controleur, rng)
+            faits[cible] = faits.get(cible, 0) + 1
+    detail = ", ".join(f"{n} {e.replace('_', ' ')}" for e, n in sorted(faits.items()))
+    return [f"Contrôles (volume national) : {sum(faits.values())} amené(s) à leur état"
+            + (f" ({detail})" if detail else "") + f", {qs.count()} au total."]
+
+
 def _enregistrer_etape_seed_demo() -> None:
     from care_portal.referentiel.demo import ContexteDemo, enregistrer_etape
 
     @enregistrer_etape("controle", ordre=70)
     def etape_controle(contexte: ContexteDemo) -> list[str]:
         """After the declarations: controls in every state, with the attestation and the report."""
+        if contexte.national:
+            return [*creer_controles_demo(contexte.rng("controle")),
+                    *creer_controles_nationaux(contexte.rng("controle-national"))]
         return creer_controles_demo(contexte.rng("controle"))
 
 

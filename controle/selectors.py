@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from candidatures.services import peut_editer
@@ -118,9 +118,10 @@ class Planning:
     controles: list[Controle]  # the page asked for (PAR_PAGE controls), never a silent cut
     par_etat: dict[str, int]
     charge: list[dict]  # one per controller: name, open controls, by state
-    en_retard: list[Controle]
+    en_retard: list[Controle]  # the page asked for (``page_retard``) of the late controls
     semaines: list[str] = field(default_factory=list)
     page_obj: Any = None
+    retard_page_obj: Any = None  # its page, with the count of every late control
 
 
 def semaine_iso(moment: datetime.datetime | None) -> str:
@@ -163,26 +164,31 @@ def en_retard(qs: QuerySet[Controle], aujourd_hui: datetime.date | None = None) 
 PAR_PAGE = 50
 
 
-def planning(user, filtres: dict[str, Any] | None = None, page: str | int | None = None) -> Planning:
+def planning(user, filtres: dict[str, Any] | None = None, page: str | int | None = None,
+             page_retard: str | int | None = None) -> Planning:
     """The ANS's planning: the controls (filtered by state, controller, ISO week), counts by state,
-    each controller's workload and the late controls. Six queries, whatever the number of controls."""
+    each controller's workload and the late controls (both lists paginated with their counts, counts
+    aggregated in the database). A constant number of queries, whatever the number of controls."""
     filtres = filtres or {}
     base = controles_pour(user)
     page_obj = Paginator(_filtrer(base, filtres).prefetch_related("controleurs").order_by(
         F("date_prevue").asc(nulls_first=True), "pk"), PAR_PAGE).get_page(page)
     controles = list(page_obj.object_list)
-    par_etat = Counter(base.values_list("etat", flat=True))
+    par_etat = Counter(dict(base.order_by().values_list("etat").annotate(n=Count("pk")).values_list("etat", "n")))
     noms = {u.pk: u for u in controleurs_ans()}
     charge: dict[int, Counter] = defaultdict(Counter)
-    for uid, etat in Controle.controleurs.through.objects.filter(controle__in=base).values_list(
-            "user_id", "controle__etat"):
-        charge[uid][etat] += 1
+    for uid, etat, n in (Controle.controleurs.through.objects.filter(controle__in=base).order_by()
+                         .values_list("user_id", "controle__etat").annotate(n=Count("pk"))
+                         .values_list("user_id", "controle__etat", "n")):
+        charge[uid][etat] += n
     lignes = []
     for uid, u in noms.items():
         c = charge.get(uid, Counter())
         ouverts = sum(n for e, n in c.items() if e not in Controle.ETATS_CLOS)
         lignes.append({"controleur": u, "ouverts": ouverts, "par_etat": dict(c), "total": sum(c.values())})
     lignes.sort(key=lambda ligne: (-ligne["ouverts"], ligne["controleur"].nom))
-    retard = list(en_retard(base).order_by("declaration__candidature__appel__controle_fin", "pk")[:200])
+    retard_page_obj = Paginator(en_retard(base).order_by("declaration__candidature__appel__controle_fin", "pk"),
+                                PAR_PAGE).get_page(page_retard)
     return Planning(controles=controles, par_etat={e: par_etat.get(e, 0) for e in Controle.Etat.values},
-                    charge=lignes, en_retard=retard, page_obj=page_obj)
+                    charge=lignes, en_retard=list(retard_page_obj.object_list), page_obj=page_obj,
+                    retard_page_obj=retard_page_obj)

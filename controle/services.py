@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from candidatures.services import peut_editer
 from care_portal.core import etapes
+from care_portal.core.travaux import confier
 from care_portal.notifications.services import envoyer_email
 from care_portal.workflow.services import WorkflowError, journaliser, run_transition
 from declarations.models import Declaration, Instantane
@@ -317,8 +318,7 @@ def _decider(controle: Controle, acteur, *, transition: str, verifier, titre: st
             etapes.passer_a_la_suite(depuis="controle", objet=c, acteur=acteur)  # its payment, to validate
         from .tasks import generer_pieces_task
 
-        pk = c.pk
-        transaction.on_commit(lambda: generer_pieces_task.delay(pk))
+        confier(generer_pieces_task, c.pk, objet=c)
     return c
 
 

@@ -26,7 +26,7 @@ from candidatures.services import peut_editer
 from care_portal.comptes.access import roles_requis
 from care_portal.comptes.roles import ROLES_ANS, ROLES_ARS, ROLES_ES, Role
 from care_portal.comptes.selectors import habilitations, obtenir_ou_404
-from care_portal.core import pagination
+from care_portal.core import pagination, travaux
 from care_portal.core.alertes import alerte, erreurs_du_formulaire
 from care_portal.documents.upload import refus_upload
 from care_portal.workflow.chronologie import chronologie
@@ -57,15 +57,21 @@ def _alerte_refus(titre: str, exc: WorkflowError) -> dict:
 
 # --- the planning --------------------------------------------------------------------------------
 
+PAGE_RETARD = "page_retard"  # the late controls' own page key (the main list keeps « page »)
+
+
 @never_cache
 @require_GET
 @roles_requis(*ROLES_ANS)
 def planning(request: HttpRequest) -> HttpResponse:
     controleurs = selectors.controleurs_ans()
     filtre = FiltrePlanningForm(request.GET or None, controleurs=controleurs)
-    p = selectors.planning(request.user, filtre.filtres(), page=request.GET.get("page"))
+    p = selectors.planning(request.user, filtre.filtres(), page=request.GET.get("page"),
+                           page_retard=request.GET.get(PAGE_RETARD))
+    retard = pagination.contexte(request, p.retard_page_obj, cle=PAGE_RETARD)
     return render(request, "controle/planning.html", {
         "title": "Planning des contrôles", "filtre": filtre, "p": p, **pagination.contexte(request, p.page_obj),
+        "retard": {**retard, "cle": PAGE_RETARD},
         "etats": [(e, libelle, p.par_etat.get(e, 0)) for e, libelle in Controle.Etat.choices],
         "rangs": [{"c": c, "semaine": selectors.semaine_iso(c.date_prevue)} for c in p.controles],
         "etats_clos": Controle.ETATS_CLOS,
@@ -134,6 +140,10 @@ def _contexte(request: HttpRequest, c: Controle, **surcharges) -> dict:
         "manque_atteinte": regles.verifier_atteinte(lignes),
         "manque_non_atteinte": regles.verifier_non_atteinte(lignes),
         "pieces": selectors.pieces_de(c),
+        # the report and attestation generation lost by the broker or a worker: said, relaunchable (ANS)
+        "travaux_en_attente": travaux.en_attente(c),
+        "objet_travaux": travaux.cle_objet(c),
+        "peut_relancer_travaux": habilitations(user).est_ans,
         "reponses": selectors.reponses_de(c),
         "fenetre": selectors.fenetre(c),
         "commencement_refuse": selectors.commencement_refuse(c) if c.etat == Controle.Etat.PLANIFIE else [],

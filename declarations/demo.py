@@ -52,9 +52,8 @@ def _signer_davantage(appel, manquantes: int) -> int:
     """Bring up to ``manquantes`` conventions of the demo call to « signée » (the demo DG countersigns):
     those signed by the ES first, then those sent, then those still to send (sent by the demo admin);
     one convention of each of those states is always left as it is, so that the demo keeps them all."""
-    from candidatures.demo import DOMAINE, _signer_demo, envoyer_demo
-    from candidatures.models import CodeSignature, Convention
-    from candidatures.services_convention import code_envoyer_dg, conventions_contresigner
+    from candidatures.demo import DOMAINE, _signer_demo, contresigner_demo, envoyer_demo
+    from candidatures.models import Convention
     from care_portal.comptes.models import User
 
     dg = User.objects.filter(email=f"dg@{DOMAINE}").first()
@@ -70,11 +69,7 @@ def _signer_davantage(appel, manquantes: int) -> int:
             if faites >= manquantes:
                 return faites
             if etat == E.SIGNEE_ES:
-                CodeSignature.objects.filter(utilisateur=dg).update(
-                    cree_le=timezone.now() - datetime.timedelta(minutes=5))
-                code = f"{cv.pk % 1_000_000:06d}"
-                code_envoyer_dg(acteur=dg, conventions=[cv], code=code)
-                conventions_contresigner(acteur=dg, code=code, ip="127.0.0.1")
+                contresigner_demo(dg, [cv])
             else:
                 if etat == E.A_GENERER:
                     if admin is None or cv.envoi_demande_le is not None:
@@ -87,14 +82,21 @@ def _signer_davantage(appel, manquantes: int) -> int:
     return faites
 
 
-def _lignes(c, rng: random.Random, appel) -> list[dict]:
+#: ``seed_demo --national``: the states of the declarations (weights per 1,030 signed conventions; « vide »:
+#: the empty draft the countersigning opened is left as it is), about 10 cost lines each.
+REPARTITION_NATIONALE = {"complete": 840, "deposee": 50, "complement_demande": 30, "redeposee": 10,
+                         "non_recevable": 20, "brouillon": 50, "vide": 30}
+LIGNES_NATIONALES = (7, 13)
+
+
+def _lignes(c, rng: random.Random, appel, nombre: tuple[int, int] = (3, 7)) -> list[dict]:
     from .selectors import objectifs_applicables
 
     codes = list(objectifs_applicables(c))
     aujourd_hui = timezone.localdate()
     etendue = max((aujourd_hui - appel.couts_eligibles_depuis).days, 0)
     lignes = []
-    for _ in range(rng.randint(3, 7)):
+    for _ in range(rng.randint(*nombre)):
         categorie = rng.choice(list(LIBELLES))
         libelle, fournisseur = rng.choice(LIBELLES[categorie])
         ht = (Decimal(rng.randint(20_000, 4_500_000)) / 100).quantize(Decimal("0.01"))
@@ -106,7 +108,7 @@ def _lignes(c, rng: random.Random, appel) -> list[dict]:
     return lignes
 
 
-def _declaration(cv, cible: str, rng: random.Random) -> None:
+def _declaration(cv, cible: str, rng: random.Random, nombre: tuple[int, int] = (3, 7)) -> None:
     from candidatures.demo import ars_de, referent_de
 
     from . import services
@@ -115,7 +117,7 @@ def _declaration(cv, cible: str, rng: random.Random) -> None:
     referent = referent_de(c.structure, rng)
     ars = ars_de(c.region_instructrice, rng)
     d = services.declaration_creer(candidature=c, acteur=referent)
-    for donnees in _lignes(c, rng, c.appel):
+    for donnees in _lignes(c, rng, c.appel, nombre):
         services.ligne_ajouter(declaration=d, acteur=referent, donnees=donnees)
     if cible == "brouillon":
         return
@@ -143,7 +145,7 @@ def a_remplir(conventions):
     return conventions.exclude(Exists(remplies))
 
 
-def creer_declarations_demo(rng: random.Random) -> list[str]:
+def creer_declarations_demo(rng: random.Random, *, national: bool = False) -> list[str]:
     from candidatures.models import Convention
     from care_portal.referentiel.models import AppelAFinancement
 
@@ -164,13 +166,22 @@ def creer_declarations_demo(rng: random.Random) -> list[str]:
                 lignes.append(f"Conventions signées pour les déclarations de démonstration : {n}.")
         faites: Counter[str] = Counter()
         deja = 0
-        for i, cv in enumerate(signees.select_related("candidature__appel").order_by("candidature_id")):
-            if not a_remplir(Convention.objects.filter(pk=cv.pk)).exists():
+        liste = list(signees.select_related("candidature__appel").order_by("candidature_id"))
+        if national:
+            from care_portal.referentiel.demo import repartition
+
+            cibles = repartition(len(liste), REPARTITION_NATIONALE, rng)
+        else:
+            cibles = [CIBLES[i % len(CIBLES)] for i in range(len(liste))]
+        remplissables = set(a_remplir(signees).values_list("pk", flat=True))
+        for cv, cible in zip(liste, cibles, strict=True):
+            if cv.pk not in remplissables:
                 deja += 1
                 continue
-            cible = CIBLES[i % len(CIBLES)]
+            if cible == "vide":
+                continue
             with transaction.atomic():
-                _declaration(cv, cible, rng)
+                _declaration(cv, cible, rng, LIGNES_NATIONALES if national else (3, 7))
             faites[cible] += 1
     detail = ", ".join(f"{n} {e.replace('_', ' ')}" for e, n in sorted(faites.items()))
     lignes.append(f"Déclarations de démonstration : {sum(faites.values())} créée(s)"
@@ -184,7 +195,7 @@ def _enregistrer_etape_seed_demo() -> None:
     @enregistrer_etape("declarations", ordre=60)
     def etape_declarations(contexte: ContexteDemo) -> list[str]:
         """After the conventions and the objectives' evidence: declarations in every state, with bilans."""
-        return creer_declarations_demo(contexte.rng("declarations"))
+        return creer_declarations_demo(contexte.rng("declarations"), national=contexte.national)
 
 
 _enregistrer_etape_seed_demo()

@@ -8,7 +8,7 @@ import datetime
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from candidatures.models import Candidature, Convention
@@ -118,7 +118,9 @@ def file(user, filtres: dict[str, Any] | None = None) -> QuerySet[Declaration]:
         qs = qs.filter(Q(candidature__entite_juridique__raison_sociale__icontains=recherche)
                        | Q(candidature__entite_juridique__finess="".join(recherche.split()))
                        | Q(candidature__ght__nom__icontains=recherche) | Q(candidature__ght__code__iexact=recherche))
-    return qs.annotate(nb_lignes=Count("lignes")).order_by(F("deposee_le").asc(nulls_last=True), "pk")
+    # No per-row aggregate here: the page shows the totals frozen at the last submission, read for the
+    # page's rows only (totaux_figes) after the pagination.
+    return qs.order_by(F("deposee_le").asc(nulls_last=True), "pk")
 
 
 def verdicts_figes(declarations: list[Declaration]) -> dict[int, dict[str, dict]]:

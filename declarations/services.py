@@ -22,6 +22,7 @@ from candidatures import selectors as candidatures_selectors
 from candidatures.models import Candidature, Convention
 from candidatures.services import peut_deposer, peut_editer, peut_instruire
 from care_portal.core import etapes
+from care_portal.core.travaux import confier
 from care_portal.notifications.services import envoyer_email
 from care_portal.workflow.services import WorkflowError, journaliser, run_transition
 
@@ -307,7 +308,7 @@ def declaration_deposer(*, declaration: Declaration, acteur, certifie: bool) -> 
         documents.document_verrouiller(documents=documents_de_l_instantane(instantane), acteur=None)
         from .tasks import generer_recepisse_task
 
-        transaction.on_commit(lambda: generer_recepisse_task.delay(d.pk, maintenant.isoformat()))
+        confier(generer_recepisse_task, d.pk, maintenant.isoformat(), objet=d)
         contexte_mail = {"declaration": d, "candidature": c, "lien": _lien(d), "avertissements": avertissements,
                          "instantane": instantane}
         envoyer_email(candidatures_selectors.emails_ars(c), f"Déclaration déposée : {c.structure_libelle}",

@@ -33,6 +33,7 @@ from candidatures.selectors import candidatures_pour
 from care_portal.comptes.access import roles_requis
 from care_portal.comptes.roles import ROLES_ANS, ROLES_ARS, ROLES_ES, Role
 from care_portal.comptes.selectors import habilitations, obtenir_ou_404
+from care_portal.core import pagination
 from care_portal.core.alertes import action_avec_motif, alerte, erreurs_du_formulaire
 from care_portal.documents.upload import refus_upload
 from care_portal.workflow.chronologie import chronologie
@@ -401,11 +402,9 @@ def file(request: HttpRequest) -> HttpResponse:
     codes: list[str] = []
     for par_code in verdicts.values():
         codes += [code for code in par_code if code not in codes]
-    parametres = request.GET.copy()
-    parametres.pop("page", None)
     return render(request, "declarations/file.html", {
         "title": "Déclarations à vérifier" if h.est_ars and not h.est_ans else "Déclarations — vue nationale",
-        "filtre": filtre, "page_obj": page, "parametres": parametres.urlencode(),
+        "filtre": filtre, **pagination.contexte(request, page),
         "codes": codes,
         "rangs": [{"d": d, "verdicts": [verdicts.get(d.pk, {}).get(code) for code in codes],
                    "total": (totaux.get(d.pk) or {}).get("general", {}).get("eligible")} for d in declarations],

@@ -53,14 +53,19 @@ class LectureSeuleAdmin(admin.ModelAdmin):
         return False
 
 
-for modele, colonnes in [
-    (ActiveDirectory, ["nom", "candidature", "cree_le"]),
-    (AuditADS, ["active_directory", "date", "score", "cree_le"]),
-    (AuditExposition, ["candidature", "date", "outil", "vulnerabilites_critiques", "cree_le"]),
-    (ExerciceCrise, ["candidature", "structure", "date", "kit", "fournisseur"]),
-    (Osis, ["candidature", "structure", "date", "mesures_prioritaires"]),
-    (Budget, ["candidature", "structure", "budget_general", "budget_numerique", "etp_securite"]),
-    (GouvernanceGHT, ["candidature", "referent_projet", "equipe_ad_unique"]),
-    (ConvergenceAD, ["candidature", "deja_convergee", "date_convergence", "budget"]),
+# A candidature's label reads its GHT or EJ and its call: joined once for the page (no query per row).
+CANDIDATURE = ["candidature__ght", "candidature__entite_juridique", "candidature__appel"]
+
+for modele, colonnes, jointures in [
+    (ActiveDirectory, ["nom", "candidature", "cree_le"], CANDIDATURE),
+    (AuditADS, ["active_directory", "date", "score", "cree_le"], ["active_directory"]),
+    (AuditExposition, ["candidature", "date", "outil", "vulnerabilites_critiques", "cree_le"], CANDIDATURE),
+    (ExerciceCrise, ["candidature", "structure", "date", "kit", "fournisseur"], [*CANDIDATURE, "structure"]),
+    (Osis, ["candidature", "structure", "date", "mesures_prioritaires"], [*CANDIDATURE, "structure"]),
+    (Budget, ["candidature", "structure", "budget_general", "budget_numerique", "etp_securite"],
+     [*CANDIDATURE, "structure"]),
+    (GouvernanceGHT, ["candidature", "referent_projet", "equipe_ad_unique"], CANDIDATURE),
+    (ConvergenceAD, ["candidature", "deja_convergee", "date_convergence", "budget"], CANDIDATURE),
 ]:
-    admin.site.register(modele, type(f"{modele.__name__}Admin", (LectureSeuleAdmin,), {"list_display": colonnes}))
+    admin.site.register(modele, type(f"{modele.__name__}Admin", (LectureSeuleAdmin,), {
+        "list_display": colonnes, "list_select_related": jointures, "list_per_page": 50}))

@@ -70,14 +70,14 @@ def _preuves(c, scenario: str, ref, rng: random.Random, aujourd_hui: datetime.da
     debut = max(c.appel.candidature_debut, aujourd_hui - jours(28))
     if not lignes:
         return
-    # Active Directory: one per structure (at most 3), and the ADS audits
+    # Active Directory: one per structure (at most 3), each with the description of its infrastructure
+    # (a proof D1.O1.A requires, issue 17), and the ADS audits
     ads = []
     for i, ligne in enumerate(lignes[:3]):
         nom = f"{ligne.finess}.{'ght' if c.est_ght else 'local'}" if i else f"ad-{ligne.finess}.local"
         ads.append(services.active_directory_ajouter(
             candidature=c, nom=nom, structures=[ligne] if len(lignes) <= 3 or i else lignes[3:] + [ligne],
-            acteur=ref, description=_fichier("Description de l'infrastructure AD", "infrastructure-ad.pdf")
-            if i == 0 else None))
+            acteur=ref, description=_fichier("Description de l'infrastructure AD", f"infrastructure-ad-{i + 1}.pdf")))
     if scenario != "ad_sans_audit":
         for i, ad in enumerate(ads):
             dernier = 1 if scenario == "score_insuffisant" and i == 0 else rng.choice([2, 3, 3, 4])
@@ -114,15 +114,18 @@ def _preuves(c, scenario: str, ref, rng: random.Random, aujourd_hui: datetime.da
                                     budget_numerique=(general * Decimal(rng.randint(12, 35)) / 1000).quantize(
                                         Decimal("1")), etp_securite=Decimal(rng.randint(2, 12)) / 2, acteur=ref)
     if c.est_ght:
+        # every fact D1.O6.A / D1.O6.B ask (issue 17) stated: only the date fails in convergence_tardive
         services.gouvernance_enregistrer(
             candidature=c, referent_projet="Référent projet du GHT", equipe_ad_unique=True, acteur=ref,
+            referent_nomme_par_directeur=True, sdsi_volet_organisationnel=True, sdsi_volet_technique=True,
             schema_gouvernance=_fichier("Schéma de gouvernance", "gouvernance.pdf"),
             equipe_projet=_fichier("Équipe projet", "equipe-projet.pdf"))
         mois = 30 if scenario == "convergence_tardive" else 12
         services.convergence_enregistrer(
             candidature=c, deja_convergee=False, valide_dsi=True, valide_comite=True,
             date_convergence=c.appel.candidature_fin + datetime.timedelta(days=mois * 30),
-            budget=Decimal(rng.randint(80, 400)) * 1000, acteur=ref,
+            budget=Decimal(rng.randint(80, 400)) * 1000, responsable="Responsable de la convergence des AD du GHT",
+            equipes_mutualisees=True, structures=lignes, acteur=ref,
             document=_fichier("Trajectoire de convergence des AD", "trajectoire.pdf"))
 
 

@@ -147,11 +147,14 @@ class Structure:
 @dataclass(frozen=True)
 class Annuaire:
     """An Active Directory (``nom``: its name / forest, e.g. ``hopital.local``) and the EJ/EG it serves.
-    An AD serving an EJ serves every EG of that EJ; an AD serving an EG is one of its EJ's AD."""
+    An AD serving an EJ serves every EG of that EJ; an AD serving an EG is one of its EJ's AD.
+    ``description``: the description of its infrastructure and interconnections is deposited (D1.O1.A
+    proof). An AD serving no listed structure is still one of the candidate's AD (D1.O1.B: « tous les AD »)."""
 
     id: Id
     nom: str
     structures: frozenset[Id] = frozenset()
+    description: bool = False
 
     def __post_init__(self) -> None:
         _frozenset(self, "structures")
@@ -172,7 +175,9 @@ class AuditADS:
 @dataclass(frozen=True)
 class AuditExposition:
     """An internet-exposure audit. It covers ``structures`` (EJ/EG ids; an EJ id covers its EG), or the
-    whole perimeter when ``perimetre_entier``. Vulnerability counts by severity; ``rapport``: deposited."""
+    whole perimeter when ``perimetre_entier``. Vulnerability counts by severity; ``rapport``: deposited.
+    ``domaines`` / ``adresses_ip``: how many exposed domains and public IP addresses its perimeter lists
+    (the D1.O2.A proofs « Liste des domaines exposés », « Liste des adresses IP publics »)."""
 
     id: Id
     date: date
@@ -184,6 +189,8 @@ class AuditExposition:
     moyennes: int = 0
     faibles: int = 0
     rapport: bool = False
+    domaines: int = 0
+    adresses_ip: int = 0
 
     def __post_init__(self) -> None:
         _frozenset(self, "structures")
@@ -234,11 +241,18 @@ class Budget:
 
 @dataclass(frozen=True)
 class GouvernanceGHT:
-    """D1.O6.A: the référent named by the support's director (empty: not named), a single operational
-    AD team, and the two proofs (governance diagram, project team composition) deposited."""
+    """D1.O6.A: the référent (empty: not named) and whether the support's director named them, a single
+    operational AD team, the AD topics in the GHT's IS convergence master plan (organisational and
+    technical parts), and the two proofs (governance diagram, project team composition) deposited.
+
+    Facts are ``bool | None``: None = not declared yet (the verdict is incomplete), False = declared
+    not done (the objective is not reached)."""
 
     referent_nom: str = ""
-    equipe_ad_unique: bool = False
+    referent_nomme_par_directeur: bool | None = None
+    equipe_ad_unique: bool | None = None
+    sdsi_volet_organisationnel: bool | None = None
+    sdsi_volet_technique: bool | None = None
     schema_gouvernance: bool = False
     equipe_projet: bool = False
 
@@ -248,16 +262,25 @@ class ConvergenceAD:
     """D1.O6.B: the GHT's AD convergence trajectory, or the description of an already converged AD.
 
     ``document``: the trajectory (or description) was deposited. ``date_convergence_prevue``: end of the
-    planning (must fall within 18 months of the call). ``budget_previsionnel``: euros.
+    planning (must fall within 18 months of the call). ``budget_previsionnel``: euros. ``responsable``:
+    the named person in charge; ``equipes_mutualisees``: the IS teams on these topics are pooled (the
+    « modalités organisationnelles »). ``structures``: the perimeter EJ the trajectory addresses (it must
+    address every establishment of the GHT). Facts are ``bool | None`` as in :class:`GouvernanceGHT`.
     """
 
     document: bool = False
-    validee_dsi_support: bool = False
-    validee_comite_strategique: bool = False
+    validee_dsi_support: bool | None = None
+    validee_comite_strategique: bool | None = None
     date_convergence_prevue: date | None = None
     budget_previsionnel: Decimal | None = None
     deja_convergee: bool = False
     description_convergee: str = ""
+    responsable: str = ""
+    equipes_mutualisees: bool | None = None
+    structures: frozenset[Id] = frozenset()
+
+    def __post_init__(self) -> None:
+        _frozenset(self, "structures")
 
 
 @dataclass(frozen=True)
@@ -311,6 +334,8 @@ class Seuils:
     exercice_annee_fin: int = 2024
     convergence_mois_max: int = 18
     mesures_osis: int = 43
+    ecart_ads_min_jours: int = 1
+    ecart_ads_max_jours: int = 0
 
     LIBELLES: ClassVar[dict[str, str]] = {
         "score_ads_min": "Score ADS minimal sur les 2 derniers audits (échelle 1 à 5)",
@@ -325,6 +350,8 @@ class Seuils:
         "exercice_annee_fin": "Dernière année admise pour l'exercice de crise",
         "convergence_mois_max": "Délai maximal de convergence des AD après l'appel (mois)",
         "mesures_osis": "Nombre de mesures prioritaires oSIS à renseigner",
+        "ecart_ads_min_jours": "Écart minimal entre les 2 derniers audits ADS d'un AD (D1.O1.B, jours)",
+        "ecart_ads_max_jours": "Écart maximal entre les 2 derniers audits ADS d'un AD (D1.O1.B, jours ; 0 : aucun)",
     }
     SOURCES: ClassVar[dict[str, str]] = {
         "score_ads_min": f"{_SOURCE_GUIDE}, D1.O1.B : « Atteindre un score supérieur ou égal à 2 pour les "
@@ -348,6 +375,11 @@ class Seuils:
         "de convergence de l'infrastructure AD à une échéance maximale de 18 mois post appel à financement D1 ».",
         "mesures_osis": f"{_SOURCE_GUIDE}, D1.O4 : « ont renseigné l'oSIS sur les champs suivants : Part du "
         "budget numérique dans le budget global de l'ES ; 43 mesures prioritaires ».",
+        "ecart_ads_min_jours": f"{_SOURCE_GUIDE}, slide « Objectif D1.O1.B » : « Score des 2 derniers audits "
+        "successifs ADS ≥ 2 » ne fixe aucun écart ; 1 jour = deux audits à des dates distinctes (choix du portail, "
+        "la cadence relève de D1.O1.A).",
+        "ecart_ads_max_jours": f"{_SOURCE_GUIDE}, slide « Objectif D1.O1.B » : aucun écart maximal fixé (0 = non "
+        "vérifié) ; la cadence de 2 mois est vérifiée par D1.O1.A.",
     }
 
     @classmethod

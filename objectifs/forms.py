@@ -35,6 +35,19 @@ def _entier(label: str, required: bool = True, **kwargs) -> forms.IntegerField:
         **kwargs)
 
 
+CHOIX_FAIT = [("", "Non renseigné"), ("oui", "Oui"), ("non", "Non")]
+
+
+def _fait(label: str) -> forms.TypedChoiceField:
+    """A declared fact: oui / non / non renseigné (None: the rule says what is missing)."""
+    return forms.TypedChoiceField(label=label, required=False, choices=CHOIX_FAIT, empty_value=None,
+                                  coerce=lambda v: {"oui": True, "non": False}.get(v))
+
+
+def _initial_fait(valeur: bool | None) -> str:
+    return "" if valeur is None else "oui" if valeur else "non"
+
+
 class _FormulaireDossier(ChampsDsfrMixin, forms.Form):
     """A form bound to one candidature: the choices of establishments are its included perimeter lines."""
 
@@ -185,17 +198,26 @@ class BudgetForm(_FormulaireDossier):
 
 class GouvernanceForm(_FormulaireDossier):
     prefixe = "gouvernance"
-    referent_projet = forms.CharField(label="Référent projet nommé par le directeur du support", max_length=150,
-                                      required=False)
-    equipe_ad_unique = forms.BooleanField(label="Une équipe opérationnelle AD unique pour le GHT", required=False)
+    referent_projet = forms.CharField(label="Référent projet (nom et fonction)", max_length=150, required=False)
+    referent_nomme_par_directeur = _fait("Le référent est nommé par le directeur de l'établissement support")
+    equipe_ad_unique = _fait("Une équipe opérationnelle unique gère les AD du GHT")
+    sdsi_volet_organisationnel = _fait("Le volet organisationnel des sujets AD est intégré au schéma directeur de "
+                                       "convergence des SI du GHT")
+    sdsi_volet_technique = _fait("Le volet technique des sujets AD est intégré au schéma directeur de convergence "
+                                 "des SI du GHT")
     schema_gouvernance = _fichier("Schéma de gouvernance", required=False)
     equipe_projet = _fichier("Composition de l'équipe projet", required=False)
+    schema_directeur = _fichier("Extrait du schéma directeur de convergence des SI (sujets AD, facultatif)",
+                                required=False)
+
+    FAITS = ("referent_nomme_par_directeur", "equipe_ad_unique", "sdsi_volet_organisationnel", "sdsi_volet_technique")
 
     def __init__(self, *args, **kwargs):
         c = kwargs["candidature"]
         g = getattr(c, "gouvernance_ght", None) if hasattr(c, "gouvernance_ght") else None
         if g is not None:
-            kwargs.setdefault("initial", {"referent_projet": g.referent_projet, "equipe_ad_unique": g.equipe_ad_unique})
+            kwargs.setdefault("initial", {"referent_projet": g.referent_projet,
+                                          **{nom: _initial_fait(getattr(g, nom)) for nom in self.FAITS}})
         super().__init__(*args, **kwargs)
 
 
@@ -204,18 +226,27 @@ class ConvergenceForm(_FormulaireDossier):
     deja_convergee = forms.BooleanField(label="Les AD du GHT ont déjà convergé", required=False)
     description = forms.CharField(label="Description de l'AD convergé", required=False,
                                   widget=forms.Textarea(attrs={"rows": 2}), max_length=5000)
-    valide_dsi = forms.BooleanField(label="Trajectoire validée par le DSI du support", required=False)
-    valide_comite = forms.BooleanField(label="Trajectoire validée par le comité stratégique", required=False)
+    valide_dsi = _fait("Trajectoire validée par le DSI de l'établissement support")
+    valide_comite = _fait("Trajectoire validée par le comité stratégique du GHT")
     date_convergence = _date("Date de convergence prévue", required=False)
-    budget = forms.CharField(label="Budget de la convergence (€)", required=False, max_length=20)
+    budget = forms.CharField(label="Budget prévisionnel de la convergence (€)", required=False, max_length=20)
+    responsable = forms.CharField(label="Responsable de la convergence des AD", required=False, max_length=150)
+    equipes_mutualisees = _fait("Les équipes SI dédiées à la convergence des AD sont mutualisées")
+    structures = forms.TypedMultipleChoiceField(
+        label="Établissements du GHT adressés par la trajectoire", coerce=int, required=False,
+        widget=forms.CheckboxSelectMultiple)
     document = _fichier("Trajectoire de convergence ou description de l'AD convergé", required=False)
+    champs_structures = ("structures",)
 
     def __init__(self, *args, **kwargs):
         c = kwargs["candidature"]
         v = getattr(c, "convergence_ad", None) if hasattr(c, "convergence_ad") else None
         if v is not None:
             kwargs.setdefault("initial", {
-                "deja_convergee": v.deja_convergee, "description": v.description, "valide_dsi": v.valide_dsi,
-                "valide_comite": v.valide_comite, "date_convergence": v.date_convergence, "budget": v.budget})
+                "deja_convergee": v.deja_convergee, "description": v.description,
+                "valide_dsi": _initial_fait(v.valide_dsi), "valide_comite": _initial_fait(v.valide_comite),
+                "date_convergence": v.date_convergence, "budget": v.budget, "responsable": v.responsable,
+                "equipes_mutualisees": _initial_fait(v.equipes_mutualisees),
+                "structures": [s.pk for s in v.structures.all()]})
         super().__init__(*args, **kwargs)
         self.fields["budget"].widget.attrs["inputmode"] = "decimal"

@@ -3,7 +3,9 @@
 Referential (admin-editable, loaded for D1 by migration 0002):
     ``Objectif``  code (D1.O1.A…), title, description, to which candidature types it applies, proofs.
     ``Seuil``     every threshold of the rules with its unit and its source (``selectors.seuils``
-                  builds the rules engine's ``Seuils`` from the rows).
+                  builds the rules engine's ``Seuils`` from the rows). A row without call is the
+                  default; a row tied to a call (``appel``) overrides it for that call's dossiers:
+                  the thresholds the ANS may decide otherwise are settings of the call (issue 17).
 
 Evidence (written by ``services`` only, from the candidature's first submission on — states
 déposée, complément demandé, complète; every file through the documents service):
@@ -19,9 +21,13 @@ déposée, complément demandé, complète; every file through the documents ser
     ``Osis``               oSIS self-assessment of one structure (digital budget share filled, how many
                            of the 43 priority measures are filled, date); one per structure.
     ``Budget``             general and digital budgets and security FTE of one structure → share.
-    ``GouvernanceGHT``     GHT only: project référent, single AD team, governance diagram, project team.
+    ``GouvernanceGHT``     GHT only: project référent (and whether the support's director named them),
+                           single AD team, AD topics in the IS convergence master plan (organisational
+                           and technical parts; optional extract ``schema_directeur``), governance
+                           diagram, project team. Facts are yes / no / not stated (null).
     ``ConvergenceAD``      GHT only: the convergence trajectory (validated by the support's DSI and the
-                           strategic committee, target date, budget) or an already converged AD.
+                           strategic committee, target date, budget, named responsible, pooled IS
+                           teams, the establishments it addresses) or an already converged AD.
 
 "Structure" is always a ``candidatures.PerimetreLigne`` of the dossier: an EJ of the GHT, the public
 EJ itself, or an EG of a private EJ (the unit each objective counts).
@@ -67,10 +73,15 @@ class Objectif(models.Model):
 
 
 class Seuil(models.Model):
-    """A threshold of the rules, kept as data with its source (issue 6, point 1)."""
+    """A threshold of the rules, kept as data with its source (issue 6, point 1); without ``appel`` the
+    default of every call, with it a setting of that call (issue 17)."""
 
     objectif = models.ForeignKey(Objectif, null=True, blank=True, on_delete=models.SET_NULL, related_name="seuils")
-    code = models.CharField("code", max_length=60, unique=True)
+    appel = models.ForeignKey("referentiel.AppelAFinancement", null=True, blank=True, on_delete=models.CASCADE,
+                              related_name="+", verbose_name="appel à financement",
+                              help_text="Vide : valeur par défaut de tous les appels. Renseigné : valeur propre à "
+                                        "cet appel, qui remplace la valeur par défaut.")
+    code = models.CharField("code", max_length=60)
     libelle = models.CharField("libellé", max_length=255, blank=True)
     valeur = models.DecimalField("valeur", max_digits=12, decimal_places=4)
     unite = models.CharField("unité", max_length=30, blank=True)
@@ -78,7 +89,13 @@ class Seuil(models.Model):
 
     class Meta:
         verbose_name = "seuil"
-        ordering = ["code"]
+        ordering = ["code", "appel"]
+        constraints = [
+            models.UniqueConstraint(fields=["code"], condition=models.Q(appel__isnull=True),
+                                    name="objectifs_seuil_code_defaut_unique"),
+            models.UniqueConstraint(fields=["appel", "code"], condition=models.Q(appel__isnull=False),
+                                    name="objectifs_seuil_code_appel_unique"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} = {self.valeur.normalize():f} {self.unite}".strip()
@@ -270,7 +287,15 @@ class GouvernanceGHT(_Preuve):
     candidature = models.OneToOneField(Candidature, on_delete=models.PROTECT, related_name="gouvernance_ght")
     referent_projet = models.CharField("référent projet nommé par le directeur du support", max_length=150,
                                        blank=True)
-    equipe_ad_unique = models.BooleanField("une équipe opérationnelle AD unique", default=False)
+    referent_nomme_par_directeur = models.BooleanField("référent nommé par le directeur de l'établissement support",
+                                                       null=True, blank=True)
+    equipe_ad_unique = models.BooleanField("une équipe opérationnelle AD unique", null=True, blank=True)
+    sdsi_volet_organisationnel = models.BooleanField(
+        "volet organisationnel des sujets AD intégré au schéma directeur de convergence des SI", null=True, blank=True)
+    sdsi_volet_technique = models.BooleanField(
+        "volet technique des sujets AD intégré au schéma directeur de convergence des SI", null=True, blank=True)
+    schema_directeur = models.ForeignKey("documents.Document", null=True, blank=True, on_delete=models.PROTECT,
+                                         related_name="+", verbose_name="extrait du schéma directeur (sujets AD)")
     schema_gouvernance = models.ForeignKey("documents.Document", null=True, blank=True, on_delete=models.PROTECT,
                                            related_name="+", verbose_name="schéma de gouvernance")
     equipe_projet = models.ForeignKey("documents.Document", null=True, blank=True, on_delete=models.PROTECT,
@@ -288,8 +313,12 @@ class GouvernanceGHT(_Preuve):
 class ConvergenceAD(_Preuve):
     candidature = models.OneToOneField(Candidature, on_delete=models.PROTECT, related_name="convergence_ad")
     deja_convergee = models.BooleanField("AD déjà convergé", default=False)
-    valide_dsi = models.BooleanField("trajectoire validée par le DSI du support", default=False)
-    valide_comite = models.BooleanField("trajectoire validée par le comité stratégique", default=False)
+    valide_dsi = models.BooleanField("trajectoire validée par le DSI du support", null=True, blank=True)
+    valide_comite = models.BooleanField("trajectoire validée par le comité stratégique", null=True, blank=True)
+    responsable = models.CharField("responsable de la convergence des AD", max_length=150, blank=True)
+    equipes_mutualisees = models.BooleanField("équipes SI dédiées mutualisées", null=True, blank=True)
+    structures = models.ManyToManyField(PerimetreLigne, related_name="+", blank=True,
+                                        verbose_name="établissements adressés par la trajectoire")
     date_convergence = models.DateField("convergence prévue le", null=True, blank=True)
     budget = models.DecimalField("budget de la convergence (€)", max_digits=14, decimal_places=2, null=True,
                                  blank=True)

@@ -78,6 +78,12 @@ SEUILS: list[tuple[str, str | None, str, str, str, str]] = [
      f"{SOURCE_PROGRAMME}, D1.O6.B : « à une échéance maximale de 18 mois post appel à financement D1 »."),
     ("mesures_osis", "D1.O4", "Mesures prioritaires à renseigner dans oSIS", "43", "mesures",
      f"{SOURCE_PROGRAMME}, D1.O4 : « 43 mesures prioritaires »."),
+    ("ecart_ads_min_jours", "D1.O1.B", "Écart minimal entre les 2 derniers audits ADS d'un AD", "1", "jours",
+     f"{SOURCE_PROGRAMME}, slide « Objectif D1.O1.B » : « 2 derniers audits successifs », sans écart fixé ; 1 jour = "
+     "deux dates distinctes (choix du portail, issue 17)."),
+    ("ecart_ads_max_jours", "D1.O1.B", "Écart maximal entre les 2 derniers audits ADS d'un AD (0 : aucun)", "0",
+     "jours", f"{SOURCE_PROGRAMME}, slide « Objectif D1.O1.B » : aucun écart maximal fixé ; la cadence de 2 mois "
+     "est vérifiée par D1.O1.A (choix du portail, issue 17)."),
     ("score_ads_conseille", "D1.O1.B", "Score ADS conseillé par l'ANSSI (indicatif)", "3", "score",
      "ANSSI, fiche du service ADS : niveau 3 conseillé."),
 ]

@@ -6,10 +6,14 @@ store or show the verdicts. The thresholds come from :class:`objectifs.donnees.S
 their sources), never from constants here.
 
 Statuses. ``atteint``: the evidence shows the objective is met as of the reference date.
-``non_atteint``: the evidence shows a failure (a gap in the cadence, a score below the minimum, a
-critical vulnerability, a convergence planned too late, no exercise once 2023–2024 is over).
-``incomplet``: evidence is missing to decide (an audit, a report, a figure, a proof). Reasons are never
-empty for these two; an ``atteint`` verdict also explains itself. ``non_applicable``: D1.O6.A and
+``non_atteint``: a fact breaks the rule (a gap in the cadence, a score below the minimum, two last audits
+too close or too far apart, a critical vulnerability — SILENE's included —, no single AD team, a
+trajectory declared not validated or not addressing every establishment, a budget of 0 €, a convergence
+planned too late, no exercise once 2023–2024 is over). ``incomplet``: only when proof or a declaration is
+missing to decide (an audit not yet due, a report, a description, a list, a figure, a fact not declared).
+Reasons are never empty for these two; each failing or missing reason names the object (AD, perimeter,
+establishment), the figures (dates, days, scores, counts, amounts) and ends with the rule
+(« (règle D1.O1.A : …) », see :func:`enonce`); an ``atteint`` verdict also explains itself. ``non_applicable``: D1.O6.A and
 D1.O6.B outside a GHT — they are returned (not left out) so that every dossier shows the same nine
 cards in the same order, the card saying why it does not apply.
 
@@ -27,24 +31,39 @@ Decisions (the programme text leaves them open; DESIGN.md §4):
   61 fails). A fixed day count, not calendar months, so that the verdict does not depend on month
   lengths (3 June → 3 August is 61 days and fails: the due date shown on the page warns in advance).
   Audits before the phase start count for D1.O1.B but not for the cadence (the obligation starts with
-  the phase, so they neither help nor hurt). Adding an audit can only split a gap, never widen one, so
+  the phase, so they neither help nor hurt). Choice (issue 17): slides « Objectif D1.O1.A » and « Objectif
+  D1.O2.A » say « tous les 2 mois » and never define it; two calendar months can be 62 days (1 July →
+  1 September), but the FAQ's 45–60 days wins, so 61 and 62 days fail. ``cadence_jours_max`` is a
+  setting of the call: the ANS may set 62. Adding an audit can only split a gap, never widen one, so
   adding an audit never turns a met D1.O1.A into a failure. The next due date is the last audit (or the
   phase start) + 60 days; no audit yet and still within the 60 days is ``incomplet``, not a failure.
-  Audits in the phase must have their report deposited, otherwise ``incomplet``.
+  Audits in the phase must have their report deposited, and every AD its « Description exhaustive des
+  infrastructures AD et de leurs interconnexions » (slide « Objectif D1.O1.A », list of proofs),
+  otherwise ``incomplet``. Likewise D1.O2.A requires, per establishment, at least one of its exposure
+  audits to list exposed domains and one to list public IP addresses (slide « Objectif D1.O2.A »:
+  « Liste des domaines exposés », « Liste des adresses IP publics »).
 - **"The 2 last audits" (D1.O1.B, D1.O2.B).** The two most recent valid audits of the target by date
   (D1.O1.B: of the AD, including audits before the phase start; D1.O2.B: the conforming audits covering
   the structure). Older audits do not count, good or bad. For D1.O2.B the pair must also be 45–60 days
-  apart (FAQ); when it is not, and neither shows a critical vulnerability, the verdict is ``incomplet``
-  with the window for the next audit. No such spacing is required for D1.O1.B (the text says nothing of
-  it; the cadence is D1.O1.A's business).
-- **SILENE (D1.O2.B).** SILENE audits cannot validate remediation: they count for the D1.O2.A cadence
-  and are ignored by D1.O2.B; a SILENE-only history is ``incomplet`` with that reason.
+  apart (FAQ, both bounds included); when it is not, the verdict is ``non_atteint`` with the window for
+  the next audit (a fact, not missing proof). For D1.O1.B (slide « Objectif D1.O1.B »: « 2 derniers
+  audits successifs », no spacing stated) the choice is no spacing beyond distinct days
+  (``ecart_ads_min_jours`` = 1, ``ecart_ads_max_jours`` = 0 = none): the cadence is D1.O1.A's business;
+  both are settings of the call, and a pair outside them is ``non_atteint``.
+- **SILENE (D1.O2.B).** SILENE audits cannot validate remediation (slide « Objectif D1.O2.B »): they
+  count for the D1.O2.A cadence and never as the conforming pair; but a critical vulnerability that a
+  SILENE audit found on or after the first audit of the pair is a fact and fails D1.O2.B. A SILENE-only
+  history without critical vulnerability is ``incomplet``.
 - **Perimeter.** ESMS (``est_esms``) are left out everywhere, as the candidature perimeter does; a reason
   names them. "Establishments" for D1.O3/O4/O5 are the EJ (GHT, public) or the EG (private). D1.O2.A
   is judged per member EJ of a GHT, per EG otherwise (the EJ if no EG is listed). Evidence attached to
   an EJ covers its EG (an EJ-wide AD, exercise or exposure audit); an AD or exercise attached to an EG
   counts for its EJ; an exposure audit of one EG does not cover the whole EJ (its surface is wider).
   An exposure audit's vulnerabilities count against every structure it covers.
+- **Unattached AD (D1.O1.B).** « tous les AD » (slide « Objectif D1.O1.B »): an AD declared on the
+  dossier but attached to no establishment is one of the candidate's AD; not knowing which
+  establishment it serves, it counts for every one (its failure fails them all). D1.O1.A asks to
+  attach it (``incomplet``).
 - **Covering set (D1.O1.B).** An establishment passes when it has at least one AD and every AD serving
   it passes. GHT: every AD of the support must pass; with several EJ, the passing EJ are taken support
   first then by decreasing activity until at least ``nb_structures_min`` (2) EJ and ``part_activite_min``
@@ -57,10 +76,10 @@ Decisions (the programme text leaves them open; DESIGN.md §4):
   reference date, with its ANS kit stated and its proof deposited. Other exercises are kept but not
   counted, with the reason. No counted exercise is ``incomplet`` while the period runs and ``non_atteint``
   once the reference date is past its last year.
-- **oSIS, budget, governance (D1.O4, O5, O6.A)** have no failing threshold: they are met or incomplete.
-  D1.O5 figures that cannot be right (negative, digital above the general budget) are ``incomplet``.
-- **Convergence (D1.O6.B).** Planned convergence later than ``convergence_mois_max`` (18) months after the
-  close of the call for candidatures (``appel.candidature_fin``) is ``non_atteint``.
+- **oSIS, budget (D1.O4, O5)** have no failing threshold: they are met or incomplete. D1.O5 figures that
+  cannot be right (negative, digital above the general budget) are ``incomplet``.
+- **Governance and convergence (D1.O6.A, D1.O6.B)**: see their docstrings. Declared facts are
+  three-valued (not declared → ``incomplet``, declared not done → ``non_atteint``).
 """
 
 from __future__ import annotations
@@ -180,10 +199,23 @@ def ajouter_mois(d: date, mois: int) -> date:
 
 @dataclass
 class _Constat:
+    """Reasons and things to do of one verdict. ``regle``: the rule's code and statement; every
+    failing or missing reason ends with it, so that each reason names the object, the figures and the
+    rule (issue 17)."""
+
+    regle: str = ""
     raisons: list[str] = field(default_factory=list)
     a_faire: list[str] = field(default_factory=list)
     echec: bool = False
     manque: bool = False
+
+    def _avec_regle(self, raison: str) -> str:
+        if not self.regle or self.regle in raison:
+            return raison
+        return f"{raison.rstrip('.')} (règle {self.regle})."
+
+    def sous(self) -> _Constat:
+        return _Constat(regle=self.regle)
 
     def note(self, raison: str) -> None:
         if raison not in self.raisons:
@@ -195,12 +227,12 @@ class _Constat:
 
     def echoue(self, raison: str, faire: str | None = None) -> None:
         self.echec = True
-        self.note(raison)
+        self.note(self._avec_regle(raison))
         self.faire(faire)
 
     def manquant(self, raison: str, faire: str | None = None) -> None:
         self.manque = True
-        self.note(raison)
+        self.note(self._avec_regle(raison))
         self.faire(faire)
 
     def fusionner(self, autre: _Constat) -> None:
@@ -217,6 +249,34 @@ class _Constat:
 
     def statut(self) -> Statut:
         return Statut.NON_ATTEINT if self.echec else Statut.INCOMPLET if self.manque else Statut.ATTEINT
+
+
+def enonce(code: str, s: Seuils) -> str:
+    """The rule of ``code`` in one French clause, with the thresholds in force (ends every failing or
+    missing reason)."""
+    periode = f"{s.exercice_annee_debut}–{s.exercice_annee_fin}"
+    return {
+        "D1.O1.A": f"D1.O1.A : un audit ADS de chaque AD au plus tous les {s.cadence_jours_max} jours pendant la "
+                   f"phase opérationnelle, avec ses rapports et la description des infrastructures AD",
+        "D1.O1.B": f"D1.O1.B : score ADS d'au moins {s.score_ads_min} aux 2 derniers audits de tous les AD requis",
+        "D1.O2.A": f"D1.O2.A : un audit d'exposition internet de chaque établissement au plus tous les "
+                   f"{s.cadence_jours_max} jours, avec la liste des domaines exposés et des adresses IP publiques",
+        "D1.O2.B": f"D1.O2.B : aucune vulnérabilité critique aux 2 derniers audits d'exposition conformes, espacés de "
+                   f"{s.ecart_audits_min_jours} à {s.ecart_audits_max_jours} jours",
+        "D1.O3": f"D1.O3 : un exercice de crise avec un kit ANS en {periode} par chaque établissement",
+        "D1.O4": f"D1.O4 : oSIS renseigné par chaque établissement (part du budget numérique et {s.mesures_osis} "
+                 f"mesures prioritaires)",
+        "D1.O5": "D1.O5 : budget général, budget numérique et ETP SSI de chaque établissement",
+        "D1.O6.A": "D1.O6.A : référent nommé par le directeur du support, équipe AD unique, sujets AD dans le schéma "
+                   "directeur de convergence, schéma de gouvernance et équipe projet",
+        "D1.O6.B": f"D1.O6.B : trajectoire de convergence des AD de tout le GHT, validée par le DSI du support et le "
+                   f"comité stratégique, sous {s.convergence_mois_max} mois, avec responsable, équipes mutualisées et "
+                   f"budget",
+    }[code]
+
+
+def _constat(code: str, s: Seuils) -> _Constat:
+    return _Constat(regle=enonce(code, s))
 
 
 def _verdict(code: str, c: _Constat, *, statut: Statut | None = None, echeances: Iterable[Echeance] = (),
@@ -366,8 +426,8 @@ def _annuaires_du_perimetre(d: Dossier, perimetre: list[Structure], c: _Constat,
                 c.manquant(f"AD {ad.nom} : il n'est rattaché à aucun établissement.",
                            f"AD {ad.nom} : indiquez les établissements qu'il dessert.")
             else:
-                c.note(f"AD {ad.nom} : il n'est rattaché à aucun établissement, il ne compte donc pour "
-                       f"aucun d'eux.")
+                c.note(f"AD {ad.nom} : il n'est rattaché à aucun établissement ; c'est un AD du candidat, il "
+                       f"compte donc pour chaque établissement du périmètre.")
             retenus.append(ad)
         elif any(_touche(s, ad.structures, index) for s in perimetre):
             retenus.append(ad)
@@ -401,7 +461,7 @@ def _controle_ad(d: Dossier, c: _Constat, perimetre: list[Structure], annuaires:
 
 def d1_o1_a(d: Dossier, s: Seuils) -> Verdict:
     """An ADS audit of every AD every 2 months during the operational phase."""
-    c = _Constat()
+    c = _constat("D1.O1.A", s)
     if not _phase_ouverte(d, c):
         return _verdict("D1.O1.A", c)
     perimetre = _perimetre(d, c)
@@ -418,12 +478,16 @@ def d1_o1_a(d: Dossier, s: Seuils) -> Verdict:
     for ad in annuaires:
         audits = par_ad[ad.id]
         cible = f"AD {ad.nom}"
-        sous = _Constat()
+        sous = c.sous()
         echeance, retard, nb = _cadence(cible, "audit ADS", (a.date for a in audits), d, s, sous)
         for a in audits:
             if a.date >= debut and not a.rapport:
                 sous.manquant(f"{cible} : le rapport ADS de l'audit du {date_fr(a.date)} n'est pas déposé.",
                               f"{cible} : déposez le rapport ADS de l'audit du {date_fr(a.date)}.")
+        if not ad.description:
+            sous.manquant(f"{cible} : la description exhaustive de son infrastructure et de ses interconnexions "
+                          f"n'est pas déposée.",
+                          f"{cible} : déposez la description de son infrastructure AD et de ses interconnexions.")
         if nb and not sous.probleme:
             sous.note(f"{cible} : {_pluriel(nb, 'audit')} ADS depuis le début de la phase opérationnelle "
                       f"({date_fr(debut)}), cadence tenue.")
@@ -459,7 +523,17 @@ def _etat_annuaire(ad: Annuaire, audits: list[AuditADS], s: Seuils) -> tuple[str
     else:
         faibles = [a for a in derniers if a.score < s.score_ads_min]
         sans_rapport = [a for a in derniers if not a.rapport]
-        if faibles:
+        ecart = (derniers[1].date - derniers[0].date).days
+        hors_ecart = ecart < s.ecart_ads_min_jours or (s.ecart_ads_max_jours and ecart > s.ecart_ads_max_jours)
+        if hors_ecart and not faibles:
+            borne = (f"au moins {s.ecart_ads_min_jours}" if ecart < s.ecart_ads_min_jours
+                     else f"au plus {s.ecart_ads_max_jours}")
+            raisons.append(f"{cible} : les 2 derniers audits ADS "
+                           f"({_entre_audits(derniers[0].date, derniers[1].date).removeprefix('entre les audits ')}) "
+                           f"sont espacés de {ecart} jours ; l'appel exige {borne} jours entre eux.")
+            faire.append(f"{cible} : réalisez un nouvel audit ADS à l'écart requis du {date_fr(derniers[1].date)}.")
+            etat = "echec"
+        elif faibles:
             for a in faibles:
                 raisons.append(f"{cible} : score {a.score} à l'audit du {date_fr(a.date)}, le minimum est "
                                f"{s.score_ads_min} sur les 2 derniers audits.")
@@ -482,7 +556,7 @@ def _etat_annuaire(ad: Annuaire, audits: list[AuditADS], s: Seuils) -> tuple[str
 
 def d1_o1_b(d: Dossier, s: Seuils) -> Verdict:
     """ADS score ≥ 2 on the 2 last audits of every AD of the required structures (see module docstring)."""
-    c = _Constat()
+    c = _constat("D1.O1.B", s)
     perimetre = _perimetre(d, c)
     annuaires = _annuaires_du_perimetre(d, perimetre, c, rattachement_requis=False)
     par_ad = _audits_par_annuaire(d, annuaires, c)
@@ -491,7 +565,7 @@ def d1_o1_b(d: Dossier, s: Seuils) -> Verdict:
     unites = _unites_o1b(d, perimetre)
 
     def etat_unite(u: Structure) -> tuple[str, list[str], list[str]]:
-        ads = [ad for ad in annuaires if _touche(u, ad.structures, index)]
+        ads = [ad for ad in annuaires if not ad.structures or _touche(u, ad.structures, index)]
         if not ads:
             return "incomplet", [f"Aucun AD n'est déclaré pour {u.libelle}."], [
                 f"Déclarez les AD qui desservent {u.libelle}."]
@@ -604,7 +678,7 @@ def _audits_exposition(d: Dossier, c: _Constat) -> list[AuditExposition]:
 
 def d1_o2_a(d: Dossier, s: Seuils) -> Verdict:
     """An internet-exposure audit of the whole exposed surface every 2 months (any tool, SILENE included)."""
-    c = _Constat()
+    c = _constat("D1.O2.A", s)
     if not _phase_ouverte(d, c):
         return _verdict("D1.O2.A", c)
     perimetre = _perimetre(d, c)
@@ -614,13 +688,20 @@ def d1_o2_a(d: Dossier, s: Seuils) -> Verdict:
     echeances = []
     for u in _structures_exposition(d, perimetre):
         siens = [a for a in audits if _couvre_exposition(a, u)]
-        sous = _Constat()
+        sous = c.sous()
         echeance, retard, nb = _cadence(u.libelle, "audit d'exposition internet", (a.date for a in siens),
                                         d, s, sous)
         for a in siens:
             if a.date >= debut and not a.rapport:
                 sous.manquant(f"{u.libelle} : le rapport de l'audit d'exposition du {date_fr(a.date)} n'est pas "
                               f"déposé.", f"Déposez le rapport de l'audit d'exposition du {date_fr(a.date)}.")
+        if siens:
+            for liste, nombre in (("des domaines exposés", lambda a: a.domaines),
+                                  ("des adresses IP publiques", lambda a: a.adresses_ip)):
+                if not any(nombre(a) > 0 for a in siens):
+                    sous.manquant(f"{u.libelle} : la liste {liste} n'est déclarée sur aucun de ses "
+                                  f"{_pluriel(len(siens), 'audit')} d'exposition (0 élément).",
+                                  f"{u.libelle} : importez la liste {liste} dans le périmètre d'un audit d'exposition.")
         if nb and not sous.probleme:
             sous.note(f"{u.libelle} : {_pluriel(nb, 'audit')} d'exposition depuis le début de la phase "
                       f"opérationnelle ({date_fr(debut)}), cadence tenue.")
@@ -632,32 +713,62 @@ def d1_o2_a(d: Dossier, s: Seuils) -> Verdict:
 
 
 def d1_o2_b(d: Dossier, s: Seuils) -> Verdict:
-    """No critical vulnerability on the 2 last successive conforming (non-SILENE) audits, per structure."""
-    c = _Constat()
+    """No critical vulnerability on the 2 last successive conforming audits, per structure.
+
+    Slide « Objectif D1.O2.B » : « Absence de vulnérabilités critiques sur les 2 derniers audits successifs
+    d'exposition internet sur l'ensemble du périmètre » ; « l'outil SILENE ne peut pas être utilisé pour
+    valider les opérations de remédiation ». Choices (issue 17):
+
+    - the pair is the 2 most recent conforming (non-SILENE) audits covering the structure; it must be
+      ``ecart_audits_min_jours``–``ecart_audits_max_jours`` days apart (FAQ, 45–60, both included): a pair
+      closer or further apart is a fact that fails (``non_atteint``), not missing proof;
+    - SILENE cannot show an absence, but its findings are facts: a SILENE audit with critical
+      vulnerabilities dated on or after the first audit of the pair (or among the 2 last audits when
+      fewer than 2 conforming audits exist) fails the objective; older SILENE findings are superseded
+      by the conforming audits after them;
+    - fewer than 2 conforming audits (and no SILENE finding) or a report missing: ``incomplet``.
+    """
+    c = _constat("D1.O2.B", s)
     perimetre = _perimetre(d, c)
     audits = _audits_exposition(d, c)
     if any(a.outil is Outil.SILENE for a in audits):
         c.note("Les audits SILENE ne peuvent pas valider les opérations de remédiation : ils ne comptent pas "
-               "pour cet objectif.")
+               "comme audits conformes, mais leurs vulnérabilités critiques sont prises en compte.")
     for u in _structures_exposition(d, perimetre):
         siens = [a for a in audits if _couvre_exposition(a, u)]
         conformes: dict[date, list[AuditExposition]] = {}
+        silene: dict[date, int] = {}
         for a in siens:
             if a.outil is not Outil.SILENE:
                 conformes.setdefault(a.date, []).append(a)
+            else:
+                silene[a.date] = max(silene.get(a.date, 0), a.critiques)
+        dates = sorted(conformes)[-2:]
+        if len(dates) == 2:
+            depuis = dates[0]
+        else:
+            dates_toutes = sorted({*conformes, *silene})
+            depuis = dates_toutes[-2] if len(dates_toutes) >= 2 else (dates_toutes[0] if dates_toutes else None)
+        for x in sorted(silene):
+            if depuis is not None and x >= depuis and silene[x] > 0:
+                c.echoue(f"{u.libelle} : l'audit SILENE du {date_fr(x)} relève "
+                         f"{_pluriel(silene[x], 'vulnérabilité critique', 'vulnérabilités critiques')} ; il fait "
+                         f"partie des derniers audits, la remédiation doit être validée par 2 audits conformes "
+                         f"ultérieurs.",
+                         f"{u.libelle} : corrigez les vulnérabilités critiques puis faites réaliser deux audits "
+                         f"conformes successifs sans vulnérabilité critique.")
         if not conformes:
             if siens:
-                c.manquant(f"{u.libelle} : seuls des audits SILENE sont déclarés ; SILENE ne peut pas valider la "
-                           f"remédiation.",
+                c.manquant(f"{u.libelle} : seuls des audits SILENE sont déclarés ({_pluriel(len(siens), 'audit')}) ; "
+                           f"SILENE ne peut pas valider la remédiation.",
                            f"{u.libelle} : faites réaliser deux audits successifs par un outil industriel "
                            f"conforme au cahier des charges de l'ANS.")
             else:
-                c.manquant(f"{u.libelle} : aucun audit d'exposition internet par un outil conforme.",
+                c.manquant(f"{u.libelle} : aucun audit d'exposition internet par un outil conforme (0 audit).",
                            f"{u.libelle} : faites réaliser deux audits successifs, espacés de {s.ecart_audits_min_jours} "
                            f"à {s.ecart_audits_max_jours} jours, par un outil industriel conforme au cahier des "
                            f"charges de l'ANS.")
             continue
-        dates = sorted(conformes)[-2:]
         if len(dates) < 2:
             c.manquant(f"{u.libelle} : un seul audit d'exposition conforme (du {date_fr(dates[0])}), il en faut 2.",
                        f"{u.libelle} : réalisez un audit conforme entre le "
@@ -677,13 +788,13 @@ def d1_o2_b(d: Dossier, s: Seuils) -> Verdict:
             a, b = dates
             ecart = (b - a).days
             if not s.ecart_audits_min_jours <= ecart <= s.ecart_audits_max_jours:
-                c.manquant(f"{u.libelle} : les 2 derniers audits conformes ({_entre_audits(a, b).removeprefix('entre les audits ')})"
-                           f" sont espacés de {ecart} jours ; deux audits successifs doivent l'être de "
-                           f"{s.ecart_audits_min_jours} à {s.ecart_audits_max_jours} jours.",
-                           f"{u.libelle} : réalisez un audit conforme entre le "
-                           f"{date_fr(b + timedelta(days=s.ecart_audits_min_jours))} et le "
-                           f"{date_fr(b + timedelta(days=s.ecart_audits_max_jours))}.")
-            elif not any(critiques.values()):
+                c.echoue(f"{u.libelle} : les 2 derniers audits conformes ({_entre_audits(a, b).removeprefix('entre les audits ')})"
+                         f" sont espacés de {ecart} jours ; deux audits successifs doivent l'être de "
+                         f"{s.ecart_audits_min_jours} à {s.ecart_audits_max_jours} jours.",
+                         f"{u.libelle} : réalisez un audit conforme entre le "
+                         f"{date_fr(b + timedelta(days=s.ecart_audits_min_jours))} et le "
+                         f"{date_fr(b + timedelta(days=s.ecart_audits_max_jours))}.")
+            elif not any(critiques.values()) and not any(v > 0 and x >= a for x, v in silene.items()):
                 c.note(f"{u.libelle} : aucune vulnérabilité critique aux 2 derniers audits conformes "
                        f"({_entre_audits(a, b).removeprefix('entre les audits ')}, {ecart} jours d'écart).")
     return _verdict("D1.O2.B", c)
@@ -693,7 +804,7 @@ def d1_o2_b(d: Dossier, s: Seuils) -> Verdict:
 
 def d1_o3(d: Dossier, s: Seuils) -> Verdict:
     """A crisis exercise with an ANS kit in 2023–2024 by every establishment."""
-    c = _Constat()
+    c = _constat("D1.O3", s)
     perimetre = _perimetre(d, c)
     index = {x.id: x for x in d.structures}
     periode = f"{s.exercice_annee_debut}–{s.exercice_annee_fin}"
@@ -737,7 +848,7 @@ def d1_o3(d: Dossier, s: Seuils) -> Verdict:
 
 def d1_o4(d: Dossier, s: Seuils) -> Verdict:
     """oSIS filled by every establishment: digital budget share and the priority measures."""
-    c = _Constat()
+    c = _constat("D1.O4", s)
     perimetre = _perimetre(d, c)
     for u in _etablissements(d, perimetre):
         saisies = sorted((o for o in d.osis if o.structure_id == u.id),
@@ -766,7 +877,7 @@ def d1_o4(d: Dossier, s: Seuils) -> Verdict:
 
 def d1_o5(d: Dossier, s: Seuils) -> Verdict:
     """Digital share of the general budget and security FTE, per EJ (per EG for private structures)."""
-    c = _Constat()
+    c = _constat("D1.O5", s)
     perimetre = _perimetre(d, c)
     for u in _etablissements(d, perimetre):
         budgets = [b for b in d.budgets if b.structure_id == u.id]
@@ -809,66 +920,144 @@ def _non_applicable(code: str, d: Dossier) -> Verdict:
                    raisons=(f"Objectif réservé aux GHT : il ne s'applique pas à {libelles[d.type_dossier]}.",))
 
 
+def _fait(c: _Constat, valeur: bool | None, *, oui: str, non: str, inconnu: str, faire: str) -> None:
+    """A declared fact: None = not declared (missing: ``incomplet``), False = declared not done (a failure)."""
+    if valeur is None:
+        c.manquant(inconnu, faire)
+    elif not valeur:
+        c.echoue(non, faire)
+    elif oui:
+        c.note(oui)
+
+
 def d1_o6_a(d: Dossier, s: Seuils) -> Verdict:
-    """GHT governance: référent named, single operational AD team, governance diagram, project team."""
+    """GHT governance (slide « Objectif D1.O6.A »).
+
+    Checked: a project référent « nommé par le directeur de l'établissement support de GHT » (the name,
+    and that the support's director named them), « une équipe opérationnelle unique pour la gestion des
+    AD », the AD topics integrated « dans le schéma directeur de convergence des SI du GHT […] comprenant
+    les volets organisationnels et techniques » (both parts), and the two listed proofs (« Constitution de
+    l'équipe projet », « Schéma de la gouvernance »). A fact declared not done (no single AD team, a
+    référent not named by the director, a missing part of the master plan) is ``non_atteint``; a fact
+    not declared or a proof not deposited is ``incomplet``. The master plan extract is not in the
+    slide's list of proofs: it is recorded when given, never required (choice, issue 17).
+    """
     if not d.type_dossier.est_ght:
         return _non_applicable("D1.O6.A", d)
-    c = _Constat()
+    c = _constat("D1.O6.A", s)
     g = d.gouvernance
     if g is None:
-        c.manquant("La gouvernance du GHT n'est pas encore décrite.",
-                   "Nommez le référent du projet, constituez l'équipe AD unique et déposez le schéma de "
-                   "gouvernance et la composition de l'équipe projet.")
+        c.manquant("La gouvernance du GHT n'est pas encore décrite (référent, équipe AD, schéma directeur, "
+                   "gouvernance : rien n'est déclaré).",
+                   "Nommez le référent du projet, constituez l'équipe AD unique, intégrez les sujets AD au schéma "
+                   "directeur et déposez le schéma de gouvernance et la composition de l'équipe projet.")
         return _verdict("D1.O6.A", c)
-    if not g.referent_nom.strip():
+    referent = g.referent_nom.strip()
+    if not referent:
         c.manquant("Le référent du projet, nommé par le directeur de l'établissement support, n'est pas indiqué.",
                    "Indiquez le référent du projet nommé par le directeur de l'établissement support.")
-    if not g.equipe_ad_unique:
-        c.manquant("Aucune équipe opérationnelle unique n'est déclarée pour la gestion des AD du GHT.",
-                   "Mettez en place une équipe opérationnelle unique pour les AD du GHT et déclarez-la.")
+    _fait(c, g.referent_nomme_par_directeur, oui="",
+          non=f"Le référent du projet{f' ({referent})' if referent else ''} n'est pas nommé par le directeur de "
+              f"l'établissement support.",
+          inconnu=f"Il n'est pas indiqué si le référent du projet{f' ({referent})' if referent else ''} est nommé "
+                  f"par le directeur de l'établissement support.",
+          faire="Faites nommer le référent du projet par le directeur de l'établissement support et indiquez-le.")
+    _fait(c, g.equipe_ad_unique, oui="",
+          non="Le GHT déclare ne pas avoir d'équipe opérationnelle unique pour la gestion des AD.",
+          inconnu="Il n'est pas indiqué si une équipe opérationnelle unique gère les AD du GHT.",
+          faire="Mettez en place une équipe opérationnelle unique pour les AD du GHT et déclarez-la.")
+    for volet, valeur in (("organisationnel", g.sdsi_volet_organisationnel),
+                          ("technique", g.sdsi_volet_technique)):
+        _fait(c, valeur, oui="",
+              non=f"Le volet {volet} des sujets AD n'est pas intégré au schéma directeur de convergence des SI "
+                  f"du GHT.",
+              inconnu=f"Il n'est pas indiqué si le volet {volet} des sujets AD est intégré au schéma directeur de "
+                      f"convergence des SI du GHT.",
+              faire=f"Intégrez le volet {volet} des sujets AD au schéma directeur de convergence des SI du GHT.")
     if not g.schema_gouvernance:
         c.manquant("Le schéma de la gouvernance n'est pas déposé.", "Déposez le schéma de la gouvernance.")
     if not g.equipe_projet:
         c.manquant("La composition de l'équipe projet n'est pas déposée.",
                    "Déposez la composition de l'équipe projet.")
-    if not c.manque:
-        c.note(f"Référent du projet : {g.referent_nom.strip()} ; équipe AD unique, schéma de gouvernance et "
-               f"équipe projet fournis.")
+    if not c.probleme:
+        c.note(f"Référent du projet : {referent}, nommé par le directeur de l'établissement support ; équipe AD "
+               f"unique ; sujets AD intégrés au schéma directeur (volets organisationnel et technique) ; schéma de "
+               f"gouvernance et équipe projet fournis.")
     return _verdict("D1.O6.A", c)
 
 
 def d1_o6_b(d: Dossier, s: Seuils) -> Verdict:
-    """AD convergence trajectory validated by the support's DSI and the strategic committee, converging
-    within 18 months of the call, with organisation and budget (or an already converged AD described)."""
+    """AD convergence strategy (slide « Objectif D1.O6.B »).
+
+    The document « précisant les modalités de convergence de l'infrastructure AD du GHT », « validé par le
+    DSI de l'établissement support » and presented to and validated by « le comité stratégique du GHT »,
+    with « un planning projet prévoyant une trajectoire de convergence […] à une échéance maximale de 18
+    mois post appel à financement D1 », « les modalités organisationnelles (existence d'un responsable et
+    mutualisation des équipes SI dédiées) » and « le budget prévisionnel » ; proof: « Trajectoire de
+    convergence des AD qui adresse l'ensemble des établissements du GHT ». Choices (issue 17):
+
+    - « 18 mois post appel à financement » starts at the close of the call for candidatures
+      (``appel.candidature_fin``, 19 April 2024 → 19 October 2025, that day included); the number of
+      months is ``convergence_mois_max``, a setting of the call;
+    - a validation declared not given, pooled teams declared not in place, a planned budget of 0 € or
+      less, a date past the deadline or an establishment of the GHT (ESMS excepted) that the trajectory
+      does not address are failures (``non_atteint``), named with their figures; the document, the
+      responsible's name, a date or a budget not given, or the addressed establishments not stated, are
+      ``incomplet``;
+    - an AD already converged: the description of the converged infrastructure (text and document) and
+      the establishments it covers replace the planning, validations and budget.
+    """
     if not d.type_dossier.est_ght:
         return _non_applicable("D1.O6.B", d)
-    c = _Constat()
+    c = _constat("D1.O6.B", s)
     v = d.convergence
     if v is None:
-        c.manquant("La trajectoire de convergence des AD du GHT n'est pas déposée.",
+        c.manquant("La trajectoire de convergence des AD du GHT n'est pas déposée (aucune saisie).",
                    "Déposez la trajectoire de convergence des AD validée par le DSI de l'établissement support "
                    "et le comité stratégique (ou la description de l'AD déjà convergé).")
         return _verdict("D1.O6.B", c)
+    perimetre = [x for x in _perimetre(d, c) if x.niveau is Niveau.EJ]
+    index = {x.id: x for x in d.structures}
+    if not v.structures:
+        c.manquant("Les établissements du GHT qu'adresse la trajectoire ne sont pas indiqués.",
+                   "Cochez les établissements du GHT qu'adresse la trajectoire de convergence.")
+    else:
+        oublies = [x for x in perimetre if not _touche(x, v.structures, index)]
+        if oublies:
+            c.echoue(f"La trajectoire n'adresse pas {_pluriel(len(oublies), 'établissement')} du GHT sur "
+                     f"{len(perimetre)} : {', '.join(x.libelle for x in oublies)}.",
+                     "Étendez la trajectoire de convergence à tous les établissements du GHT.")
     if v.deja_convergee:
         if not v.description_convergee.strip() or not v.document:
             c.manquant("L'AD du GHT est déclaré déjà convergé, mais la description de l'infrastructure convergée "
                        "n'est pas fournie.", "Déposez la description de l'infrastructure AD convergée.")
-        else:
+        elif not c.probleme:
             c.note("L'AD du GHT est déjà convergé ; la description de l'infrastructure est fournie.")
         return _verdict("D1.O6.B", c)
     echeance = ajouter_mois(d.appel.candidature_fin, s.convergence_mois_max)
     if not v.document:
         c.manquant("Le document de trajectoire de convergence n'est pas déposé.",
                    "Déposez le document de trajectoire de convergence des AD.")
-    if not v.validee_dsi_support:
-        c.manquant("La trajectoire n'est pas validée par le DSI de l'établissement support.",
-                   "Faites valider la trajectoire par le DSI de l'établissement support.")
-    if not v.validee_comite_strategique:
-        c.manquant("La trajectoire n'est pas validée par le comité stratégique du GHT.",
-                   "Faites valider la trajectoire par le comité stratégique du GHT.")
-    if v.budget_previsionnel is None or v.budget_previsionnel < 0:
+    _fait(c, v.validee_dsi_support, oui="", non="La trajectoire n'est pas validée par le DSI de l'établissement support.",
+          inconnu="Il n'est pas indiqué si la trajectoire est validée par le DSI de l'établissement support.",
+          faire="Faites valider la trajectoire par le DSI de l'établissement support.")
+    _fait(c, v.validee_comite_strategique, oui="", non="La trajectoire n'est pas validée par le comité stratégique du GHT.",
+          inconnu="Il n'est pas indiqué si la trajectoire est validée par le comité stratégique du GHT.",
+          faire="Faites valider la trajectoire par le comité stratégique du GHT.")
+    if not v.responsable.strip():
+        c.manquant("Le responsable de la convergence des AD (modalités organisationnelles) n'est pas nommé.",
+                   "Indiquez le responsable de la convergence des AD.")
+    _fait(c, v.equipes_mutualisees, oui="",
+          non="Les équipes SI dédiées à la convergence des AD ne sont pas mutualisées.",
+          inconnu="Il n'est pas indiqué si les équipes SI dédiées à la convergence des AD sont mutualisées.",
+          faire="Mutualisez les équipes SI dédiées à la convergence des AD et indiquez-le.")
+    if v.budget_previsionnel is None:
         c.manquant("Le budget prévisionnel du projet de convergence n'est pas renseigné.",
                    "Renseignez le budget prévisionnel du projet de convergence.")
+    elif v.budget_previsionnel <= 0:
+        c.echoue(f"Le budget prévisionnel du projet de convergence est de {euros(v.budget_previsionnel)} : un "
+                 f"budget nécessaire au projet est attendu.",
+                 "Renseignez le budget prévisionnel nécessaire au projet de convergence.")
     if v.date_convergence_prevue is None:
         c.manquant("La date de convergence prévue n'est pas renseignée.",
                    f"Renseignez la date de convergence prévue (au plus tard le {date_fr(echeance)}).")
@@ -878,9 +1067,10 @@ def d1_o6_b(d: Dossier, s: Seuils) -> Verdict:
                  f"{date_fr(d.appel.candidature_fin)}).",
                  f"Revoyez le planning pour converger au plus tard le {date_fr(echeance)}.")
     if not c.probleme and v.date_convergence_prevue is not None and v.budget_previsionnel is not None:
-        c.note(f"Trajectoire validée par le DSI du support et le comité stratégique : convergence prévue le "
-               f"{date_fr(v.date_convergence_prevue)} (échéance {date_fr(echeance)}), budget prévisionnel "
-               f"{euros(v.budget_previsionnel)}.")
+        c.note(f"Trajectoire validée par le DSI du support et le comité stratégique, pour "
+               f"{_pluriel(len(perimetre), 'établissement')} du GHT : convergence prévue le "
+               f"{date_fr(v.date_convergence_prevue)} (échéance {date_fr(echeance)}), responsable "
+               f"{v.responsable.strip()}, équipes mutualisées, budget prévisionnel {euros(v.budget_previsionnel)}.")
     return _verdict("D1.O6.B", c)
 
 

@@ -48,7 +48,8 @@ CATEGORIES = {
     AuditADS: {"rapport_ads": "Rapport ORADAD / ADS"},
     AuditExposition: {"rapport_exposition": "Rapport d'audit d'exposition"},
     ExerciceCrise: {"rapport_exercice": "Rapport d'exercice (modèle ANS)", "attestation_exercice": "Attestation"},
-    GouvernanceGHT: {"schema_gouvernance": "Schéma de gouvernance", "equipe_projet": "Équipe projet"},
+    GouvernanceGHT: {"schema_gouvernance": "Schéma de gouvernance", "equipe_projet": "Équipe projet",
+                     "schema_directeur": "Extrait du schéma directeur de convergence des SI (sujets AD)"},
     ConvergenceAD: {"trajectoire_convergence": "Trajectoire de convergence des AD",
                     "description_ad_converge": "Description de l'AD convergé"},
 }
@@ -498,35 +499,58 @@ def budget_enregistrer(*, candidature: Candidature, structure: PerimetreLigne | 
 
 # --- GHT -----------------------------------------------------------------------------------------------
 
-def gouvernance_enregistrer(*, candidature: Candidature, referent_projet: str, equipe_ad_unique: bool, acteur,
-                            schema_gouvernance=None, equipe_projet=None) -> GouvernanceGHT:
-    """Record the GHT's governance (D1.O6.A); each document given becomes the next version."""
+def _fait(valeur: Any) -> bool | None:
+    """A declared fact: True / False, None when not stated (the form's « non renseigné »)."""
+    return None if valeur is None or valeur == "" else bool(valeur)
+
+
+def gouvernance_enregistrer(*, candidature: Candidature, referent_projet: str, equipe_ad_unique: bool | None, acteur,
+                            schema_gouvernance=None, equipe_projet=None, referent_nomme_par_directeur: bool | None = None,
+                            sdsi_volet_organisationnel: bool | None = None, sdsi_volet_technique: bool | None = None,
+                            schema_directeur=None) -> GouvernanceGHT:
+    """Record the GHT's governance (D1.O6.A): référent and whether the support's director named them,
+    single AD team, AD topics in the IS convergence master plan (facts: yes / no / None = not stated);
+    each document given becomes the next version."""
     with _fichiers() as deposes, transaction.atomic():
         c = _verrouiller(candidature, acteur)
         _exiger_ght(c, "La gouvernance du GHT")
         g, cree = GouvernanceGHT.objects.select_for_update().get_or_create(candidature=c,
                                                                            defaults={"cree_par": acteur})
         g.referent_projet = (referent_projet or "").strip()
-        g.equipe_ad_unique = bool(equipe_ad_unique)
+        g.referent_nomme_par_directeur = _fait(referent_nomme_par_directeur)
+        g.equipe_ad_unique = _fait(equipe_ad_unique)
+        g.sdsi_volet_organisationnel = _fait(sdsi_volet_organisationnel)
+        g.sdsi_volet_technique = _fait(sdsi_volet_technique)
         if schema_gouvernance:
             g.schema_gouvernance = _deposer(deposes, schema_gouvernance, acteur=acteur, proprietaire=g,
                                             categorie="schema_gouvernance", remplace=g.schema_gouvernance)
         if equipe_projet:
             g.equipe_projet = _deposer(deposes, equipe_projet, acteur=acteur, proprietaire=g,
                                        categorie="equipe_projet", remplace=g.equipe_projet)
+        if schema_directeur:
+            g.schema_directeur = _deposer(deposes, schema_directeur, acteur=acteur, proprietaire=g,
+                                          categorie="schema_directeur", remplace=g.schema_directeur)
         g.save()
         journaliser(c, "objectifs.gouvernance.enregistree", acteur=acteur, donnees={
             "cree": cree, "referent_projet": g.referent_projet, "equipe_ad_unique": g.equipe_ad_unique,
+            "referent_nomme_par_directeur": g.referent_nomme_par_directeur,
+            "sdsi_volet_organisationnel": g.sdsi_volet_organisationnel,
+            "sdsi_volet_technique": g.sdsi_volet_technique,
+            "schema_directeur": _doc(g.schema_directeur) if schema_directeur else None,
             "schema_gouvernance": _doc(g.schema_gouvernance) if schema_gouvernance else None,
             "equipe_projet": _doc(g.equipe_projet) if equipe_projet else None})
     return g
 
 
-def convergence_enregistrer(*, candidature: Candidature, deja_convergee: bool, acteur, valide_dsi: bool = False,
-                            valide_comite: bool = False, date_convergence: datetime.date | None = None,
-                            budget: Any = None, description: str = "", document=None) -> ConvergenceAD:
-    """Record the GHT's AD convergence (D1.O6.B): the trajectory (validations, target date, budget)
-    or the already converged AD; the document becomes the next version. Refused: a negative budget."""
+def convergence_enregistrer(*, candidature: Candidature, deja_convergee: bool, acteur,
+                            valide_dsi: bool | None = None, valide_comite: bool | None = None,
+                            date_convergence: datetime.date | None = None, budget: Any = None, description: str = "",
+                            document=None, responsable: str = "", equipes_mutualisees: bool | None = None,
+                            structures: Iterable[PerimetreLigne | int] | None = None) -> ConvergenceAD:
+    """Record the GHT's AD convergence (D1.O6.B): the trajectory (validations, target date, budget,
+    responsible, pooled teams, the establishments it addresses) or the already converged AD; the
+    document becomes the next version. Refused: a negative budget, an establishment outside the
+    perimeter. A budget of 0 € is kept: the rule says why it fails."""
     montant = None if budget in (None, "") else _montant(budget, "Budget de la convergence")
     if date_convergence is not None and not isinstance(date_convergence, datetime.date):
         raise WorkflowError("La date de convergence prévue n'est pas une date.", code="date")
@@ -536,7 +560,10 @@ def convergence_enregistrer(*, candidature: Candidature, deja_convergee: bool, a
         v, cree = ConvergenceAD.objects.select_for_update().get_or_create(candidature=c,
                                                                           defaults={"cree_par": acteur})
         v.deja_convergee = bool(deja_convergee)
-        v.valide_dsi, v.valide_comite = bool(valide_dsi), bool(valide_comite)
+        v.valide_dsi, v.valide_comite = _fait(valide_dsi), _fait(valide_comite)
+        v.responsable = (responsable or "").strip()[:150]
+        v.equipes_mutualisees = _fait(equipes_mutualisees)
+        lignes = _structures(c, structures) if structures else []
         v.date_convergence, v.budget = date_convergence, montant
         v.description = (description or "").strip()
         if document:
@@ -545,9 +572,11 @@ def convergence_enregistrer(*, candidature: Candidature, deja_convergee: bool, a
             v.document = _deposer(deposes, document, acteur=acteur, proprietaire=v, categorie=categorie,
                                   remplace=precedent)
         v.save()
+        v.structures.set(lignes)
         journaliser(c, "objectifs.convergence.enregistree", acteur=acteur, donnees={
             "cree": cree, "deja_convergee": v.deja_convergee, "valide_dsi": v.valide_dsi,
-            "valide_comite": v.valide_comite,
+            "valide_comite": v.valide_comite, "responsable": v.responsable,
+            "equipes_mutualisees": v.equipes_mutualisees, "structures": sorted(ligne.finess for ligne in lignes),
             "date_convergence": date_convergence.isoformat() if date_convergence else None,
             "budget": str(montant) if montant is not None else None, "document": _doc(v.document) if document else None})
     return v

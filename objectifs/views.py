@@ -212,14 +212,18 @@ SAISIES = {
         "form_gouvernance", forms.GouvernanceForm,
         lambda c, d, u: services.gouvernance_enregistrer(
             candidature=c, referent_projet=d["referent_projet"], equipe_ad_unique=d["equipe_ad_unique"],
-            schema_gouvernance=d.get("schema_gouvernance"), equipe_projet=d.get("equipe_projet"), acteur=u),
+            referent_nomme_par_directeur=d["referent_nomme_par_directeur"],
+            sdsi_volet_organisationnel=d["sdsi_volet_organisationnel"], sdsi_volet_technique=d["sdsi_volet_technique"],
+            schema_gouvernance=d.get("schema_gouvernance"), equipe_projet=d.get("equipe_projet"),
+            schema_directeur=d.get("schema_directeur"), acteur=u),
         lambda g: "Gouvernance du GHT enregistrée.", "La gouvernance n'a pas été enregistrée", "objectif-d1-o6-a"),
     "convergence": Saisie(
         "form_convergence", forms.ConvergenceForm,
         lambda c, d, u: services.convergence_enregistrer(
             candidature=c, deja_convergee=d["deja_convergee"], description=d["description"],
             valide_dsi=d["valide_dsi"], valide_comite=d["valide_comite"], date_convergence=d["date_convergence"],
-            budget=d["budget"], document=d.get("document"), acteur=u),
+            budget=d["budget"], document=d.get("document"), responsable=d["responsable"],
+            equipes_mutualisees=d["equipes_mutualisees"], structures=_ids(d["structures"]), acteur=u),
         lambda v: "Convergence des AD enregistrée.", "La convergence n'a pas été enregistrée", "objectif-d1-o6-b"),
 }
 

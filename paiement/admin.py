@@ -67,6 +67,8 @@ class GrilleMontantsPlafondsAdmin(admin.ModelAdmin):
     form = GrilleForm
     list_display = ["appel", "version", "en_vigueur_le", "illustrative", "source", "cree_le"]
     list_filter = ["appel", "illustrative"]
+    list_select_related = ["appel"]
+    list_per_page = 50
     readonly_fields = ["version", "cree_le", "cree_par"]
     fields = ["appel", "version", "en_vigueur_le", "illustrative", "source", "commentaire", "cree_le", "cree_par"]
     inlines = [LignePlafondInline]

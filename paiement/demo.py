@@ -159,6 +159,61 @@ def creer_paiements_demo(rng) -> list[str]:
     return lignes
 
 
+#: ``seed_demo --national``: the states of the payments (weights per 760 validated controls).
+REPARTITION_NATIONALE = {"paye": 640, "ordonnance": 40, "valide": 30, "rejete": 10, "a_valider": 40}
+
+
+def creer_paiements_nationaux(rng) -> list[str]:
+    """National volume: a payment per validated control (``paiements_creer_a_valider``); those still « à
+    valider » brought to the campaign's proportions through the services (four-eyes: the secretariat
+    validates, the administration orders); the paid ones in one SEPA batch confirmed by the bank."""
+    from django.db import transaction
+    from django.test.utils import override_settings
+    from django.utils import timezone
+
+    from candidatures.demo import DOMAINE
+    from care_portal.comptes.models import User
+    from care_portal.referentiel.demo import repartition
+
+    from . import services
+    from .models import Paiement
+
+    secretariat = User.objects.filter(email=f"secretariat@{DOMAINE}").first()
+    admin = User.objects.filter(email=f"admin@{DOMAINE}").first()
+    if secretariat is None or admin is None:
+        return ["Paiements (volume national) : comptes ANS de démonstration absents."]
+    faits: dict[str, int] = {}
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+        services.paiements_creer_a_valider()
+        qs = Paiement.objects.filter(convention__candidature__appel__code="care-d1-demo")
+        libres = list(qs.filter(etat=Paiement.Etat.A_VALIDER).order_by("pk"))
+        if qs.exclude(etat=Paiement.Etat.A_VALIDER).count() > len(REPARTITION_NATIONALE):
+            libres = []  # a national run already placed them: idempotent
+        a_payer = []
+        for p, cible in zip(libres, repartition(len(libres), REPARTITION_NATIONALE, rng), strict=True):
+            with transaction.atomic():
+                if cible == "rejete":
+                    services.paiement_rejeter(paiement=p, acteur=secretariat, motif=MOTIF_REJET)
+                elif cible != "a_valider":
+                    services.paiement_valider(paiement=p, acteur=secretariat)
+                    if cible in ("ordonnance", "paye"):
+                        services.paiement_ordonnancer(paiement=p, acteur=admin)
+                    if cible == "paye":
+                        a_payer.append(p)
+            faits[cible] = faits.get(cible, 0) + 1
+        if a_payer:
+            jour = timezone.localdate()
+            lot = services.lot_creer(acteur=admin, date_execution=jour, paiements=a_payer)
+            lignes = "".join(f"{p.reference};{jour.isoformat()};VIR-NAT-{lot.pk:05d}-{i:04d}\n"
+                             for i, p in enumerate(Paiement.objects.filter(pk__in=[p.pk for p in a_payer])
+                                                   .order_by("pk"), start=1))
+            services.confirmation_importer(acteur=admin, nom_fichier="confirmation-nationale.csv",
+                                           contenu=f"reference;date;reference_bancaire\n{lignes}".encode())
+    detail = ", ".join(f"{n} {e.replace('_', ' ')}" for e, n in sorted(faits.items()))
+    return [f"Paiements (volume national) : {sum(faits.values())} amené(s) à leur état"
+            + (f" ({detail})" if detail else "") + f", {qs.count()} au total."]
+
+
 def _enregistrer_etape_seed_demo() -> None:
     from care_portal.referentiel.demo import ContexteDemo, enregistrer_etape
 
@@ -171,6 +226,9 @@ def _enregistrer_etape_seed_demo() -> None:
     @enregistrer_etape("paiements", ordre=80)
     def etape_paiements(contexte: ContexteDemo) -> list[str]:
         """After the controls: payments in every state, a SEPA batch and its bank confirmation."""
+        if contexte.national:
+            return [*creer_paiements_demo(contexte.rng("paiements")),
+                    *creer_paiements_nationaux(contexte.rng("paiements-national"))]
         return creer_paiements_demo(contexte.rng("paiements"))
 
 

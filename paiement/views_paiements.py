@@ -32,8 +32,10 @@ from .models import LotVirement, Paiement
 
 AGENTS = (Role.SECRETARIAT_ANS, Role.ADMIN_ANS)
 PAR_PAGE = 50  # payments per page (the list and a batch's page)
-LIGNES_SANS_PAIEMENT = 50  # validated controls without payment shown, oldest first (the count says how many)
-LOTS_AFFICHES = 20  # latest batches shown (the count says how many)
+LIGNES_SANS_PAIEMENT = 50  # validated controls without payment per page, oldest first, with their count
+LOTS_PAR_PAGE = 20  # batches per page, latest first, with their count
+REFERENCES_EN_ATTENTE = 50  # references of the ordered payments awaiting a batch named on the page
+PAGE_SANS_PAIEMENT, PAGE_LOTS = "page_sans_paiement", "page_lots"  # the other lists' own page keys
 
 def _paiement(request: HttpRequest, pk: int) -> Paiement:
     return obtenir_ou_404(selectors.paiements_pour(request.user), pk=pk)
@@ -47,18 +49,27 @@ def _page_liste(request: HttpRequest, *, alerte: dict | None = None, form_lot: L
     qs = selectors.paiements_pour(request.user)
     if etat in Paiement.Etat.values:
         qs = qs.filter(etat=etat)
-    sans_paiement = [(c, selectors.calcul_pour(c).erreur)
-                     for c in selectors.controles_sans_paiement(LIGNES_SANS_PAIEMENT)]
-    a_mettre_en_lot = selectors.paiements_pour(request.user).filter(etat=Paiement.Etat.ORDONNANCE,
-                                                                      lot__isnull=True)
+    # Each list has its own page key (the others' pages and the filter are kept in its links); the
+    # amounts of the controls without payment are computed for the page's rows only, in bulk.
+    sans = paginer(request, selectors.controles_sans_paiement(), LIGNES_SANS_PAIEMENT, cle=PAGE_SANS_PAIEMENT)
+    controles = list(sans["page_obj"].object_list)
+    calculs = selectors.calculs_pour(controles)
+    a_mettre_en_lot = selectors.paiements_pour(request.user).filter(
+        etat=Paiement.Etat.ORDONNANCE, lot__isnull=True).order_by("pk")
+    nombre_a_mettre_en_lot = a_mettre_en_lot.count()
     pagination = paginer(request, qs, PAR_PAGE)
+    lots = paginer(request, selectors.lots().order_by("-cree_le", "-pk"), LOTS_PAR_PAGE, cle=PAGE_LOTS)
     return render(request, "paiement/liste.html", {
         "title": "Paiements", "paiements": list(pagination["page_obj"].object_list), **pagination,
         "etat": etat, "etats": Paiement.Etat.choices,
-        "sans_paiement": sans_paiement, "nombre_sans_paiement": selectors.compter_controles_sans_paiement(),
-        "alerte": alerte, "a_mettre_en_lot": list(a_mettre_en_lot),
+        "sans_paiement": [(c, calculs[c.pk].erreur) for c in controles], "nombre_sans_paiement": sans["nombre"],
+        "pagination_sans_paiement": {**sans, "cle": PAGE_SANS_PAIEMENT},
+        "alerte": alerte, "a_mettre_en_lot": list(a_mettre_en_lot.values_list("reference", flat=True)[:REFERENCES_EN_ATTENTE]),
+        "nombre_a_mettre_en_lot": nombre_a_mettre_en_lot,
+        "autres_a_mettre_en_lot": max(0, nombre_a_mettre_en_lot - REFERENCES_EN_ATTENTE),
         "form_lot": form_lot or LotForm(), "form_confirmation": form_confirmation or ConfirmationForm(),
-        "lots": list(selectors.lots()[:LOTS_AFFICHES]), "nombre_lots": selectors.lots().count(),
+        "lots": list(lots["page_obj"].object_list), "nombre_lots": lots["nombre"],
+        "pagination_lots": {**lots, "cle": PAGE_LOTS},
     }, status=status)
 
 

@@ -50,9 +50,17 @@ def pytest_report_header(config):
 def cache_vide():
     """Rate-limit counters and lockout notices live in the cache (locmem, or Redis under REDIS_URL):
     each test starts without any."""
-    from django.core.cache import cache
+    vider_cache()
+    yield
+
+
+def vider_cache() -> None:
+    """Empty this test process's cache, never anything else in the Redis database (the Celery broker's
+    queues, another xdist worker's keys): use it instead of ``cache.clear()``."""
+    from django.core.cache import caches
     from django.core.cache.backends.redis import RedisCache
 
+    cache = caches["default"]  # the backend itself: ``django.core.cache.cache`` is a proxy, never a RedisCache
     if isinstance(cache, RedisCache):
         # Under REDIS_URL the cache shares its database with the Celery broker: delete the cache's own
         # keys only (never FLUSHDB, which would drop the broker's queues and bindings).
@@ -61,7 +69,6 @@ def cache_vide():
             client.delete(cle)
     else:
         cache.clear()
-    yield
 
 
 @pytest.fixture

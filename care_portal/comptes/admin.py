@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from care_portal.federation.admin import IdentiteFedereeInline
 from care_portal.workflow.services import WorkflowError
 
 from . import totp
@@ -12,6 +13,7 @@ class UserAdmin(BaseUserAdmin):
     ordering = ["email"]
     list_display = ["email", "prenom", "nom", "is_staff", "is_active"]
     search_fields = ["email", "prenom", "nom"]
+    list_per_page = 50
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         ("Identité", {"fields": ("prenom", "nom", "telephone")}),
@@ -22,6 +24,7 @@ class UserAdmin(BaseUserAdmin):
     readonly_fields = ["enrolement_totp_autorise_le"]
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
     actions = ["reinitialiser_double_authentification"]
+    inlines = [IdentiteFedereeInline]  # ProConnect / Pro Santé Connect identities, removable by the ANS admin
 
     @admin.action(description="Réinitialiser la double authentification (envoie un lien d'activation)")
     def reinitialiser_double_authentification(self, request, queryset):

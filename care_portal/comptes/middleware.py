@@ -64,6 +64,7 @@ class SecuriteSessionMiddleware:
         if request.path.startswith(CHEMINS_LIBRES) or user.is_verified():
             return None
         confirme = a_un_appareil_confirme(user)
+        request.appareil_confirme = confirme  # read again by the header's context processor: one query
         if agent or confirme:
             return redirect(_vers("comptes:totp_verification" if confirme else "comptes:totp_enrolement", request))
         return None

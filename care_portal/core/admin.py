@@ -12,3 +12,41 @@ class LectureSeuleAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+from .models import Travail  # noqa: E402
+
+
+@admin.register(Travail)
+class TravailAdmin(LectureSeuleAdmin):
+    """The outbox as the operator sees it during or after an outage: what waits, since when, why; the
+    « Relancer » action publishes the selected work again now (idempotent tasks)."""
+
+    list_display = ("tache", "objet", "etat", "envois", "cree_le", "envoye_le", "prochain_essai_le", "fait_le")
+    list_filter = ("etat", "tache")
+    search_fields = ("objet", "tache", "=id_tache")
+    date_hierarchy = "cree_le"
+    list_per_page = 50
+    actions = ["relancer"]
+
+    @admin.action(description="Relancer maintenant les travaux sélectionnés")
+    def relancer(self, request, queryset):
+        from django.db import transaction
+
+        from .travaux import publier
+
+        ids = list(queryset.exclude(etat=Travail.Etat.FAIT).values_list("pk", flat=True))
+        with transaction.atomic():
+            Travail.objects.filter(pk__in=ids).update(envois=0, etat=Travail.Etat.A_ENVOYER)
+            for pk in ids:
+                transaction.on_commit(lambda pk=pk: publier(pk))
+        self.message_user(request, f"{len(ids)} travail(s) relancé(s) ; les travaux déjà faits sont laissés tels quels.")
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not request.user.is_superuser and not request.user.has_perm("core.view_travail"):
+            actions.pop("relancer", None)
+        return actions

@@ -98,12 +98,17 @@ def _est_verifie(user) -> bool:
     return bool(est_verifie and est_verifie())
 
 
-def _verification_requise(user, h) -> bool:
+def _verification_requise(request, user, h) -> bool:
     if _est_verifie(user):
         return False
+    if h.est_agent:
+        return True
+    connu = getattr(request, "appareil_confirme", None)  # the session middleware's answer, same request
+    if connu is not None:
+        return connu
     from care_portal.comptes.totp import a_un_appareil_confirme
 
-    return h.est_agent or a_un_appareil_confirme(user)
+    return a_un_appareil_confirme(user)
 
 
 def interface(request) -> dict:
@@ -123,7 +128,7 @@ def interface(request) -> dict:
         )
     else:
         identite = Identite(nom=str(user), role="Rattachement en attente de confirmation", portee="")
-    verification = _verification_requise(user, h)
+    verification = _verification_requise(request, user, h)
     espace = espace_principal(h)
     return {"interface": Interface(
         identite=identite,
@@ -132,3 +137,30 @@ def interface(request) -> dict:
         double_authentification_active=_est_verifie(user),
         accueil_url=espace.url if espace else reverse("comptes:en_attente"),
     )}
+
+
+CLE_CONFIG_DSFR = "core:dsfr:config:{langue}"
+
+
+def site_config(request) -> dict:
+    """django-dsfr's ``site_config`` (the header's and footer's texts, edited in the admin), read from the
+    cache instead of the database on every page (issue 19); the cache is emptied when the admin saves it
+    (core/apps.py)."""
+    from django.core.cache import cache
+    from django.utils.translation import get_language
+    from dsfr.models import DsfrConfig
+
+    cle = CLE_CONFIG_DSFR.format(langue=get_language())
+    config = cache.get(cle)
+    if config is None:
+        config = DsfrConfig.objects.filter(language=get_language()).first() or DsfrConfig.objects.first()
+        if config is not None:
+            cache.set(cle, config, 300)
+    return {"SITE_CONFIG": config}
+
+
+def oublier_site_config(**_) -> None:
+    from django.conf import settings
+    from django.core.cache import cache
+
+    cache.delete_many([CLE_CONFIG_DSFR.format(langue=code) for code, _nom in settings.LANGUAGES])

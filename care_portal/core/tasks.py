@@ -15,3 +15,11 @@ def sante_task(jeton: str) -> dict:
         cursor.execute("SELECT 1")
         cursor.fetchone()
     return {"jeton": jeton, "hote": socket.gethostname(), "base": connection.vendor}
+
+
+@shared_task(name="core.relancer_travaux")
+def relancer_travaux_task() -> dict[str, int]:
+    """Beat job (every minute): publish again the work the broker or a worker lost (travaux.py)."""
+    from .travaux import relancer_travaux
+
+    return relancer_travaux()

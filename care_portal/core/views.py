@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import secrets
 
 from django.conf import settings
@@ -7,8 +8,10 @@ from django.http import HttpRequest, HttpResponse, HttpResponseServerError, Json
 from django.shortcuts import render
 from django.template import loader
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
+from care_portal.comptes.access import roles_requis
+from care_portal.comptes.roles import ROLES_ANS
 from care_portal.referentiel import selectors as referentiel_selectors
 
 from .health import etat_des_services
@@ -64,7 +67,18 @@ def erreur_404(request: HttpRequest, exception: Exception | None = None) -> Http
 
 def erreur_500(request: HttpRequest) -> HttpResponse:
     """Rendered without the request's context: no context processor, no database query (the
-    database may be what failed)."""
+    database may be what failed). When it is the database that is unreachable (an outage, a failover),
+    a French 503 « service momentanément indisponible » with Retry-After, not a 500 (issue 24): the
+    request's transaction was rolled back, nothing is half-written."""
+    import sys
+
+    from django.db import InterfaceError, OperationalError
+
+    erreur = sys.exc_info()[1]
+    if isinstance(erreur, (OperationalError, InterfaceError)):
+        reponse = HttpResponse(loader.get_template("503.html").render(), status=503)
+        reponse["Retry-After"] = "60"
+        return reponse
     return HttpResponseServerError(loader.get_template("500.html").render())
 
 
@@ -75,3 +89,36 @@ def erreur_csrf(request: HttpRequest, reason: str = "") -> HttpResponse:
         "motif": "Le formulaire a expiré ou a été envoyé depuis une autre page : revenez en arrière, rechargez la "
                  "page puis renvoyez-le. Vérifiez aussi que votre navigateur accepte les cookies d'eCaRE.",
     }, status=403)
+
+
+@roles_requis(*ROLES_ANS)
+@require_POST
+def relancer_travaux(request: HttpRequest) -> HttpResponse:
+    """An ANS agent's « Relancer » on work waiting past the threshold (a generation, a sending lost by
+    the broker or a worker): publishes that object's unfinished work again, now (issue 24). Idempotent:
+    the tasks are, and work already done is left alone. Back to the page it came from."""
+    from django.contrib import messages
+    from django.db import transaction
+    from django.shortcuts import redirect
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    from care_portal.workflow.services import journaliser
+
+    from . import travaux
+    from .models import Travail
+
+    objet = request.POST.get("objet", "")
+    suite = request.POST.get("suite", "")
+    if not url_has_allowed_host_and_scheme(suite, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        suite = "/"
+    with transaction.atomic():
+        attente = travaux.en_attente(objet) if re.fullmatch(r"[a-z_]+\.[a-z_]+:[\w-]+", objet) else []
+        if not attente:
+            messages.info(request, "Rien n'attend d'être relancé : le traitement a déjà eu lieu ou est en cours.")
+            return redirect(suite)
+        nombre = travaux.relancer(objet, acteur=request.user)
+        journaliser(Travail.objects.get(pk=attente[0].pk), "core.travaux.relances", acteur=request.user,
+                    donnees={"objet": objet, "nombre": nombre})
+    messages.success(request, "Le traitement est relancé ; rechargez la page dans quelques instants.")
+    return redirect(suite)

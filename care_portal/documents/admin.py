@@ -14,6 +14,8 @@ class DocumentAdmin(LectureSeuleAdmin):
     list_filter = ["etat_analyse", "verrouille", "categorie", "content_type"]
     search_fields = ["nom_original", "sha256", "object_id", "id"]
     list_select_related = ["depose_par", "content_type"]
+    list_per_page = 50
+    show_full_result_count = False
     date_hierarchy = "depose_le"
 
 
@@ -22,4 +24,6 @@ class TelechargementAdmin(LectureSeuleAdmin):
     list_display = ["le", "document", "utilisateur", "adresse_ip", "sha256"]
     search_fields = ["document__nom_original", "utilisateur__email", "adresse_ip"]
     list_select_related = ["document", "utilisateur"]
+    list_per_page = 50
+    show_full_result_count = False
     date_hierarchy = "le"

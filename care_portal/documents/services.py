@@ -21,8 +21,10 @@ import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import BinaryIO
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.files import File
 from django.core.files.storage import default_storage
@@ -158,17 +160,13 @@ def _etat_initial() -> str:
 def _planifier_analyse(document: Document) -> None:
     if document.etat_analyse != Document.EtatAnalyse.EN_ATTENTE:
         return
-    document_id = str(document.pk)
+    from care_portal.core.travaux import confier
 
-    def _envoyer() -> None:
-        from .tasks import analyser_document_task
+    from .tasks import analyser_document_task
 
-        try:
-            analyser_document_task.delay(document_id)
-        except Exception:  # noqa: BLE001 — the document stays pending; relancer_analyses_task retries it
-            logger.exception("documents: analyse antivirale de %s non planifiée", document_id)
-
-    transaction.on_commit(_envoyer)
+    # recorded in the upload's transaction (the outbox): published after commit, again if the broker was
+    # down; relancer_analyses_task also re-queues a scan pending for too long
+    confier(analyser_document_task, str(document.pk), objet=document)
 
 
 def _journaliser(document: Document, code: str, *, acteur, proprietaire=None, **donnees) -> None:
@@ -422,3 +420,50 @@ def telechargement_enregistrer(
         agent_utilisateur=(agent_utilisateur or "")[:400],
         sha256=document.sha256,
     )
+
+
+def orphelins_nettoyer(*, grace: timedelta | None = None, limite: int = 10_000) -> list[str]:
+    """Remove the stored files that no document row points to (issue 24): bytes written by a request or
+    a worker killed between the write and its transaction's commit, or whose clean-up itself failed.
+    Only files older than the grace period (``CARE_DOCUMENTS_ORPHELINS_GRACE_HEURES``, default 24 h) are
+    touched, so an upload still in progress is never taken; never a file a row points to, whatever its
+    age. Returns the keys removed (at most ``limite`` per run)."""
+    grace = grace if grace is not None else timedelta(hours=settings.CARE_DOCUMENTS_ORPHELINS_GRACE_HEURES)
+    limite_age = timezone.now() - grace
+    retires: list[str] = []
+    for dossier in _dossiers_de_stockage("documents"):
+        try:
+            noms = default_storage.listdir(dossier)[1]
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        for debut in range(0, len(noms), 500):
+            cles = [f"{dossier}/{nom}" for nom in noms[debut:debut + 500]]
+            connues = set(Document.objects.filter(cle_stockage__in=cles).values_list("cle_stockage", flat=True))
+            for cle in cles:
+                if cle in connues or len(retires) >= limite:
+                    continue
+                try:
+                    if default_storage.get_modified_time(cle) > limite_age:
+                        continue
+                except (FileNotFoundError, OSError):
+                    continue
+                # read again just before deleting: a row committed meanwhile keeps its file
+                if Document.objects.filter(cle_stockage=cle).exists():
+                    continue
+                effacer_contenu(cle)
+                retires.append(cle)
+    if retires:
+        logger.warning("documents: %s fichier(s) orphelin(s) retiré(s) du stockage", len(retires))
+    return retires
+
+
+def _dossiers_de_stockage(racine: str) -> list[str]:
+    """``racine`` and its sub-folders, depth first (documents/<année>/<mois>)."""
+    try:
+        sous_dossiers = default_storage.listdir(racine)[0]
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    resultat = [racine]
+    for nom in sorted(sous_dossiers):
+        resultat.extend(_dossiers_de_stockage(f"{racine}/{nom}"))
+    return resultat

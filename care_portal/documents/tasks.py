@@ -37,6 +37,14 @@ def relancer_analyses_task(minutes: int = 15) -> int:
         Document.objects.filter(etat_analyse__in=services.ETATS_A_ANALYSER, depose_le__lt=limite)
         .order_by("depose_le").values_list("pk", flat=True)[:500]
     )
+    from care_portal.core.travaux import confier
+
     for pk in ids:
-        analyser_document_task.delay(str(pk))
+        confier(analyser_document_task, str(pk), objet=f"documents.document:{pk}", immediat=True)
     return len(ids)
+
+
+@shared_task(name="documents.nettoyer_orphelins")
+def nettoyer_orphelins_task() -> int:
+    """Beat job (daily): remove stored files no document points to, past the grace period (issue 24)."""
+    return len(services.orphelins_nettoyer())

@@ -22,6 +22,8 @@ class EnvoiAdmin(LectureSeule):
     list_filter = ("statut", "gabarit")
     search_fields = ("sujet", "destinataires", "copies")
     date_hierarchy = "cree_le"
+    list_per_page = 50
+    show_full_result_count = False
 
 
 @admin.register(Notification)
@@ -30,6 +32,9 @@ class NotificationAdmin(LectureSeule):
     list_filter = ("gabarit",)
     search_fields = ("sujet", "destinataire__email")
     raw_id_fields = ("destinataire", "envoi", "candidature")
+    list_select_related = ("destinataire",)
+    list_per_page = 50
+    show_full_result_count = False
 
 
 @admin.register(Rappel)
@@ -37,3 +42,5 @@ class RappelAdmin(LectureSeule):
     list_display = ("cree_le", "candidature", "genre", "cible", "echeance")
     list_filter = ("genre",)
     raw_id_fields = ("candidature", "envoi")
+    list_select_related = ("candidature__ght", "candidature__entite_juridique", "candidature__appel")
+    list_per_page = 50

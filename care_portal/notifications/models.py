@@ -3,7 +3,7 @@
 ``Envoi``: one e-mail message (its recipients, subject, template, the dossier it concerns) and its
 delivery status, updated by the sending task:
 
-    en_attente → envoye
+    en_attente → en_cours (just before the SMTP call) → envoye
     en_attente → nouvel_essai (the mail server failed; retried with an exponential backoff) → envoye | echec
     en_attente → refuse (the server refused a recipient: a retry would not help)
 
@@ -28,6 +28,7 @@ from django.utils import timezone
 class Envoi(models.Model):
     class Statut(models.TextChoices):
         EN_ATTENTE = "en_attente", "En attente d'envoi"
+        EN_COURS = "en_cours", "Envoi en cours"
         ENVOYE = "envoye", "Envoyé"
         NOUVEL_ESSAI = "nouvel_essai", "Échec, nouvel essai prévu"
         ECHEC = "echec", "Échec définitif"

@@ -3,7 +3,8 @@
 user among the recipients (``Notification``, the header's notification centre), then renders the
 French text and HTML templates when the transaction commits and hands them to a Celery task (so a slow
 SMTP server never delays a page, nor reveals by its timing whether an account exists). The task
-records each failure and retries with an exponential backoff (tasks.py).
+records each failure and retries with an exponential backoff (tasks.py); work the broker or a killed
+worker lost is published again from its outbox record (care_portal/core/travaux.py).
 
 The records are written in the caller's transaction: a refused action leaves no trace of a notice
 that was never sent.
@@ -15,12 +16,13 @@ from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Q
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+
+from care_portal.core.travaux import confier
 
 from .models import Envoi, Notification, PreferenceNotification
 
@@ -75,18 +77,15 @@ def envoyer_email(
     ctx.setdefault("lien_notification", settings.SITE_URL + chemin if chemin else "")
     sujet_complet = f"[eCaRE] {sujet}"
 
-    def _envoyer() -> None:
-        from .tasks import envoyer_email_task
+    # Rendered now, in the caller's transaction, and recorded with the work handed to the worker (the
+    # transactional outbox, care_portal/core/travaux.py): an e-mail asked for by a committed action is
+    # sent even when the broker was down at that moment.
+    from .tasks import envoyer_email_task
 
-        texte, html = rendre(gabarit, {**ctx, "sujet": sujet})
-        envoyer_email_task.delay(to, cc, sujet_complet, texte, html, [str(p) for p in pieces_jointes],
-                                 list(si_refus) if si_refus else None, envoi_id=envoi.pk,
-                                 fichiers=[list(f) for f in fichiers])
-
-    if apres_commit:
-        transaction.on_commit(_envoyer)
-    else:
-        _envoyer()
+    texte, html = rendre(gabarit, {**ctx, "sujet": sujet})
+    confier(envoyer_email_task, to, cc, sujet_complet, texte, html, [str(p) for p in pieces_jointes],
+            list(si_refus) if si_refus else None, envoi_id=envoi.pk, fichiers=[list(f) for f in fichiers],
+            objet=envoi, immediat=not apres_commit)
     return envoi
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import smtplib
 
-from celery import current_app, shared_task
+from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 
@@ -27,9 +27,15 @@ def envoyer_email_task(self, to: list[str], cc: list[str], sujet: str, texte: st
     from .models import Envoi
     from .services import envoi_marquer
 
-    if envoi_id is not None and Envoi.objects.filter(pk=envoi_id, statut=Envoi.Statut.ENVOYE).exists():
-        return 0  # a re-delivered task (acks_late) must not send the e-mail twice
-    message = EmailMultiAlternatives(subject=sujet, body=texte, from_email=settings.DEFAULT_FROM_EMAIL, to=to, cc=cc)
+    if envoi_id is not None and Envoi.objects.filter(
+            pk=envoi_id, statut__in=(Envoi.Statut.ENVOYE, Envoi.Statut.REFUSE, Envoi.Statut.ECHEC)).exists():
+        return 0  # a re-delivered or re-published task (acks_late, the outbox) must not send the e-mail twice
+    # A stable Message-ID: if a worker is killed after the SMTP server accepted the message and before the
+    # status below is written, the outbox sends it again with the same identifier, which the receiving
+    # servers use to drop the duplicate.
+    entetes = {"Message-ID": message_id(envoi_id)} if envoi_id is not None else {}
+    message = EmailMultiAlternatives(subject=sujet, body=texte, from_email=settings.DEFAULT_FROM_EMAIL, to=to, cc=cc,
+                                     headers=entetes)
     if html:
         message.attach_alternative(html, "text/html")
     for document_id in pieces_jointes or ():
@@ -38,6 +44,9 @@ def envoyer_email_task(self, to: list[str], cc: list[str], sujet: str, texte: st
         message.attach(nom, contenu, type_mime)
     essai = self.request.retries
     while True:
+        # recorded as being sent before the SMTP call: a killed worker leaves « envoi en cours », which
+        # the outbox's catch-up publishes again
+        envoi_marquer(envoi_id, Envoi.Statut.EN_COURS, tentative=False)
         try:
             nombre = message.send()
         except smtplib.SMTPRecipientsRefused as refus:
@@ -45,8 +54,10 @@ def envoyer_email_task(self, to: list[str], cc: list[str], sujet: str, texte: st
             envoi_marquer(envoi_id, Envoi.Statut.REFUSE,
                           erreur="Adresse(s) refusée(s) : " + ", ".join(sorted(refus.recipients)))
             if si_refus:
+                from care_portal.core.travaux import confier
+
                 nom, kwargs = si_refus
-                current_app.tasks[nom].delay(**kwargs, adresses=sorted(refus.recipients))
+                confier(nom, **kwargs, adresses=sorted(refus.recipients), immediat=True)
             return 0
         except (OSError, smtplib.SMTPException) as erreur:
             description = f"{type(erreur).__name__} : {erreur}"
@@ -64,6 +75,14 @@ def envoyer_email_task(self, to: list[str], cc: list[str], sujet: str, texte: st
                              max_retries=settings.CARE_NOTIFICATIONS_ESSAIS_MAX) from erreur
         envoi_marquer(envoi_id, Envoi.Statut.ENVOYE)
         return nombre
+
+
+def message_id(envoi_id: int) -> str:
+    """``<ecare.envoi.<id>@<portal host>>``: the same for every attempt at sending one ``Envoi``."""
+    from urllib.parse import urlsplit
+
+    hote = urlsplit(settings.SITE_URL).hostname or "ecare.localhost"
+    return f"<ecare.envoi.{envoi_id}@{hote}>"
 
 
 def _joindre(message: EmailMultiAlternatives, document_id: str) -> None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
+
+from care_portal.core.pagination import paginer
 
 from . import selectors, services
 
@@ -29,9 +30,10 @@ def _retour(request: HttpRequest, defaut: str = "notifications:centre"):
 @never_cache
 @require_GET
 def centre(request: HttpRequest) -> HttpResponse:
-    page = Paginator(selectors.notifications_de(request.user), TAILLE_PAGE).get_page(request.GET.get("page"))
+    pagination = paginer(request, selectors.notifications_de(request.user), TAILLE_PAGE)
     return render(request, "notifications/centre.html", {
-        "title": "Notifications", "page": page, "notifications": list(page.object_list),
+        "title": "Notifications", "page": pagination["page_obj"], **pagination,
+        "notifications": list(pagination["page_obj"].object_list),
         "non_lues": selectors.centre_de(request.user, 0).non_lues,
         "resume_quotidien": selectors.resume_quotidien_actif(request.user),
     })

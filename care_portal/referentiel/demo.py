@@ -1211,6 +1211,14 @@ class ContexteDemo:
     graine: int = 2024
     echelle: float = 1.0
     pays: PaysDemo | None = None
+    #: ``seed_demo --national``: each stage builds the campaign's volume times ``volume`` (1 = the 2024
+    #: D1 call: about 1,300 candidatures, 1,200 conventions, 1,000 declarations, 800 controls, 700 payments)
+    national: bool = False
+    volume: float = 1.0
+
+    def nombre(self, n: int) -> int:
+        """``n`` objects of the national volume at this run's ``volume`` (at least 1)."""
+        return max(1, round(n * self.volume))
 
     def rng(self, etape: str) -> random.Random:
         """A generator of its own for ``etape``, fixed by the seed (string seeds are hashed stably)."""
@@ -1249,3 +1257,22 @@ def etapes() -> list[Etape]:
 def etape_referentiel(contexte: ContexteDemo) -> list[str]:
     contexte.pays = generer_pays(contexte.graine, contexte.echelle)
     return ecrire_pays(contexte.pays).lignes()
+
+
+def repartition(total: int, parts: dict[str, int], rng: random.Random) -> list[str]:
+    """``total`` states drawn in the proportions of ``parts`` (state → weight), every state at least once
+    when ``total`` allows, in a deterministic shuffled order (``rng``)."""
+    poids = sum(parts.values())
+    nombres = {etat: (total * w) // poids for etat, w in parts.items()}
+    for etat in sorted(parts, key=lambda e: -parts[e]):
+        if sum(nombres.values()) >= total:
+            break
+        nombres[etat] += 1
+    for etat in parts:  # every state present when possible, taken from the largest
+        if nombres[etat] == 0 and total >= len(parts):
+            plus = max(nombres, key=nombres.get)
+            nombres[plus] -= 1
+            nombres[etat] = 1
+    etats = [etat for etat, n in nombres.items() for _ in range(n)]
+    rng.shuffle(etats)
+    return etats[:total]

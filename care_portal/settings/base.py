@@ -88,11 +88,13 @@ INSTALLED_APPS = [
     "care_portal.notifications",
     "care_portal.documents",
     "care_portal.referentiel",
+    "care_portal.federation",
     "candidatures",
     "objectifs",
     "declarations",
     "controle",
     "paiement",
+    "accompagnement",  # public pages, eligibility checker, FAQ, support, statistics (issue 22)
 ]
 
 MIDDLEWARE = [
@@ -107,6 +109,9 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # after OTPMiddleware (user.is_verified) and MessageMiddleware (its timeout message)
+    # after OTPMiddleware, before SecuriteSessionMiddleware: a provider's multi-factor login counts as
+    # the second factor (care_portal/federation, issue 20)
+    "care_portal.federation.middleware.SecondFacteurFedereMiddleware",
     "care_portal.comptes.middleware.SecuriteSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -126,7 +131,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "dsfr.context_processors.site_config",
+                "care_portal.core.context_processors.site_config",  # django-dsfr's, cached
                 "care_portal.core.context_processors.interface",
             ],
         },
@@ -188,10 +193,17 @@ CELERY_WORKER_MAX_TASKS_PER_CHILD = env.int("CELERY_WORKER_MAX_TASKS_PER_CHILD",
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", default=400_000)  # KiB
 CELERY_RESULT_EXPIRES = 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A page whose action hands work to Celery must not hang when the broker is down: one quick retry, then
+# the work waits in the outbox (care_portal/core/travaux.py) and the catch-up job publishes it.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5,
+                                   "socket_connect_timeout": 2}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Periodic jobs (loaded into the database scheduler by beat at start-up); each one is idempotent.
 CELERY_BEAT_SCHEDULE = {
+    # the transactional outbox (issue 24): work the broker or a worker lost is published again
+    "core-relancer-travaux": {"task": "core.relancer_travaux", "schedule": 60},
     "documents-relancer-analyses": {"task": "documents.relancer_analyses", "schedule": 15 * 60},
+    "documents-nettoyer-orphelins": {"task": "documents.nettoyer_orphelins", "schedule": 24 * 60 * 60},
     "conventions-expirer": {"task": "candidatures.expirer_conventions", "schedule": 10 * 60},
     # notifications (issue 10): reminders and digest, keyed by unique constraints (a re-run sends nothing)
     "notifications-rappels": {"task": "notifications.envoyer_rappels", "schedule": 60 * 60},
@@ -349,6 +361,20 @@ CARE_LIMITES = {
 
 # --- Notifications and reminders (care_portal/notifications, issue 10) -------------------------
 # Failed e-mails: retried CARE_NOTIFICATIONS_ESSAIS_MAX times, after 30 s, 1 min, 2 min… (at most 1 h).
+# Transactional outbox (care_portal/core/travaux.py, issue 24): work published and not done after
+# DELAI s is published again (the delay doubles at each publication, capped); given up after ESSAIS_MAX
+# publications; shown as « en attente de traitement », with « Relancer », past SEUIL_ATTENTE s.
+# Stored files no document row points to (a process killed between the write and the commit) are removed
+# by a daily job once older than this grace period (never a file a row points to).
+CARE_DOCUMENTS_ORPHELINS_GRACE_HEURES = env.int("CARE_DOCUMENTS_ORPHELINS_GRACE_HEURES", default=24)
+# A help request (accompagnement/) with no answer for N days: one reminder to the agents it is routed to.
+CARE_RAPPEL_AIDE_ATTENTE_JOURS = env.int("CARE_RAPPEL_AIDE_ATTENTE_JOURS", default=3)
+CARE_TRAVAUX_DELAI_SECONDES = env.int("CARE_TRAVAUX_DELAI_SECONDES", default=600)
+CARE_TRAVAUX_DELAI_MAX_SECONDES = env.int("CARE_TRAVAUX_DELAI_MAX_SECONDES", default=6 * 3600)
+CARE_TRAVAUX_DELAI_BROKER_SECONDES = env.int("CARE_TRAVAUX_DELAI_BROKER_SECONDES", default=30)
+CARE_TRAVAUX_ESSAIS_MAX = env.int("CARE_TRAVAUX_ESSAIS_MAX", default=10)
+CARE_TRAVAUX_SEUIL_ATTENTE_SECONDES = env.int("CARE_TRAVAUX_SEUIL_ATTENTE_SECONDES", default=900)
+CARE_TRAVAUX_CONSERVATION_JOURS = env.int("CARE_TRAVAUX_CONSERVATION_JOURS", default=30)
 CARE_NOTIFICATIONS_ESSAIS_MAX = env.int("CARE_NOTIFICATIONS_ESSAIS_MAX", default=5)
 CARE_NOTIFICATIONS_BACKOFF_SECONDES = env.int("CARE_NOTIFICATIONS_BACKOFF_SECONDES", default=30)
 CARE_NOTIFICATIONS_BACKOFF_MAX_SECONDES = env.int("CARE_NOTIFICATIONS_BACKOFF_MAX_SECONDES", default=3600)
@@ -418,6 +444,43 @@ CONTENT_SECURITY_POLICY = {
         "object-src": [NONE],
     }
 }
+
+# --- Identity federation: ProConnect and Pro Santé Connect (care_portal/federation, issue 20) ------
+# Each provider is optional: it is offered on the login page only when its discovery URL, client id
+# and client secret are all set. Redirect URI to register at the provider:
+# SITE_URL/federation/<proconnect|psc>/retour/ ; post-logout URI: SITE_URL/federation/deconnexion/.
+# *_MFA_ACR / *_MFA_AMR: the acr values (any of) or amr values (any of) that show a multi-factor
+# login at the provider; such a login stands for the portal's TOTP. Both empty: TOTP always applies.
+def _fournisseur_oidc(prefixe: str, *, scopes: str, acr_values: str, mfa_acr: list[str], mfa_amr: list[str]) -> dict:
+    return {
+        "DISCOVERY_URL": env.str(f"{prefixe}_DISCOVERY_URL", default=""),
+        "CLIENT_ID": env.str(f"{prefixe}_CLIENT_ID", default=""),
+        "CLIENT_SECRET": env.str(f"{prefixe}_CLIENT_SECRET", default=""),
+        "SCOPES": env.str(f"{prefixe}_SCOPES", default=scopes),
+        "ACR_VALUES": env.str(f"{prefixe}_ACR_VALUES", default=acr_values),
+        "MFA_ACR": env.list(f"{prefixe}_MFA_ACR", default=mfa_acr),
+        "MFA_AMR": env.list(f"{prefixe}_MFA_AMR", default=mfa_amr),
+        "PKCE": env.bool(f"{prefixe}_PKCE", default=True),  # S256, sent when the provider announces it
+    }
+
+
+CARE_FEDERATION = {
+    "proconnect": _fournisseur_oidc(
+        "PROCONNECT", scopes="openid email given_name usual_name uid siret", acr_values="eidas1",
+        mfa_acr=["https://proconnect.gouv.fr/assurance/self-asserted-2fa",
+                 "https://proconnect.gouv.fr/assurance/consistency-checked-2fa"],
+        mfa_amr=["mfa"]),
+    # e-CPS (application + PIN) and the CPS card (card + PIN) are both two-factor logins.
+    "psc": _fournisseur_oidc("PSC", scopes="openid scope_all", acr_values="eidas1", mfa_acr=["eidas1"],
+                             mfa_amr=[]),
+}
+CARE_FEDERATION_DELAI = env.float("CARE_FEDERATION_DELAI", default=5.0)  # seconds per call to a provider
+# The provider's pages (login, end of session) are reached by redirects after a form: CSP form-action.
+for _f in CARE_FEDERATION.values():
+    if _f["DISCOVERY_URL"]:
+        _origine = "/".join(_f["DISCOVERY_URL"].split("/", 3)[:3])
+        CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(_origine)
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] += env.list("CARE_FEDERATION_FORM_ACTION", default=[])
 
 LOGGING = {
     "version": 1,

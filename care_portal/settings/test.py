@@ -12,3 +12,11 @@ CARE_REQUIRE_SERVICES = env.bool("CARE_REQUIRE_SERVICES", default=False)
 # the worker use the ``celery_worker_process`` fixture, which turns this off for their duration.
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
+
+# Under pytest-xdist the workers share one Redis database: each gets its own cache key prefix, so that one
+# worker's ``cache_vide`` (tests/conftest.py: it deletes the keys of make_key("*")) never wipes another's
+# rate-limit counters in the middle of a test, and the workers' counters (same 127.0.0.1) never add up.
+if REDIS_URL:  # noqa: F405
+    import os
+
+    CACHES["default"]["KEY_PREFIX"] = "test-" + os.environ.get("PYTEST_XDIST_WORKER", "principal")  # noqa: F405

@@ -11,3 +11,5 @@ class TransitionLogAdmin(LectureSeuleAdmin):
     list_filter = ["content_type"]
     search_fields = ["code", "object_id", "motif"]
     list_select_related = ["acteur", "content_type"]
+    list_per_page = 50
+    show_full_result_count = False  # the append-only log is the largest table

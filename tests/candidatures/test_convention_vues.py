@@ -189,9 +189,11 @@ def test_file_du_dg_et_contresignature_groupee(dossier, client):
     assert reponse.status_code == 200 and "Code reçu par e-mail" in texte(reponse)
     erreur = client.post(url, {"action": "contresigner", "code": "12345"})
     assert erreur.status_code == 400 and "Aucune convention n'a été contresignée" in texte(erreur)
-    with commit():
+    with commit():  # the request opens the lot; its tasks run after the commit
         reponse = client.post(url, {"action": "contresigner", "code": dernier_code(dg.email)}, follow=True)
-    assert "2 conventions contresignées" in texte(reponse)
+    assert "2 conventions en cours de contresignature" in texte(reponse)
+    page = texte(client.get(reponse.redirect_chain[-1][0]))
+    assert "Lot terminé." in page and 'id="nb-faites">2<' in page
     assert set(Convention.objects.values_list("etat", flat=True)) == {Convention.Etat.SIGNEE}
     # the ES sees the signed document on its convention page, and downloads it
     client.logout()
@@ -216,3 +218,48 @@ def test_documents_de_la_convention_invisibles_a_une_autre_structure(dossier, cl
 def test_rappel_yousign_inactif_en_mode_natif(client):
     assert client.post(reverse("candidatures:rappel_yousign"), data=b"{}",
                        content_type="application/json").status_code == 404
+
+
+# --- a sending lost by the broker (issue 24): « en attente de traitement », relaunched once ----------
+
+def test_envoi_en_attente_de_traitement_relance_par_l_ans_sans_double_envoi(dossier, client, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from care_portal.core.models import Travail
+
+    c, referent, ars = dossier
+    # the ANS sent it; the broker lost the work (its on-commit publication never ran)
+    conventions.convention_envoyer(convention=c.convention, acteur=admin_ans())
+    travail = Travail.objects.get(objet=f"candidatures.convention:{c.convention.pk}")
+    assert travail.etat == Travail.Etat.A_ENVOYER
+    se_connecter(client, admin_ans())
+    assert "En attente de traitement" not in texte(client.get(_url(c)))  # not yet past the threshold
+    Travail.objects.filter(pk=travail.pk).update(
+        cree_le=timezone.now() - timedelta(seconds=settings.CARE_TRAVAUX_SEUIL_ATTENTE_SECONDES + 1))
+    page = texte(client.get(_url(c)))
+    assert "En attente de traitement" in page and "Relancer l'envoi" in page
+
+    # the establishment neither sees the button nor may relaunch
+    client.logout()
+    se_connecter(client, referent)
+    assert "Relancer l'envoi" not in texte(client.get(_url(c)))
+    assert client.post(_url(c, "convention_relancer")).status_code == 403
+    assert Travail.objects.get(pk=travail.pk).envois == 0
+
+    client.logout()
+    se_connecter(client, admin_ans())
+    with commit():
+        reponse = client.post(_url(c, "convention_relancer"))
+    assert reponse.status_code == 302
+    cv = Convention.objects.get(pk=c.convention.pk)
+    assert cv.etat == Convention.Etat.ENVOYEE and cv.envoi == 1
+    assert Travail.objects.get(pk=travail.pk).etat == Travail.Etat.FAIT
+    assert sum("à signer avant" in m.subject for m in mail.outbox) == 1
+    # relaunching again: nothing left to relaunch, no second sending
+    with commit():
+        reponse = client.post(_url(c, "convention_relancer"))
+    assert reponse.status_code == 400
+    assert Convention.objects.get(pk=c.convention.pk).envoi == 1
+    assert sum("à signer avant" in m.subject for m in mail.outbox) == 1

@@ -72,12 +72,18 @@ def test_perimetre_d_une_ej_privee_ses_eg_sans_les_esms(appel):
     assert [ligne.activite_combinee for ligne in lignes] == [Decimal("600"), Decimal("300")]
 
 
-def test_perimetre_d_une_ej_publique_hors_ght_l_ej_seule(appel):
+def test_perimetre_d_une_ej_publique_hors_ght_l_ej_et_ses_eg(appel):
+    """Issue 17: the EJ and its geographic establishments (per-site rules D1.O2.A, D1.O1.B); the
+    prerequisites still concern « l'entité juridique candidate » only."""
+    from candidatures import selectors
+
     ej = EntiteJuridiqueFactory(statut=StatutJuridique.PUBLIC)
-    hopital(ej)
-    hopital(ej)
+    sites = sorted([hopital(ej), hopital(ej)], key=lambda eg: eg.finess)
     c = services.candidature_creer(structure=ej, appel=appel, acteur=donnees.referent(ej))
-    assert [(ligne.finess, ligne.etablissement_id) for ligne in c.perimetre.all()] == [(ej.finess, None)]
+    lignes = [(ligne.finess, ligne.etablissement_id) for ligne in c.perimetre.all()]
+    assert lignes[0] == (ej.finess, None) or (ej.finess, None) in lignes
+    assert sorted(x for x in lignes if x[1] is not None) == [(eg.finess, eg.pk) for eg in sites]
+    assert [v.structure.finess for v in selectors.prerequis(c).verdicts] == [ej.finess]
 
 
 # --- adjustment -------------------------------------------------------------------------------------------

@@ -63,6 +63,7 @@ def complete(ej, referent):
                       "attestation_audit_exposition"):
         documents_services.document_deposer(fichier=pdf_unique(categorie, f"{categorie}.pdf"), acteur=referent,
                                             proprietaire=ligne, categorie=categorie)
+    services.perimetre_dater_audit(ligne=ligne, acteur=referent, date_audit=datetime.date.today() - datetime.timedelta(days=90))
     return rafraichir(c)
 
 

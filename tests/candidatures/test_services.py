@@ -86,7 +86,10 @@ def test_creer_ouvre_un_brouillon_journalise(appel, ej, referent):
     assert c.type_candidature == TypeCandidature.PUBLIC_HORS_GHT
     assert c.region_instructrice.nom == "Nouvelle-Aquitaine"
     assert c.referent_email == referent.email
-    assert [ligne.finess for ligne in c.perimetre.all()] == [ej.finess]
+    eg = ej.etablissements.get()
+    # the public EJ, then its health EG (issue 17: D1.O1.B and D1.O2.A are judged per site)
+    assert [(ligne.finess, ligne.etablissement_id) for ligne in c.perimetre.all()] == [
+        (ej.finess, None), (eg.finess, eg.pk)]
     ligne = dernier(c, "candidatures.candidature.creee")
     assert ligne.acteur == referent and ligne.etat_cible == "brouillon"
 
@@ -575,7 +578,23 @@ def test_prerequis_sunes_et_preuves_deposees(appel):
 
     documents_services.document_deposer(fichier=donnees.pdf("audit.pdf"), acteur=ref, proprietaire=ligne,
                                         categorie="attestation_audit_exposition")
+    # the attestation alone is not enough: the date of the audit it certifies (less than 2 years)
+    verdict = next(v for v in selectors.prerequis(c).verdicts if v.structure.finess == grand.finess)
+    assert verdict.preuves_manquantes == () and not verdict.satisfaite
+    assert verdict.motifs == ("date de l'audit de cybersurveillance non indiquée (l'attestation doit dater de "
+                              "moins de 2 ans)",)
+    aujourd_hui = timezone.localdate()
+    services.perimetre_dater_audit(ligne=ligne, acteur=ref, date_audit=aujourd_hui.replace(year=aujourd_hui.year - 2))
+    assert not selectors.prerequis(c).ok  # exactly 2 years: too old
+    services.perimetre_dater_audit(ligne=ligne, acteur=ref,
+                                   date_audit=aujourd_hui.replace(year=aujourd_hui.year - 2) + datetime.timedelta(days=1))
     assert selectors.prerequis(c).ok
+    assert "candidatures.candidature.audit_date" in codes_du_journal(c)
+    e = refus(services.perimetre_dater_audit, ligne=ligne, acteur=ref,
+              date_audit=aujourd_hui + datetime.timedelta(days=1))
+    assert e.code == "date" and "futur" in e.message
+    autre = donnees.referent(EntiteJuridiqueFactory())
+    assert refus(services.perimetre_dater_audit, ligne=ligne, acteur=autre, date_audit=aujourd_hui).code == "droit"
 
 
 def test_une_preuve_deposee_sur_une_autre_ligne_ne_compte_pas(appel):

@@ -390,10 +390,12 @@ def test_piece_deposee_avec_le_brouillon(client, candidature, referent):
 
 
 def test_preuve_de_prerequis_deposee_pour_une_ligne(client, candidature, referent):
-    ligne = candidature.perimetre.get()
+    ligne = candidature.perimetre.get(etablissement__isnull=True)  # the public EJ's own line
+    site = candidature.perimetre.get(etablissement__isnull=False)
     se_connecter(client, referent)
     html = texte(client.get(reverse("candidatures:detail", args=[candidature.pk])))
     assert f'name="piece-{ligne.pk}-pssi"' in html
+    assert f'name="piece-{site.pk}-pssi"' not in html  # a public EJ's prerequisites are the EJ's alone
     client.post(reverse("candidatures:enregistrer", args=[candidature.pk]),
                 {"brouillon": "1", f"piece-{ligne.pk}-pssi": fichier(nom="PSSI.pdf")})
     doc = Document.objects.get()
@@ -447,7 +449,7 @@ def test_brouillon_d_une_candidature_deposee_refuse(client, candidature, referen
 # --- ES: the perimeter ---------------------------------------------------------------------------------
 
 def test_ajuster_le_perimetre(client, candidature, referent):
-    ligne = candidature.perimetre.get()
+    ligne = candidature.perimetre.get(etablissement__isnull=True)
     se_connecter(client, referent)
     reponse = client.post(reverse("candidatures:perimetre_ajuster", args=[candidature.pk, ligne.pk]), {
         f"ligne-{ligne.pk}-activite": "1 234,50", f"ligne-{ligne.pk}-inclus": "on",
@@ -458,13 +460,30 @@ def test_ajuster_le_perimetre(client, candidature, referent):
     assert (str(ligne.activite_combinee), ligne.motif_ajustement) == ("1234.50", "Activité 2023 consolidée")
 
 
+def test_site_d_une_ej_publique_au_perimetre_sans_prerequis_propres(client, candidature, referent):
+    """A public EJ's EG (issue 17) is listed in the perimeter and may be adjusted; the prerequisites table
+    lists it only once excluded, never as « Exclue du périmètre » while it is in."""
+    site = candidature.perimetre.get(etablissement__isnull=False)
+    se_connecter(client, referent)
+    html = texte(client.get(reverse("candidatures:detail", args=[candidature.pk])))
+    assert reverse("candidatures:perimetre_ajuster", args=[candidature.pk, site.pk]) in html
+    assert "Exclue du périmètre" not in html
+    reponse = client.post(reverse("candidatures:perimetre_ajuster", args=[candidature.pk, site.pk]), {
+        f"ligne-{site.pk}-activite": "500", f"ligne-{site.pk}-motif": "Site fermé en 2024",
+    })
+    assert reponse.status_code == 302
+    site.refresh_from_db()
+    assert (site.inclus, site.motif_ajustement) == (False, "Site fermé en 2024")
+    assert "Exclue du périmètre" in texte(client.get(reverse("candidatures:detail", args=[candidature.pk])))
+
+
 @pytest.mark.parametrize("activite, motif, attendu", [
     ("1200", "", "Indiquez le motif de l'ajustement du périmètre."),
     ("beaucoup", "Fusion", "L'activité combinée doit être un nombre."),
     ("-5", "Fusion", "L'activité combinée doit être positive, avec au plus 2 décimales."),
 ])
 def test_ajustement_refuse(client, candidature, referent, activite, motif, attendu):
-    ligne = candidature.perimetre.get()
+    ligne = candidature.perimetre.get(etablissement__isnull=True)
     avant = (ligne.activite_combinee, ligne.motif_ajustement, journal(candidature))
     se_connecter(client, referent)
     reponse = client.post(reverse("candidatures:perimetre_ajuster", args=[candidature.pk, ligne.pk]), {
@@ -594,7 +613,8 @@ def test_ars_voit_prerequis_documents_et_historique(client, candidature, referen
     se_connecter(client, ars)
     reponse = client.get(reverse("candidatures:detail", args=[c.pk]))
     html = texte(reponse)
-    assert "Résultat du contrôle des prérequis par structure" in html and "Prérequis validés dans SUN-ES" in html
+    assert "Résultat du contrôle des prérequis par structure" in html
+    assert "Entité juridique candidate — prérequis validés dans SUN-ES" in html
     doc = Document.objects.get(categorie="rib")
     assert reverse("documents:telecharger", args=[doc.pk]) in html and doc.sha256[:12] in html
     etats = [e for e in reponse.context["chronologie"] if e.genre == "etat"]

@@ -4,6 +4,7 @@ error pages): every home × every role, the content each role sees, the header a
 from __future__ import annotations
 
 import re
+from html import unescape
 
 import pytest
 from django.contrib.messages import constants as niveaux
@@ -306,23 +307,27 @@ def test_espace_admin_sans_acces_a_l_admin_django(client):
 
 # --- header, navigation, messages ---------------------------------------------------------------------------
 
-ES = ["Mes candidatures", "Mes déclarations", "Mes contrôles", "Mes paiements"]
+# the stages' entries, then the support's (accompagnement, after the last stage), then the memberships
+ES = ["Mes candidatures", "Mes déclarations", "Mes contrôles", "Mes paiements", "Mes demandes d'aide"]
 NAVIGATION = {
     Role.REFERENT_ES: ["Mon établissement", *ES, "Invitations", "Rattachements à confirmer"],
     Role.DSI: ["Mon établissement", *ES],
-    Role.REFERENT_ARS: ["File régionale", "Candidatures à instruire", "Déclarations à vérifier", "Rattachements"],
-    Role.CONTROLEUR_ANS: ["Vue nationale", "Candidatures et conventions", "Déclarations", "Planning des contrôles"],
+    Role.REFERENT_ARS: ["File régionale", "Candidatures à instruire", "Déclarations à vérifier", "Demandes d'aide",
+                        "Rattachements"],
+    Role.CONTROLEUR_ANS: ["Vue nationale", "Candidatures et conventions", "Déclarations", "Planning des contrôles",
+                          "Demandes d'aide"],
     Role.SECRETARIAT_ANS: ["Vue nationale", "Candidatures et conventions", "Conventions à envoyer", "Déclarations",
-                           "Paiements", "Finances"],
+                           "Paiements", "Finances", "Demandes d'aide"],
     Role.ADMIN_ANS: ["Administration", "Vue nationale", "Candidatures et conventions", "Conventions à envoyer",
                      "Déclarations", "Planning des contrôles", "Paiements", "Finances", "Montants plafonds",
-                     "Rattachements"],
+                     "Demandes d'aide", "Rattachements"],
 }
 
 
 def liens_navigation(html: str) -> list[str]:
+    """The labels of the main navigation's links, as read on screen (entities such as &#x27; decoded)."""
     nav = html.split('id="navigation-principale"', 1)[1].split("</nav>", 1)[0]
-    return re.findall(r'class="fr-nav__link"[^>]*>([^<]+)</a>', nav)
+    return [unescape(libelle) for libelle in re.findall(r'class="fr-nav__link"[^>]*>([^<]+)</a>', nav)]
 
 
 @pytest.mark.parametrize("role", list(NAVIGATION))
@@ -366,7 +371,8 @@ def test_entete_plusieurs_roles(client):
     assert "et aussi : DSI de l&#x27;établissement — Clinique Une" in entete
     assert liens_navigation(html) == ["Vue nationale", "Mon établissement", "Mes candidatures",
                                       "Candidatures et conventions", "Mes déclarations", "Déclarations",
-                                      "Mes contrôles", "Planning des contrôles", "Mes paiements"]
+                                      "Mes contrôles", "Planning des contrôles", "Mes paiements",
+                                      "Mes demandes d'aide", "Demandes d'aide"]
 
 
 def test_entete_anonyme(client):

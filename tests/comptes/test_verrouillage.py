@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from care_portal.comptes.roles import Role
+from tests.conftest import vider_cache
 
 from .helpers import MOT_DE_PASSE, creer_utilisateur_avec_role
 
@@ -100,7 +101,6 @@ def test_un_succes_n_efface_pas_les_echecs_des_autres_comptes(agent, settings):
 
 def test_nouvelle_notification_apres_un_nouveau_verrouillage(agent, settings, django_capture_on_commit_callbacks):
     from axes.models import AccessAttempt
-    from django.core.cache import cache
 
     settings.AXES_FAILURE_LIMIT = 2
     with django_capture_on_commit_callbacks(execute=True):
@@ -109,7 +109,7 @@ def test_nouvelle_notification_apres_un_nouveau_verrouillage(agent, settings, dj
     assert len([m for m in mail.outbox if m.subject == SUJET]) == 1
     # the cool-off passes (attempts expired, the notice forgotten with it): a new lockout, a new notice
     AccessAttempt.objects.all().delete()
-    cache.clear()
+    vider_cache()
     with django_capture_on_commit_callbacks(execute=True):
         for i in range(2):
             essai(agent.email, f"10.50.1.{i}")

@@ -276,3 +276,40 @@ def test_planning_pagine_avec_son_compte(client):
     assert len(page2.context["rangs"]) == 3
     assert {r["c"].pk for r in page1.context["rangs"]} | {r["c"].pk for r in page2.context["rangs"]} == set(
         Controle.objects.values_list("pk", flat=True))
+
+
+def test_generation_en_attente_de_traitement_relancee_par_l_ans(client, controle, settings):
+    """Work about a control lost by the broker (issue 24): said on the page to everyone who sees it,
+    relaunched by an ANS agent only (the ES gets 403), once."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from care_portal.core.models import Travail
+    from care_portal.core.travaux import cle_objet
+
+    c, ctl, referent = controle
+    travail = Travail.objects.create(
+        tache="controle.generer_pieces", arguments=[c.pk], objet=cle_objet(c), etat=Travail.Etat.A_ENVOYER,
+        cree_le=timezone.now() - timedelta(seconds=settings.CARE_TRAVAUX_SEUIL_ATTENTE_SECONDES + 1))
+    se_connecter(client, referent)
+    page = texte(client.get(url("detail", c)))
+    assert "En attente de traitement" in page and "Relancer le traitement" not in page
+    relance = {"objet": cle_objet(c), "suite": url("detail", c)}
+    assert client.post(reverse("core:relancer_travaux"), relance).status_code == 403
+    assert Travail.objects.get(pk=travail.pk).envois == 0
+
+    client.logout()
+    se_connecter(client, ctl)
+    assert "Relancer le traitement" in texte(client.get(url("detail", c)))
+    with commit():
+        reponse = client.post(reverse("core:relancer_travaux"), relance)
+    assert reponse.status_code == 302 and reponse["Location"] == url("detail", c)
+    travail.refresh_from_db()
+    assert (travail.etat, travail.envois) == (Travail.Etat.FAIT, 1)
+    assert "En attente de traitement" not in texte(client.get(url("detail", c)))
+    # nothing left: a second relaunch publishes nothing; a forged target or an outside « suite » is harmless
+    with commit():
+        reponse = client.post(reverse("core:relancer_travaux"), {"objet": "x; drop", "suite": "https://ailleurs.example/"})
+    assert reponse.status_code == 302 and reponse["Location"] == "/"
+    assert Travail.objects.get(pk=travail.pk).envois == 1

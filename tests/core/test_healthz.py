@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import vider_cache
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -16,9 +18,7 @@ DETAIL = {"HTTP_AUTHORIZATION": f"Bearer {JETON}"}
 @pytest.fixture(autouse=True)
 def jeton_et_cache_vide(settings):
     settings.CARE_HEALTHZ_JETON = JETON
-    from django.core.cache import cache
-
-    cache.clear()  # the storage probe's verdict is cached: each test probes afresh
+    vider_cache()  # the storage probe's verdict is cached: each test probes afresh
 
 
 @pytest.mark.django_db

@@ -188,7 +188,7 @@ def test_instantane_inchange_quand_les_preuves_changent(declaration):
     # evidence: the snapshot does not move
     services.declaration_demander_complement(declaration=d, acteur=ars, message="Ajoutez l'audit ADS.")
     ad = objectifs_services.active_directory_ajouter(
-        candidature=c, nom="hopital.local", structures=[c.perimetre.get()], acteur=referent,
+        candidature=c, nom="hopital.local", structures=[c.perimetre.get(etablissement__isnull=True)], acteur=referent,
         description=cdonnees.pdf("infra.pdf"))
     objectifs_services.audit_ads_ajouter(active_directory=ad, date=jours(-1), score=3, acteur=referent,
                                          rapport=cdonnees.pdf("oradad.pdf"))

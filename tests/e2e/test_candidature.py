@@ -127,9 +127,12 @@ def test_candidature_de_bout_en_bout(navigateur, second_navigateur, live_server)
 
     # 3. the right IBAN, the five prerequisite proofs of the EJ (not on the SUN-ES list), then submit
     page.get_by_label("IBAN").fill("FR76 3000 6000 0112 3456 7890 189")
-    ligne = candidature.perimetre.get()
+    ligne = candidature.perimetre.get(etablissement__isnull=True)  # the EJ; its EG carries no prerequisite
     for categorie, titre in PREUVES.items():
         page.locator(f'input[name="piece-{ligne.pk}-{categorie}"]').set_input_files(fichier_pdf(f"{categorie}.pdf", titre))
+    # the date of the cyber-surveillance audit the attestation certifies: less than 2 years (issue 17)
+    page.locator(f"#preuves-{ligne.pk}").get_by_label(re.compile("Date de l'audit de cybersurveillance")).fill(
+        (timezone.localdate() - datetime.timedelta(days=200)).isoformat())
     es.soumettre(page.get_by_role("button", name="Déposer la candidature"))
     assert "Votre candidature est déposée" in alerte_succes(page)
     assert any(agent.email in m.to for m in mail.outbox)  # the ARS is told

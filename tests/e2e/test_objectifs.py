@@ -10,6 +10,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from care_portal.documents.models import Document
 from objectifs.models import AuditADS
 from tests.e2e.conftest import Navigateur
 from tests.e2e.test_candidature import fichier_pdf, se_connecter
@@ -34,10 +35,12 @@ def test_audit_ads_de_incomplet_a_atteint_puis_non_atteint(navigateur: Navigateu
     assert page.get_by_role("heading", level=1).inner_text() == f"Objectifs de {c.structure_libelle}"
     assert badge(page, "objectif-d1-o1-a") == "Incomplet"
 
-    # 1. the AD and the establishment it serves
+    # 1. the AD, the establishment it serves and the description of its infrastructure (a required proof)
     formulaire = page.locator("#form-ad")
     formulaire.get_by_label("Nom de l'Active Directory").fill("hopital.local")
     formulaire.locator("label[for=id_ad-structures_0]").click()  # DSFR: the label covers the box
+    formulaire.get_by_label("Description de l'infrastructure AD et de ses interconnexions").set_input_files(
+        fichier_pdf("infrastructure-ad.pdf", "Description de l'infrastructure AD"))
     navigateur.soumettre(formulaire.get_by_role("button", name="Ajouter l'Active Directory"))
     assert "Active Directory « hopital.local » ajouté." in page.locator("main [role=status]").first.inner_text()
 
@@ -53,6 +56,8 @@ def test_audit_ads_de_incomplet_a_atteint_puis_non_atteint(navigateur: Navigateu
     assert badge(page, "objectif-d1-o1-a") == "Atteint"
     audit = AuditADS.objects.get()
     assert audit.rapport.nom_original == "oradad.pdf"
+    assert Document.objects.du_proprietaire(audit.active_directory, "description_infrastructure").get(
+    ).nom_original == "infrastructure-ad.pdf"
 
     # 3. the audit was in fact 5 days ago: 95 days without an audit since the phase started
     formulaire = page.locator(f"#form-audit-{audit.pk}")

@@ -38,6 +38,7 @@ class Genre:
     DECLARATION, ARS_DECLARATION = "declaration", "ars_declaration"
     CONTROLE_RETARD, PAIEMENT = "controle_retard", "paiement"
     AUDIT_ADS, AUDIT_EXPOSITION = "audit_ads", "audit_exposition"
+    AIDE_ATTENTE = "aide_attente"  # accompagnement: a help request waiting for an answer
 
 
 def aujourd_hui() -> datetime.date:
@@ -299,7 +300,8 @@ def test_envoyer_rappels_reunit_les_genres_horaires(settings):
     brouillon(appel)
     resultat = executer(rappels.envoyer_rappels)
     assert resultat == {Genre.BROUILLON: 1, Genre.CONVENTION: 0, Genre.ARS_ATTENTE: 0, Genre.DECLARATION: 0,
-                        Genre.ARS_DECLARATION: 0, Genre.CONTROLE_RETARD: 0, Genre.PAIEMENT: 0}
+                        Genre.ARS_DECLARATION: 0, Genre.CONTROLE_RETARD: 0, Genre.PAIEMENT: 0,
+                        Genre.AIDE_ATTENTE: 0}
     assert executer(rappels.envoyer_rappels)[Genre.BROUILLON] == 0
 
 

@@ -62,8 +62,10 @@ def lignes(c):
     return list(c.perimetre.filter(inclus=True))
 
 
-def ad(c, ref, nom: str = "hopital.local"):
-    return services.active_directory_ajouter(candidature=c, nom=nom, structures=lignes(c), acteur=ref)
+def ad(c, ref, nom: str = "hopital.local", description: bool = True):
+    """An AD serving the whole perimeter, with the description of its infrastructure (a D1.O1.A proof)."""
+    return services.active_directory_ajouter(candidature=c, nom=nom, structures=lignes(c), acteur=ref,
+                                             description=pdf("description-ad.pdf") if description else None)
 
 
 def audit(ad_, ref, date, score: int = 3):

@@ -90,7 +90,7 @@ def texte(v) -> str:
     return "\n".join(v.raisons)
 
 
-AD_H = Annuaire(id="h", nom="hopital.local", structures={"ch"})
+AD_H = Annuaire(id="h", nom="hopital.local", structures={"ch"}, description=True)
 
 
 # --- formatting ------------------------------------------------------------------------------------
@@ -155,7 +155,7 @@ def test_d1_o1_a(nom, d, statut, extrait):
 
 
 def test_d1_o1_a_echeances_par_ad():
-    d = o1a([], annuaires=[AD_H, Annuaire(id="g", nom="ght.local", structures={"ch"})],
+    d = o1a([], annuaires=[AD_H, Annuaire(id="g", nom="ght.local", structures={"ch"}, description=True)],
             audits=ads("h", date(2024, 5, 1), date(2024, 6, 20), date(2024, 8, 10)) + ads("g", date(2024, 5, 1)))
     v = d1_o1_a(d, S)
     assert v.statut is NA
@@ -192,7 +192,7 @@ J1, J2, J3 = date(2024, 5, 1), date(2024, 6, 20), date(2024, 8, 10)
 
 
 def ad(id_: str, *structures: str) -> Annuaire:
-    return Annuaire(id=id_, nom=f"{id_}.local", structures=set(structures))
+    return Annuaire(id=id_, nom=f"{id_}.local", structures=set(structures), description=True)
 
 
 def ght(*structures: Structure, annuaires=(), audits=()) -> Dossier:
@@ -289,9 +289,10 @@ def test_d1_o1_b_seuil_du_referentiel():
 # --- D1.O2.A -----------------------------------------------------------------------------------------
 
 def expo(id_: str, quand: date, *structures: str, outil: Outil = Outil.INDUSTRIEL, critiques: int = 0,
-         rapport: bool = True) -> AuditExposition:
+         rapport: bool = True, domaines: int = 2, ips: int = 3) -> AuditExposition:
     return AuditExposition(id=id_, date=quand, outil=outil, structures=set(structures),
-                           perimetre_entier=not structures, critiques=critiques, rapport=rapport)
+                           perimetre_entier=not structures, critiques=critiques, rapport=rapport,
+                           domaines=domaines, adresses_ip=ips)
 
 
 def serie(prefixe: str, dates: list[date], *structures: str, **kw) -> list[AuditExposition]:
@@ -358,16 +359,34 @@ O2B_CAS = [
      "(du 20 juin et du 10 août 2024, 51 jours d'écart)"),
     ("historique SILENE seul", dossier(audits_exposition=serie("e", [M1, M2, M3], outil=Outil.SILENE)), INC,
      "seuls des audits SILENE sont déclarés"),
-    ("SILENE intercalé ignoré", dossier(audits_exposition=[expo("a", M1), expo("s", date(2024, 6, 1),
-                                                                              outil=Outil.SILENE, critiques=4),
-                                                           expo("b", M2)]), A, "50 jours d'écart"),
+    ("SILENE intercalé sans critique", dossier(audits_exposition=[expo("a", M1), expo("s", date(2024, 6, 1),
+                                                                                     outil=Outil.SILENE),
+                                                                  expo("b", M2)]), A, "50 jours d'écart"),
+    ("SILENE intercalé avec critiques : un fait", dossier(audits_exposition=[
+        expo("a", M1), expo("s", date(2024, 6, 1), outil=Outil.SILENE, critiques=4), expo("b", M2)]), NA,
+     "CH de Bordeaux (330781196) : l'audit SILENE du 1er juin 2024 relève 4 vulnérabilités critiques"),
+    ("SILENE critique le jour du premier audit de la paire", dossier(audits_exposition=[
+        expo("a", M1), expo("s", M1, outil=Outil.SILENE, critiques=1), expo("b", M2)]), NA,
+     "l'audit SILENE du 1er mai 2024 relève 1 vulnérabilité critique"),
+    ("SILENE critique la veille de la paire : remédié depuis", dossier(audits_exposition=[
+        expo("s", M1 - timedelta(days=1), outil=Outil.SILENE, critiques=1), expo("a", M1), expo("b", M2)]), A,
+     "aucune vulnérabilité critique aux 2 derniers audits conformes"),
+    ("SILENE seul avec critiques : non atteint", dossier(audits_exposition=serie("e", [M1, M2], outil=Outil.SILENE,
+                                                                                  critiques=2)), NA,
+     "l'audit SILENE du 20 juin 2024 relève 2 vulnérabilités critiques"),
     ("un seul audit conforme", dossier(audits_exposition=[expo("a", M1)]), INC, "un seul audit d'exposition conforme"),
-    ("écart de 44 jours", dossier(audits_exposition=serie("e", [M1, M1 + timedelta(days=44)])), INC,
+    ("écart de 20 jours : un fait", dossier(audits_exposition=serie("e", [M1, M1 + timedelta(days=20)])), NA,
+     "CH de Bordeaux (330781196) : les 2 derniers audits conformes (du 1er mai et du 21 mai 2024) sont espacés de "
+     "20 jours ; deux audits successifs doivent l'être de 45 à 60 jours (règle D1.O2.B"),
+    ("écart de 44 jours", dossier(audits_exposition=serie("e", [M1, M1 + timedelta(days=44)])), NA,
      "sont espacés de 44 jours"),
     ("écart de 45 jours", dossier(audits_exposition=serie("e", [M1, M1 + timedelta(days=45)])), A, "45 jours d'écart"),
     ("écart de 60 jours", dossier(audits_exposition=serie("e", [M1, M1 + timedelta(days=60)])), A, "60 jours d'écart"),
-    ("écart de 61 jours", dossier(audits_exposition=serie("e", [M1, M1 + timedelta(days=61)])), INC,
+    ("écart de 61 jours", dossier(audits_exposition=serie("e", [M1, M1 + timedelta(days=61)])), NA,
      "sont espacés de 61 jours"),
+    ("écart de 80 jours : un fait", dossier(date_reference=date(2024, 8, 1),
+                                            audits_exposition=serie("e", [M1, M1 + timedelta(days=80)])), NA,
+     "sont espacés de 80 jours"),
     ("rapport manquant", dossier(audits_exposition=serie("e", [M1, M2], rapport=False)), INC,
      "le rapport de l'audit d'exposition du 1er mai 2024 n'est pas déposé"),
     ("critique sur une seule EJ du GHT", dossier(**GHT2, audits_exposition=serie("e", [M1, M2], "a") + [
@@ -503,9 +522,12 @@ def test_d1_o5(nom, d, statut, extrait):
 
 # --- D1.O6 -------------------------------------------------------------------------------------------
 
-GOUV = GouvernanceGHT(referent_nom="Mme Durand", equipe_ad_unique=True, schema_gouvernance=True, equipe_projet=True)
+GOUV = GouvernanceGHT(referent_nom="Mme Durand", referent_nomme_par_directeur=True, equipe_ad_unique=True,
+                      sdsi_volet_organisationnel=True, sdsi_volet_technique=True, schema_gouvernance=True,
+                      equipe_projet=True)
 CONV = ConvergenceAD(document=True, validee_dsi_support=True, validee_comite_strategique=True,
-                     date_convergence_prevue=date(2025, 10, 19), budget_previsionnel=Decimal("250000"))
+                     date_convergence_prevue=date(2025, 10, 19), budget_previsionnel=Decimal("250000"),
+                     responsable="M. Martin", equipes_mutualisees=True, structures={"a", "b", "s"})
 
 O6A_CAS = [
     ("hors GHT : non applicable", dossier(gouvernance=GOUV), NAP, "Objectif réservé aux GHT"),
@@ -513,8 +535,19 @@ O6A_CAS = [
     ("rien de déclaré", dossier(**GHT2), INC, "pas encore décrite"),
     ("complet", dossier(**GHT2, gouvernance=GOUV), A, "Référent du projet : Mme Durand"),
     ("référent absent", dossier(**GHT2, gouvernance=replace(GOUV, referent_nom="  ")), INC, "référent du projet"),
-    ("pas d'équipe AD unique", dossier(**GHT2, gouvernance=replace(GOUV, equipe_ad_unique=False)), INC,
-     "équipe opérationnelle unique"),
+    ("pas d'équipe AD unique : un fait", dossier(**GHT2, gouvernance=replace(GOUV, equipe_ad_unique=False)), NA,
+     "Le GHT déclare ne pas avoir d'équipe opérationnelle unique pour la gestion des AD (règle D1.O6.A"),
+    ("équipe AD unique non déclarée", dossier(**GHT2, gouvernance=replace(GOUV, equipe_ad_unique=None)), INC,
+     "Il n'est pas indiqué si une équipe opérationnelle unique gère les AD du GHT"),
+    ("référent non nommé par le directeur", dossier(**GHT2, gouvernance=replace(GOUV, referent_nomme_par_directeur=False)),
+     NA, "Le référent du projet (Mme Durand) n'est pas nommé par le directeur de l'établissement support"),
+    ("désignation du référent non indiquée", dossier(**GHT2, gouvernance=replace(GOUV, referent_nomme_par_directeur=None)),
+     INC, "Il n'est pas indiqué si le référent du projet (Mme Durand) est nommé"),
+    ("schéma directeur sans volet technique", dossier(**GHT2, gouvernance=replace(GOUV, sdsi_volet_technique=False)),
+     NA, "Le volet technique des sujets AD n'est pas intégré au schéma directeur de convergence des SI du GHT"),
+    ("schéma directeur : volet organisationnel non indiqué",
+     dossier(**GHT2, gouvernance=replace(GOUV, sdsi_volet_organisationnel=None)), INC,
+     "Il n'est pas indiqué si le volet organisationnel"),
     ("schéma absent", dossier(**GHT2, gouvernance=replace(GOUV, schema_gouvernance=False)), INC,
      "schéma de la gouvernance"),
     ("équipe projet absente", dossier(**GHT2, gouvernance=replace(GOUV, equipe_projet=False)), INC,
@@ -536,11 +569,34 @@ O6B_CAS = [
     ("un jour de trop", dossier(**GHT2, convergence=replace(CONV, date_convergence_prevue=date(2025, 10, 20))), NA,
      "au-delà de l'échéance maximale du 19 octobre 2025 (18 mois après la clôture de l'appel, le 19 avril 2024)"),
     ("déjà convergé, décrit", dossier(**GHT2, convergence=ConvergenceAD(
-        document=True, deja_convergee=True, description_convergee="Une forêt unique ght.local")), A, "déjà convergé"),
-    ("déjà convergé, sans description", dossier(**GHT2, convergence=ConvergenceAD(document=True, deja_convergee=True)),
-     INC, "la description de l'infrastructure convergée"),
-    ("non validée par le comité", dossier(**GHT2, convergence=replace(CONV, validee_comite_strategique=False)), INC,
-     "comité stratégique"),
+        document=True, deja_convergee=True, description_convergee="Une forêt unique ght.local",
+        structures={"a", "b"})), A, "déjà convergé"),
+    ("déjà convergé, sans description", dossier(**GHT2, convergence=ConvergenceAD(
+        document=True, deja_convergee=True, structures={"a", "b"})), INC,
+     "la description de l'infrastructure convergée"),
+    ("non validée par le comité : un fait", dossier(**GHT2, convergence=replace(CONV, validee_comite_strategique=False)),
+     NA, "La trajectoire n'est pas validée par le comité stratégique du GHT (règle D1.O6.B"),
+    ("validation du comité non indiquée", dossier(**GHT2, convergence=replace(CONV, validee_comite_strategique=None)),
+     INC, "Il n'est pas indiqué si la trajectoire est validée par le comité stratégique"),
+    ("non validée par le DSI du support", dossier(**GHT2, convergence=replace(CONV, validee_dsi_support=False)), NA,
+     "n'est pas validée par le DSI de l'établissement support"),
+    ("budget de 0 €", dossier(**GHT2, convergence=replace(CONV, budget_previsionnel=Decimal("0"))), NA,
+     "Le budget prévisionnel du projet de convergence est de 0,00 €"),
+    ("budget de 0,01 €", dossier(**GHT2, convergence=replace(CONV, budget_previsionnel=Decimal("0.01"))), A,
+     "budget prévisionnel 0,01 €"),
+    ("responsable non nommé", dossier(**GHT2, convergence=replace(CONV, responsable=" ")), INC,
+     "Le responsable de la convergence des AD"),
+    ("équipes non mutualisées", dossier(**GHT2, convergence=replace(CONV, equipes_mutualisees=False)), NA,
+     "ne sont pas mutualisées"),
+    ("mutualisation non indiquée", dossier(**GHT2, convergence=replace(CONV, equipes_mutualisees=None)), INC,
+     "Il n'est pas indiqué si les équipes SI"),
+    ("trajectoire sans CH B", dossier(**GHT2, convergence=replace(CONV, structures={"a"})), NA,
+     "La trajectoire n'adresse pas 1 établissement du GHT sur 2 : CH B ("),
+    ("trajectoire : EG de CH B suffit pour CH B",
+     dossier(type_dossier=TypeDossier.GHT, structures=[ej("a", "60", support=True), ej("b", "40"), eg("gb", "b")],
+             convergence=replace(CONV, structures={"a", "gb"})), A, "pour 2 établissements du GHT"),
+    ("établissements de la trajectoire non indiqués", dossier(**GHT2, convergence=replace(CONV, structures=set())),
+     INC, "Les établissements du GHT qu'adresse la trajectoire ne sont pas indiqués"),
     ("budget absent", dossier(**GHT2, convergence=replace(CONV, budget_previsionnel=None)), INC,
      "budget prévisionnel"),
     ("date absente", dossier(**GHT2, convergence=replace(CONV, date_convergence_prevue=None)), INC,

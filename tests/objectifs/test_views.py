@@ -90,7 +90,8 @@ def test_ajouter_un_ad_puis_un_audit(client, dossier):
     c, ref = dossier
     se_connecter(client, ref)
     reponse = client.post(url(c, "ad_ajouter"), {"ad-nom": "hopital.local",
-                                                 "ad-structures": [str(ligne.pk) for ligne in lignes(c)]})
+                                                 "ad-structures": [str(ligne.pk) for ligne in lignes(c)],
+                                                 "ad-description": pdf("description.pdf")})
     assert reponse.status_code == 302 and reponse["Location"].endswith("#objectif-d1-o1-a")
     annuaire = ActiveDirectory.objects.get()
     reponse = client.post(url(c, "ads_ajouter"), {
@@ -169,7 +170,12 @@ def test_page_d_un_ght_avec_gouvernance(client):
     page = texte(client.get(url(c)))
     assert "D1.O6.A" in page and "Gouvernance du GHT" in page
     reponse = client.post(url(c, "gouvernance_enregistrer"), {
-        "gouvernance-referent_projet": "Paul Projet", "gouvernance-equipe_ad_unique": "on",
-        "gouvernance-schema_gouvernance": pdf("schema.pdf")})
+        "gouvernance-referent_projet": "Paul Projet", "gouvernance-equipe_ad_unique": "oui",
+        "gouvernance-referent_nomme_par_directeur": "oui", "gouvernance-sdsi_volet_organisationnel": "oui",
+        "gouvernance-sdsi_volet_technique": "non", "gouvernance-schema_gouvernance": pdf("schema.pdf")})
     assert reponse.status_code == 302
-    assert "Paul Projet" in texte(client.get(url(c)))
+    page = texte(client.get(url(c)))
+    assert "Paul Projet" in page
+    # the new facts are shown, and the one declared « non » is a failure naming its rule
+    assert "volet organisationnel oui, volet technique non" in page
+    assert "Le volet technique des sujets AD n'est pas intégré au schéma directeur de convergence des SI du GHT" in page

@@ -32,6 +32,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 
 from care_portal.core.limitation import limiter
+from care_portal.federation.deconnexion import url_deconnexion_fournisseur
 
 from .. import services, totp
 from ..forms_auth import (
@@ -125,9 +126,11 @@ def connexion(request):
 
 @require_POST
 def deconnexion(request):
+    # a session opened through ProConnect / Pro Santé Connect also ends at the provider (read before logout)
+    fin_chez_fournisseur = url_deconnexion_fournisseur(request)
     auth_logout(request)
     messages.success(request, "Vous êtes déconnecté.")
-    return redirect(settings.LOGOUT_REDIRECT_URL)
+    return redirect(fin_chez_fournisseur or settings.LOGOUT_REDIRECT_URL)
 
 
 def verrouillage(request, original_response=None, credentials=None):

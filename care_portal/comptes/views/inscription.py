@@ -10,7 +10,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.hashers import make_password
-from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -20,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from care_portal.core.limitation import limiter
+from care_portal.core.pagination import paginer
 from care_portal.notifications.services import envoyer_email
 from care_portal.referentiel.models import GHT, EntiteJuridique, EtablissementGeographique
 from care_portal.referentiel.recherche import (
@@ -45,6 +45,8 @@ from ..roles import Role
 from ..selectors import habilitations, obtenir_ou_404, rattachements_a_decider
 
 SESSION_INSCRIPTION = "inscription_envoyee"
+# {prenom, nom, email} from an identity provider's first login (care_portal/federation): step 2 prefilled
+CLE_PREREMPLISSAGE = "inscription_preremplissage"
 PAR_PAGE = 20
 DEJA_UN_COMPTE = ("Un compte existe déjà avec cette adresse e-mail : connectez-vous, puis ouvrez à nouveau ce "
                   "lien pour accepter l'invitation.")
@@ -136,7 +138,8 @@ def inscription(request: HttpRequest) -> HttpResponse:
         etablissement = etablissement_par_valeur(valeur)
         if etablissement is None:
             return _etape_recherche(request, erreur=MESSAGE_ETABLISSEMENT_INCONNU)
-        return _etape_identite(request, InscriptionForm(initial={"etablissement": valeur}), etablissement)
+        initial = {**request.session.get(CLE_PREREMPLISSAGE, {}), "etablissement": valeur}
+        return _etape_identite(request, InscriptionForm(initial=initial), etablissement)
     return _etape_recherche(request)
 
 
@@ -181,13 +184,14 @@ def verifier_email(request: HttpRequest, jeton: str) -> HttpResponse:
 
 def _page_rattachements(request: HttpRequest, *, refus: tuple[int, RefusForm] | None = None) -> HttpResponse:
     qs = rattachements_a_decider(request.user).order_by("demande_le", "pk")
-    page = Paginator(qs, PAR_PAGE).get_page(request.GET.get("page"))
+    pagination = paginer(request, qs, PAR_PAGE)
+    page = pagination["page_obj"]
     lignes = []
     for r in page.object_list:
         form = refus[1] if refus and refus[0] == r.pk else RefusForm(prefix=f"refus-{r.pk}")
         lignes.append({"rattachement": r, "form_refus": form})
     return render(request, "comptes/rattachements.html", {
-        "title": "Rattachements à confirmer", "page": page, "lignes": lignes,
+        "title": "Rattachements à confirmer", "page": page, **pagination, "lignes": lignes,
         "refus_en_erreur": refus[1] if refus else None,
     })
 
@@ -242,14 +246,12 @@ def _structures_referent(user) -> dict[str, GHT | EntiteJuridique]:
     }
 
 
-def _invitations_de(structures) -> list[Invitation]:
+def _invitations_de(structures):
     ghts = [s.pk for s in structures if isinstance(s, GHT)]
     ejs = [s.pk for s in structures if isinstance(s, EntiteJuridique)]
-    return list(
-        Invitation.objects.filter(Q(ght_id__in=ghts) | Q(entite_juridique_id__in=ejs))
-        .select_related("ght", "entite_juridique", "invite_par", "utilisee_par")
-        .order_by("-cree_le")[:100]
-    )
+    return (Invitation.objects.filter(Q(ght_id__in=ghts) | Q(entite_juridique_id__in=ejs))
+            .select_related("ght", "entite_juridique", "invite_par", "utilisee_par")
+            .order_by("-cree_le", "-pk"))
 
 
 @never_cache
@@ -272,9 +274,10 @@ def invitations(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"Invitation envoyée à {inv.email} ({inv.get_role_display()}). "
                                       f"Le lien est valable {settings.CARE_INVITATION_JOURS} jours.")
             return redirect("comptes:invitations")
+    pagination = paginer(request, _invitations_de(structures.values()), PAR_PAGE)
     return render(request, "comptes/invitations.html", {
-        "title": "Inviter les contacts de votre structure", "form": form,
-        "invitations": _invitations_de(structures.values()), "plusieurs_structures": len(structures) > 1,
+        "title": "Inviter les contacts de votre structure", "form": form, **pagination,
+        "invitations": list(pagination["page_obj"].object_list), "plusieurs_structures": len(structures) > 1,
         "jours": settings.CARE_INVITATION_JOURS,
     })
 
