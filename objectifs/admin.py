@@ -35,8 +35,9 @@ class ObjectifAdmin(admin.ModelAdmin):
 
 @admin.register(Seuil)
 class SeuilAdmin(admin.ModelAdmin):
-    list_display = ["code", "valeur", "unite", "objectif", "libelle"]
-    list_filter = ["objectif"]
+    list_display = ["code", "valeur", "unite", "appel", "objectif", "libelle"]
+    list_filter = ["objectif", "appel"]
+    list_select_related = ["objectif", "appel"]
     search_fields = ["code", "libelle", "source"]
 
 
