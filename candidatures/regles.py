@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_DOWN, Decimal
 
+from care_portal.core.format_fr import minuscule_initiale
+
 # Source: programme CaRE, Domaine 1, « Prérequis pour candidater » (reference/programme-care-domaine1.txt):
 # GHT → the support, then the other ES until 90 % of the GHT's combined activity;
 # public outside GHT → the EJ; private → the EG until 90 % of the EJ's combined activity.
@@ -124,7 +126,7 @@ class ResultatPrerequis:
         lignes = []
         for v in self.requises:
             if not v.satisfaite:
-                details = [PREUVES_PREREQUIS[p].lower() for p in v.preuves_manquantes] + list(v.motifs)
+                details = [minuscule_initiale(PREUVES_PREREQUIS[p]) for p in v.preuves_manquantes] + list(v.motifs)
                 lignes.append(f"Prérequis de {v.structure.nom} ({v.structure.finess}) : {', '.join(details)}.")
         return lignes
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 import hmac
 import logging
+import math
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from django.utils.crypto import salted_hmac
 
 from care_portal.comptes.roles import Role
 from care_portal.comptes.services import a_role_confirme
-from care_portal.core import etapes, travaux
+from care_portal.core import etapes, format_fr, travaux
 from care_portal.core.travaux import confier
 from care_portal.documents.models import Document
 from care_portal.documents.services import document_deposer, effacer_contenu
@@ -55,6 +56,16 @@ ROLES_PREPARATION = (Role.ADMIN_ANS, Role.SECRETARIAT_ANS)  # lower the amount, 
 ROLES_RENVOI_ANS = (Role.ADMIN_ANS, Role.SECRETARIAT_ANS, Role.DG_ANS)
 PLAFOND_MAX = Decimal("10000000.00")
 DELAI_ENTRE_CODES = datetime.timedelta(seconds=60)
+
+
+class CodeTropTot(WorkflowError):
+    """A code was asked again within ``DELAI_ENTRE_CODES``: not an error, a wait (``secondes``)."""
+
+    def __init__(self, secondes: int):
+        super().__init__(f"Un code vient de vous être envoyé : vous pourrez en demander un nouveau dans "
+                         f"{format_fr.pluriel(secondes, 'seconde')}. Utilisez celui que vous avez reçu.",
+                         code="trop_tot")
+        self.secondes = secondes
 
 
 # --- derived data ------------------------------------------------------------------------------
@@ -544,8 +555,7 @@ def _creer_code(*, role, email, conventions, envoi, utilisateur, filtre, code: s
         actifs = actifs.filter(utilisateur=utilisateur)
     dernier = actifs.order_by("-cree_le").first()
     if dernier is not None and maintenant - dernier.cree_le < DELAI_ENTRE_CODES:
-        raise WorkflowError("Un code vient de vous être envoyé : attendez une minute avant d'en demander un autre.",
-                            code="trop_tot")
+        raise CodeTropTot(math.ceil((DELAI_ENTRE_CODES - (maintenant - dernier.cree_le)).total_seconds()))
     actifs.update(annule_le=maintenant)
     code = code or _nouveau_code()
     sel = secrets.token_hex(8)

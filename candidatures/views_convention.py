@@ -209,6 +209,11 @@ def signer(request: HttpRequest, jeton: str) -> HttpResponse:
                                           ip=_adresse_ip(request))
             return render(request, "candidatures/convention/signee.html",
                           {"title": "Convention signée", "cv": Convention.objects.get(pk=cv.pk)})
+    except services.CodeTropTot as exc:
+        # 429 like the portal's other rate limits (core.limitation): nothing is wrong with the request, it
+        # is too early; Retry-After gives the wait. The page is the signing page with an information alert.
+        return _attendre(render(request, "candidatures/convention/signer.html", {**contexte, "attente": exc.message},
+                                status=429), exc)
     except WorkflowError as exc:
         cv.refresh_from_db()
         statut = 410 if exc.code in ("etat", "bloque") else 400
@@ -317,9 +322,17 @@ def contresigner(request: HttpRequest) -> HttpResponse:
             _message_lot_termine(request, etat)
             return redirect("candidatures:contresigner")
         raise WorkflowError("Action inconnue.", code="action")
+    except services.CodeTropTot as exc:
+        return _attendre(render(request, "candidatures/convention/contresigner.html",
+                                _contexte_contresignature(request, filtres, attente=exc.message), status=429), exc)
     except WorkflowError as exc:
         contexte = _contexte_contresignature(request, filtres, erreur=exc.message, code_envoye=exc.code == "code")
         return render(request, "candidatures/convention/contresigner.html", contexte, status=400)
+
+
+def _attendre(reponse: HttpResponse, exc: services.CodeTropTot) -> HttpResponse:
+    reponse["Retry-After"] = str(exc.secondes)
+    return reponse
 
 
 def _message_lot_termine(request: HttpRequest, etat) -> None:

@@ -103,7 +103,7 @@ class AuditADSForm(_FormulaireDossier):
 class AuditADSModifierForm(ChampsDsfrMixin, forms.Form):
     date = _date("Date de l'audit")
     score = _entier("Score ADS (de 1 à 5)")
-    rapport = _fichier("Nouvelle version du rapport (facultatif)", required=False)
+    rapport = _fichier("Nouvelle version du rapport", required=False)
 
     def __init__(self, *args, audit: AuditADS, **kwargs):
         kwargs.setdefault("prefix", f"audit-{audit.pk}")

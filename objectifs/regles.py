@@ -390,17 +390,17 @@ def _cadence(cible: str, type_audit: str, dates: Iterable[date], d: Dossier, s: 
         ecart_max = max(ecart_max, ecart)
         if ecart > limite:
             if i == 0:
-                c.echoue(f"{cible} : {ecart} jours entre le début de la phase opérationnelle "
+                c.echoue(f"{cible} : {_pluriel(ecart, 'jour')} entre le début de la phase opérationnelle "
                          f"({date_fr(debut)}) et le premier audit du {date_fr(x)}, {cadence}.")
             else:
-                c.echoue(f"{cible} : {ecart} jours {_entre_audits(precedent, x)}, {cadence}.")
+                c.echoue(f"{cible} : {_pluriel(ecart, 'jour')} {_entre_audits(precedent, x)}, {cadence}.")
         precedent = x
     echeance = precedent + timedelta(days=limite)
     en_retard = echeance < ref
     depuis = (f"le dernier audit du {date_fr(precedent)}" if jalons
               else f"le début de la phase opérationnelle ({date_fr(debut)})")
     if en_retard:
-        c.echoue(f"{cible} : aucun audit depuis {depuis}, soit {(ref - precedent).days} jours au "
+        c.echoue(f"{cible} : aucun audit depuis {depuis}, soit {_pluriel((ref - precedent).days, 'jour')} au "
                  f"{date_fr(ref)} ; l'audit suivant était dû le {date_fr(echeance)}, {cadence}.",
                  f"{cible} : réalisez sans attendre un {type_audit} (il était dû le {date_fr(echeance)}).")
     elif not jalons:
@@ -530,7 +530,7 @@ def _etat_annuaire(ad: Annuaire, audits: list[AuditADS], s: Seuils) -> tuple[str
                      else f"au plus {s.ecart_ads_max_jours}")
             raisons.append(f"{cible} : les 2 derniers audits ADS "
                            f"({_entre_audits(derniers[0].date, derniers[1].date).removeprefix('entre les audits ')}) "
-                           f"sont espacés de {ecart} jours ; l'appel exige {borne} jours entre eux.")
+                           f"sont espacés de {_pluriel(ecart, 'jour')} ; l'appel exige {borne} jours entre eux.")
             faire.append(f"{cible} : réalisez un nouvel audit ADS à l'écart requis du {date_fr(derniers[1].date)}.")
             etat = "echec"
         elif faibles:
@@ -789,14 +789,14 @@ def d1_o2_b(d: Dossier, s: Seuils) -> Verdict:
             ecart = (b - a).days
             if not s.ecart_audits_min_jours <= ecart <= s.ecart_audits_max_jours:
                 c.echoue(f"{u.libelle} : les 2 derniers audits conformes ({_entre_audits(a, b).removeprefix('entre les audits ')})"
-                         f" sont espacés de {ecart} jours ; deux audits successifs doivent l'être de "
+                         f" sont espacés de {_pluriel(ecart, 'jour')} ; deux audits successifs doivent l'être de "
                          f"{s.ecart_audits_min_jours} à {s.ecart_audits_max_jours} jours.",
                          f"{u.libelle} : réalisez un audit conforme entre le "
                          f"{date_fr(b + timedelta(days=s.ecart_audits_min_jours))} et le "
                          f"{date_fr(b + timedelta(days=s.ecart_audits_max_jours))}.")
             elif not any(critiques.values()) and not any(v > 0 and x >= a for x, v in silene.items()):
                 c.note(f"{u.libelle} : aucune vulnérabilité critique aux 2 derniers audits conformes "
-                       f"({_entre_audits(a, b).removeprefix('entre les audits ')}, {ecart} jours d'écart).")
+                       f"({_entre_audits(a, b).removeprefix('entre les audits ')}, {_pluriel(ecart, 'jour')} d'écart).")
     return _verdict("D1.O2.B", c)
 
 

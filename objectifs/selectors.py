@@ -24,11 +24,12 @@ from django.utils import timezone
 from candidatures.models import Candidature, PerimetreLigne
 from candidatures.selectors import candidatures_pour
 from care_portal.comptes.selectors import obtenir_ou_404
+from care_portal.core import format_fr
 from care_portal.documents.models import Document
 
 from . import donnees
-from .models import ActiveDirectory, AuditADS, AuditExposition, ElementExpose, Objectif, Seuil
-from .regles import evaluer
+from .models import ActiveDirectory, AuditADS, AuditExposition, Budget, ElementExpose, Objectif, Seuil
+from .regles import evaluer, pourcent
 from .services import ETATS_PREUVES
 
 TAILLE_LOT = 200  # dossiers evaluated per batch of prefetch queries (``evaluer_objectifs --all``)
@@ -225,9 +226,12 @@ def _date(d: datetime.date | None) -> str:
 
 
 def _euros(montant: Decimal | None) -> str:
-    if montant is None:
-        return "—"
-    return f"{montant:,.2f}".replace(",", "\u202f").replace(".", ",") + " €"
+    return format_fr.montant(montant)
+
+
+def part_numerique_texte(b: Budget) -> str:
+    """The same figure as the D1.O5 verdict (« 2,4 % », rounded down), with a no-break space before %."""
+    return pourcent(b.budget_numerique / b.budget_general).replace(" %", "\u00a0%")
 
 
 def _oui_non(valeur: bool | None) -> str:
@@ -254,13 +258,13 @@ def preuves_par_objectif(c: Candidature) -> dict[str, list[str]]:
                            f"déclaré : {getattr(a, 'nb_domaines', 0)} domaine(s) exposé(s), "
                            f"{getattr(a, 'nb_ip', 0)} adresse(s) IP publique(s).")
     exercices = [f"{lignes[e.structure_id].libelle if e.structure_id in lignes else 'Établissement'} : exercice du "
-                 f"{_date(e.date)}, kit {e.get_kit_display().lower()}, {e.get_type_preuve_display().lower()} "
+                 f"{_date(e.date)}, kit {format_fr.minuscule_initiale(e.get_kit_display())}, {format_fr.minuscule_initiale(e.get_type_preuve_display())} "
                  f"({e.get_fournisseur_display()})." for e in c.exercices_crise.all()]
     osis = [f"{lignes[o.structure_id].libelle if o.structure_id in lignes else 'Établissement'} : saisi le "
             f"{_date(o.date)}, part du budget numérique {'renseignée' if o.part_budget_renseignee else 'non renseignée'}"
             f", {o.mesures_prioritaires} mesure(s) prioritaire(s) sur 43." for o in c.osis.all()]
     budgets = [f"{lignes[b.structure_id].libelle if b.structure_id in lignes else 'Établissement'} : budget général "
-               f"{_euros(b.budget_general)}, numérique {_euros(b.budget_numerique)} ({b.part_numerique} %), "
+               f"{_euros(b.budget_general)}, numérique {_euros(b.budget_numerique)} ({part_numerique_texte(b)}), "
                f"{b.etp_securite} ETP sécurité." for b in c.budgets.all()]
     gouvernance, convergence = [], []
     if _a_relation(c, "gouvernance_ght"):

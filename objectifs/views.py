@@ -206,7 +206,7 @@ SAISIES = {
         lambda c, d, u: services.budget_enregistrer(
             candidature=c, structure=d["structure"], budget_general=d["budget_general"],
             budget_numerique=d["budget_numerique"], etp_securite=d["etp_securite"], acteur=u),
-        lambda b: f"Budget de {b.structure.libelle} enregistré : part du numérique {b.part_numerique} %.",
+        lambda b: f"Budget de {b.structure.libelle} enregistré : part du numérique {selectors.part_numerique_texte(b)}.",
         "Le budget n'a pas été enregistré", "objectif-d1-o5"),
     "gouvernance": Saisie(
         "form_gouvernance", forms.GouvernanceForm,

@@ -1,9 +1,11 @@
 """Rate limits on the signing codes (candidatures/views_convention.py): the signatory's one-time
 code and the DG's countersigning code. The N+1th request gets the French 429 page and no code is
-created or sent (the service's own one-minute spacing is a different, 400, refusal)."""
+created or sent. The service's own one-minute spacing between two codes also answers 429, on the
+signing page itself, with an information alert saying how long to wait (issue 23)."""
 
 from __future__ import annotations
 
+import re
 from html import unescape
 
 import pytest
@@ -80,3 +82,41 @@ def test_code_du_dg_limite_par_compte(dossier, client, settings):
         reponse = client.post(url, {"action": "code", "conventions": [a.pk]}, REMOTE_ADDR="10.6.1.9")
     assert_429(reponse)
     assert CodeSignature.objects.count() == codes and len(mail.outbox) == envoyes
+
+
+ATTENTE = re.compile(r"Un code vient de vous être envoyé : vous pourrez en demander un nouveau dans (\d+)\xa0secondes?\.")
+
+
+def test_second_code_du_signataire_dans_la_minute_dit_combien_attendre(dossier, client):
+    c, _, _ = dossier
+    cv = envoyee(c)
+    url = reverse("candidatures:convention_signer", args=[conventions.jeton_signature(cv)])
+    with commit():
+        assert client.post(url, {"action": "code"}).status_code == 302
+    codes, envoyes = CodeSignature.objects.count(), len(mail.outbox)
+    with commit():
+        reponse = client.post(url, {"action": "code"})
+    assert reponse.status_code == 429
+    html = unescape(reponse.content.decode())
+    attente = ATTENTE.search(html)
+    assert attente and 1 <= int(attente[1]) <= 60 and reponse["Retry-After"] == attente[1]
+    assert 'id="attente-code"' in html and "fr-alert--info" in html
+    assert "La convention n'a pas été signée" not in html and "fr-alert--error" not in html
+    assert "Signer la convention n° " in html  # the signing page itself, its form still there
+    assert CodeSignature.objects.count() == codes and len(mail.outbox) == envoyes
+
+
+def test_second_code_du_dg_dans_la_minute_dit_combien_attendre(dossier, client):
+    c, _, _ = dossier
+    a = signee_es(envoyee(c))
+    se_connecter(client, dg_ans())
+    url = reverse("candidatures:contresigner")
+    with commit():
+        assert client.post(url, {"action": "code", "conventions": [a.pk]}).status_code == 200
+    codes = CodeSignature.objects.count()
+    with commit():
+        reponse = client.post(url, {"action": "code", "conventions": [a.pk]})
+    assert reponse.status_code == 429 and 1 <= int(reponse["Retry-After"]) <= 60
+    html = unescape(reponse.content.decode())
+    assert ATTENTE.search(html) and "Aucune convention n'a été contresignée" not in html
+    assert CodeSignature.objects.count() == codes

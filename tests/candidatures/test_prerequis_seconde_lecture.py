@@ -41,8 +41,11 @@ def test_seuil_de_90_pourcent_borne(d_activite, ok):
                                                  s("c", 10, True), s("d", d_activite, True)])
     assert r.ok is ok
     if not ok:  # the missing share is asked of B, named with what it lacks
-        assert r.manquants() == [f"Prérequis de CH B (Fb) : {PREUVES_PREREQUIS['pssi'].lower()}, "
-                                 + ", ".join(PREUVES_PREREQUIS[p].lower() for p in list(PREUVES_PREREQUIS)[1:]) + "."]
+        assert r.manquants() == [  # acronyms keep their case (issue 23)
+            "Prérequis de CH B (Fb) : document présentant la politique de sécurité des SI (PSSI), procédure de "
+            "remontée des incidents de sécurité, organigramme incluant le RSSI, attestation d'au moins 2 "
+            "rendez-vous annuels RSSI / direction, attestation d'audit de cybersurveillance (exposition sur "
+            "internet) de moins de 2 ans."]
 
 
 def test_sous_90_la_part_manquante_est_demandee_aux_plus_gros_non_qualifies():

@@ -229,7 +229,7 @@ def test_espace_es_ej_liste_ses_etablissements(client):
     html = client.get(reverse("comptes:espace_es")).content.decode()
     assert "Clinique Saint-Jean" in html and ej.finess in html
     assert eg1.finess in html and eg2.finess in html
-    assert "privé à but lucratif" in html
+    assert "Entité juridique privée à but lucratif" in html and "Entité juridique privé " not in html
     assert "Polyclinique Étrangère" not in html and autre_eg.finess not in html
     assert "Établissements de l'entité juridique (2)" in html
 

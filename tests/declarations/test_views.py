@@ -148,7 +148,7 @@ def test_vue_nationale_de_l_ans_en_lecture_seule(client, declaration):
     page = texte(client.get(reverse("declarations:file")))
     assert "Déclarations — vue nationale" in page and d.candidature.structure_libelle in page
     page = texte(client.get(url("detail", d)))
-    assert "Déclarer la déclaration complète" not in page and "Déposer la déclaration" not in page
+    assert "Confirmer que la déclaration est complète" not in page and "Déposer la déclaration" not in page
     assert client.post(url("declarer_complete", d)).status_code == 403
 
 

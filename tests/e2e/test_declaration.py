@@ -134,7 +134,7 @@ def test_declaration_de_bout_en_bout(navigateur: Navigateur, second_navigateur: 
     # 6. the ARS declares it complete; the ANS is told to plan the control
     ars_nav.aller(reverse("declarations:detail", args=[d.pk]))
     assert "Licence de l'outil d'audit AD" in ars_nav.page.locator("#lignes").inner_text()
-    ars_nav.soumettre(ars_nav.page.get_by_role("button", name="Déclarer la déclaration complète"))
+    ars_nav.soumettre(ars_nav.page.get_by_role("button", name="Confirmer que la déclaration est complète"))
     assert "Déclaration complète" in message(ars_nav.page)
     d.refresh_from_db()
     assert d.etat == Declaration.Etat.COMPLETE

@@ -91,6 +91,7 @@ def test_d1_o1_b_tous_les_ad(nom, d, statut, extrait):
 
 @pytest.mark.parametrize("ecart,reglage,statut", [
     (1, {}, A),  # default: distinct days only
+    (1, {"ecart_ads_min_jours": 45}, NA),  # « espacés de 1 jour » (singular, issue 23)
     (44, {"ecart_ads_min_jours": 45}, NA), (45, {"ecart_ads_min_jours": 45}, A),
     (60, {"ecart_ads_max_jours": 60}, A), (61, {"ecart_ads_max_jours": 60}, NA),
     (200, {}, A),  # no maximum by default: the cadence is D1.O1.A's business
@@ -100,7 +101,7 @@ def test_d1_o1_b_ecart_des_deux_derniers_audits(ecart, reglage, statut):
     v = d1_o1_b(d, Seuils.depuis_dict(reglage))
     assert v.statut is statut, texte(v)
     if statut is NA:
-        assert f"sont espacés de {ecart} jours ; l'appel exige" in texte(v)
+        assert f"sont espacés de {ecart} jour{'s' if ecart > 1 else ''} ; l'appel exige" in texte(v)
         assert "(règle D1.O1.B" in texte(v)
 
 

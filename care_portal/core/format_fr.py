@@ -1,0 +1,87 @@
+"""French formatting of numbers, amounts, percentages, dates and plurals: the one layer the pages,
+messages and documents use (issue 23).
+
+Typography of the Imprimerie nationale, as the DSFR pages show it: a narrow no-break space (U+202F)
+groups thousands (« 118 208,74 € »), a no-break space (U+00A0) separates a number from its unit
+(« 2,48 % », « 45 secondes »), a comma marks decimals. Values are ``Decimal`` (never floats: money is
+exact); ``None`` and empty values give « — ».
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+ESPACE_FINE = "\u202f"  # narrow no-break space: thousands separator
+ESPACE_INSECABLE = "\u00a0"  # no-break space: before a unit (€, %, jours…)
+VIDE = "—"
+
+MOIS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+        "novembre", "décembre")
+
+
+def _decimal(valeur) -> Decimal | None:
+    if valeur is None or valeur == "":
+        return None
+    if isinstance(valeur, float):
+        valeur = repr(valeur)
+    try:
+        return Decimal(valeur)
+    except (InvalidOperation, TypeError, ValueError):
+        return None
+
+
+def nombre(valeur, decimales: int | None = None) -> str:
+    """1234567 → « 1 234 567 »; 2.5 → « 2,5 »; ``decimales`` rounds half up to that many places."""
+    d = _decimal(valeur)
+    if d is None:
+        return VIDE
+    if decimales is not None:
+        d = d.quantize(Decimal(1).scaleb(-decimales), rounding=ROUND_HALF_UP)
+    signe = "-" if d < 0 else ""
+    entier, _, fraction = f"{abs(d):f}".partition(".")
+    groupes = []
+    while len(entier) > 3:
+        entier, groupe = entier[:-3], entier[-3:]
+        groupes.insert(0, groupe)
+    texte = ESPACE_FINE.join([entier, *groupes])
+    return f"{signe}{texte},{fraction}" if fraction else f"{signe}{texte}"
+
+
+def montant(valeur, decimales: int = 2) -> str:
+    """Decimal("118208.74") → « 118 208,74 € » (always 2 decimals unless told otherwise)."""
+    texte = nombre(valeur, decimales)
+    return texte if texte == VIDE else f"{texte}{ESPACE_INSECABLE}€"
+
+
+def pourcentage(valeur, decimales: int | None = None) -> str:
+    """A value already in percent: Decimal("2.48") → « 2,48 % »; ``decimales`` rounds half up."""
+    texte = nombre(valeur, decimales)
+    return texte if texte == VIDE else f"{texte}{ESPACE_INSECABLE}%"
+
+
+def pluriel(n: int, singulier: str, pluriel_: str | None = None) -> str:
+    """« 1 jour », « 0 jour », « 45 jours » (French: the singular up to 1)."""
+    mot = singulier if abs(n) < 2 else (pluriel_ or f"{singulier}s")
+    return f"{nombre(n)}{ESPACE_INSECABLE}{mot}"
+
+
+def date_longue(valeur: dt.date | None) -> str:
+    """« 1er mars 2026 », « 14 juillet 2026 »."""
+    if valeur is None:
+        return VIDE
+    jour = "1er" if valeur.day == 1 else str(valeur.day)
+    return f"{jour} {MOIS[valeur.month - 1]} {valeur.year}"
+
+
+def minuscule_initiale(texte: str) -> str:
+    """Lower-cases the first letter only, so that acronyms keep their case: « Politique de sécurité des SI
+    (PSSI) » → « politique de sécurité des SI (PSSI) »; a text starting with an acronym (« ARS … », « SI »)
+    is left alone."""
+    texte = str(texte or "")
+    if not texte:
+        return texte
+    premier_mot = texte.split(" ", 1)[0]
+    if len(premier_mot) > 1 and premier_mot[1].isupper():
+        return texte
+    return texte[0].lower() + texte[1:]
