@@ -211,6 +211,13 @@ class Worker:
         self.journal.close()
 
 
+def reconfigurer(app) -> None:
+    """After a change of broker or result backend URL: drop the app's pools and its cached result backend
+    (kept per thread), or the next tests would still talk to this test's Redis once it is gone."""
+    app._after_fork()
+    app._local.__dict__.pop("backend", None)
+
+
 @pytest.fixture
 def redis_jetable():
     exiger_services()
@@ -222,10 +229,10 @@ def redis_jetable():
     app.conf.broker_url = redis.url
     app.conf.result_backend = redis.url
     app.conf.task_always_eager = False  # this test's work goes through its own Redis
-    app._after_fork()  # the connection and producer pools now point at it
+    reconfigurer(app)  # the connection and producer pools and the result backend now point at it
     yield redis
     app.conf.broker_url, app.conf.result_backend, app.conf.task_always_eager = avant
-    app._after_fork()
+    reconfigurer(app)
     if redis.proc is not None:
         redis.proc.kill()
         redis.proc.wait(timeout=10)

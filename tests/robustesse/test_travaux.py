@@ -25,6 +25,8 @@ from care_portal.notifications.models import Envoi
 from care_portal.notifications.services import envoyer_email
 from care_portal.notifications.tasks import message_id
 
+from .conftest import reconfigurer  # noqa: E402
+
 RACINE = Path(__file__).resolve().parents[2]
 
 
@@ -76,14 +78,14 @@ def test_le_broker_indisponible_laisse_le_travail_en_attente_puis_le_rattrapage_
     settings.CARE_TRAVAUX_DELAI_BROKER_SECONDES = 0
     avant = (app.conf.broker_url, app.conf.task_always_eager)
     app.conf.broker_url, app.conf.task_always_eager = "redis://127.0.0.1:9/0", False
-    app._after_fork()
+    reconfigurer(app)
     try:
         travail = confier(sante_task, "en panne", immediat=True)
         travail.refresh_from_db()
         assert travail.etat == Travail.Etat.A_ENVOYER and "Broker indisponible" in travail.derniere_erreur
     finally:
         app.conf.broker_url, app.conf.task_always_eager = avant
-        app._after_fork()
+        reconfigurer(app)
     assert relancer_travaux()["publies"] == 1
     travail.refresh_from_db()
     assert travail.etat == Travail.Etat.FAIT and travail.envois == 2
