@@ -4,7 +4,6 @@ documents, the legal pages, the sitemap, the eligibility checker and the statist
 from __future__ import annotations
 
 import logging
-import re
 
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -15,13 +14,11 @@ from care_portal.core import exports
 from care_portal.core.limitation import limiter
 from care_portal.documents.selectors import blocage_telechargement
 from care_portal.documents.validation import nom_de_telechargement
-from care_portal.referentiel import finess
 from care_portal.referentiel import selectors as referentiel_selectors
 from care_portal.referentiel.recherche import (
-    LIMITE,
-    LONGUEUR_MIN,
+    MESSAGE_INCONNU,
     etablissement_par_valeur,
-    rechercher_etablissements,
+    rechercher_pour_une_page,
 )
 from objectifs.models import Objectif
 
@@ -132,18 +129,6 @@ def plan_du_site(request: HttpRequest) -> HttpResponse:
 
 # --- the eligibility checker ------------------------------------------------------------------------------
 
-_RESSEMBLE_A_UN_FINESS = re.compile(r"^[0-9][0-9AB][0-9AB]*$")
-MESSAGE_INCONNU = ("La structure demandée n'existe pas dans le référentiel FINESS du portail : recherchez-la à "
-                   "nouveau par son nom, sa commune ou son numéro FINESS.")
-
-
-def _erreur_finess(q: str) -> str | None:
-    compact = finess.normaliser(q)
-    if len(compact) >= 9 and _RESSEMBLE_A_UN_FINESS.match(compact):
-        return finess.erreur_finess(compact)
-    return None
-
-
 @require_GET
 def eligibilite_verifier(request: HttpRequest) -> HttpResponse:
     """Search a structure, then its verdict. Every request that reads the referential counts against the
@@ -169,15 +154,10 @@ def eligibilite_verifier(request: HttpRequest) -> HttpResponse:
         nom = v.structure.nom if v.est_ght else v.structure.raison_sociale
         return render(request, "accompagnement/eligibilite.html", {"title": f"Éligibilité — {nom}", **contexte})
     if q:
-        if erreur := _erreur_finess(q):
-            contexte["erreur_finess"] = erreur
-        else:
-            contexte["trop_court"] = len(q) < LONGUEUR_MIN
-            if refus := limiter(request, "recherche"):
-                return refus
-            resultats = rechercher_etablissements(q)
-            contexte.update({"resultats": resultats, "limite_atteinte": len(resultats) >= LIMITE,
-                             "finess_complet": len(finess.normaliser(q)) == 9 and finess.est_valide(q)})
+        trouve = rechercher_pour_une_page(request, q)
+        if isinstance(trouve, HttpResponse):
+            return trouve
+        contexte.update(trouve)
     return render(request, "accompagnement/eligibilite.html", {"title": titre, **contexte})
 
 

@@ -8,8 +8,6 @@
 
 from __future__ import annotations
 
-import re
-
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,15 +17,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 from care_portal.comptes.access import roles_requis
 from care_portal.comptes.roles import Role
 from care_portal.core import exports
-from care_portal.core.limitation import limiter
-from care_portal.referentiel import finess
 from care_portal.referentiel import selectors as referentiel_selectors
 from care_portal.referentiel.models import GHT, EtablissementGeographique
 from care_portal.referentiel.recherche import (
-    LIMITE,
-    LONGUEUR_MIN,
+    MESSAGE_INCONNU,
     etablissement_par_valeur,
-    rechercher_etablissements,
+    rechercher_pour_une_page,
 )
 
 from . import selectors, services
@@ -36,21 +31,7 @@ from .imports import COLONNES
 from .imports import TAILLE_MAX as TAILLE_MAX_PLAFONDS
 from .regles import libelle_type
 
-MESSAGE_INCONNU = ("La structure demandée n'existe pas dans le référentiel FINESS du portail : recherchez-la à "
-                   "nouveau par son nom, sa commune ou son numéro FINESS.")
-_RESSEMBLE_A_UN_FINESS = re.compile(r"^[0-9][0-9AB][0-9AB]*$")
-
-
 # --- the public simulator ---------------------------------------------------------------------------
-
-def _erreur_finess(q: str) -> str | None:
-    """The FINESS validation's message when ``q`` is meant as a complete FINESS number (9 characters or
-    more, digits and the Corsican A/B) and is not a valid one."""
-    compact = finess.normaliser(q)
-    if len(compact) >= 9 and _RESSEMBLE_A_UN_FINESS.match(compact):
-        return finess.erreur_finess(compact)
-    return None
-
 
 @require_GET
 def simulateur(request: HttpRequest) -> HttpResponse:
@@ -79,16 +60,10 @@ def simulateur(request: HttpRequest) -> HttpResponse:
         })
         return render(request, "paiement/simulateur.html", contexte)
     if q:
-        erreur = _erreur_finess(q)
-        if erreur:
-            contexte["erreur_finess"] = erreur
-            return render(request, "paiement/simulateur.html", contexte)
-        contexte["trop_court"] = len(q) < LONGUEUR_MIN
-        if refus := limiter(request, "recherche"):
-            return refus
-        resultats = rechercher_etablissements(q)
-        contexte.update({"resultats": resultats, "limite_atteinte": len(resultats) >= LIMITE,
-                         "finess_complet": len(finess.normaliser(q)) == 9 and finess.est_valide(q)})
+        trouve = rechercher_pour_une_page(request, q)
+        if isinstance(trouve, HttpResponse):
+            return trouve
+        contexte.update(trouve)
     return render(request, "paiement/simulateur.html", contexte)
 
 

@@ -33,14 +33,11 @@ class TravailAdmin(LectureSeuleAdmin):
     def relancer(self, request, queryset):
         from django.db import transaction
 
-        from .travaux import publier
+        from .travaux import relancer_travaux_choisis
 
-        ids = list(queryset.exclude(etat=Travail.Etat.FAIT).values_list("pk", flat=True))
         with transaction.atomic():
-            Travail.objects.filter(pk__in=ids).update(envois=0, etat=Travail.Etat.A_ENVOYER)
-            for pk in ids:
-                transaction.on_commit(lambda pk=pk: publier(pk))
-        self.message_user(request, f"{len(ids)} travail(s) relancé(s) ; les travaux déjà faits sont laissés tels quels.")
+            nombre = relancer_travaux_choisis(queryset)
+        self.message_user(request, f"{nombre} travail(s) relancé(s) ; les travaux déjà faits sont laissés tels quels.")
 
     def has_change_permission(self, request, obj=None):
         return False

@@ -144,12 +144,19 @@ def relancer(objet, *, acteur=None) -> int:
     « Relancer » on a send or generation waiting too long). Idempotent: the tasks are, and a piece of
     work already done is left alone. Returns how many were published."""
     cle = objet if isinstance(objet, str) else cle_objet(objet)
-    ids = list(Travail.objects.filter(objet=cle, etat__in=ETATS_OUVERTS).values_list("pk", flat=True))
+    nombre = relancer_travaux_choisis(Travail.objects.filter(objet=cle))
+    if nombre:
+        logger.info("travaux: %s travail(s) de %s relancé(s) par %s", nombre, cle, acteur)
+    return nombre
+
+
+def relancer_travaux_choisis(travaux) -> int:
+    """Publish again, once the current transaction commits, the unfinished work among ``travaux`` (a
+    queryset), with its count of publications reset; work already done is left alone. Returns how many."""
+    ids = list(travaux.filter(etat__in=ETATS_OUVERTS).values_list("pk", flat=True))
     Travail.objects.filter(pk__in=ids).update(envois=0, etat=Travail.Etat.A_ENVOYER)
     for pk in ids:
         transaction.on_commit(lambda pk=pk: publier(pk))
-    if ids:
-        logger.info("travaux: %s travail(s) de %s relancé(s) par %s", len(ids), cle, acteur)
     return len(ids)
 
 

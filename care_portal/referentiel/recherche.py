@@ -121,3 +121,37 @@ def etablissement_par_valeur(valeur: str) -> EtablissementGeographique | EntiteJ
     if type_ == TYPE_EJ:
         return EntiteJuridique.objects.select_related("departement").filter(pk=int(pk)).first()
     return None
+
+
+# --- the search step of the public pages that find a structure (simulator, eligibility checker) --------
+
+MESSAGE_INCONNU = ("La structure demandée n'existe pas dans le référentiel FINESS du portail : recherchez-la à "
+                   "nouveau par son nom, sa commune ou son numéro FINESS.")
+_RESSEMBLE_A_UN_FINESS = re.compile(r"^[0-9][0-9AB][0-9AB]*$")
+
+
+def erreur_finess_saisie(q: str) -> str | None:
+    """The FINESS validation's message when ``q`` is meant as a complete FINESS number (9 characters or
+    more, digits and the Corsican A/B) and is not a valid one."""
+    from . import finess
+
+    compact = finess.normaliser(q)
+    if len(compact) >= 9 and _RESSEMBLE_A_UN_FINESS.match(compact):
+        return finess.erreur_finess(compact)
+    return None
+
+
+def rechercher_pour_une_page(request, q: str):
+    """The context of a public page's structure search for ``q``: the FINESS error, or the results (the
+    search counts against ``CARE_LIMITES["recherche"]``). Returns the 429 response when the limit is reached."""
+    from care_portal.core.limitation import limiter
+
+    from . import finess
+
+    if erreur := erreur_finess_saisie(q):
+        return {"erreur_finess": erreur}
+    if refus := limiter(request, "recherche"):
+        return refus
+    resultats = rechercher_etablissements(q)
+    return {"trop_court": len(q) < LONGUEUR_MIN, "resultats": resultats, "limite_atteinte": len(resultats) >= LIMITE,
+            "finess_complet": len(finess.normaliser(q)) == 9 and finess.est_valide(q)}
