@@ -33,15 +33,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-RACINE = Path(__file__).resolve().parent.parent
-
-
-def _setup_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "care_portal.settings.base")
-    sys.path.insert(0, str(RACINE))
-    import django
-
-    django.setup()
+from _commun import creer_base_isolee, rendre_base_isolee, setup_django  # noqa: E402
 
 
 def _ms(s: float) -> str:
@@ -64,13 +56,12 @@ def main() -> int:
             os.environ["CARE_VAR_DIR"] = tmp
         os.environ.setdefault("CARE_MEDIA_ROOT", str(Path(tmp) / "media"))
         os.environ.pop("REDIS_URL", None)  # the embedded mode: in-memory broker (made non-eager below)
-        _setup_django()
+        setup_django()
         import logging
 
         for nom in ("weasyprint", "fontTools", "celery", "django.request", "axes", "care_portal", "candidatures"):
             logging.getLogger(nom).setLevel(logging.ERROR)
         from django.conf import settings
-        from django.core.management import call_command
         from django.db import connection, reset_queries
         from django.test.utils import CaptureQueriesContext, setup_test_environment
 
@@ -88,20 +79,12 @@ def main() -> int:
 
         pades.generer_certificat_auto_signe(settings.SIGNATURE_CERTIFICAT, settings.SIGNATURE_CLE)
 
-        ancien_nom = None
-        if connection.vendor == "sqlite":
-            call_command("migrate", verbosity=0)
-            base = str(connection.settings_dict["NAME"])
-        else:
-            ancien_nom = connection.settings_dict["NAME"]
-            connection.settings_dict.setdefault("TEST", {})["NAME"] = f"{ancien_nom}_bench"
-            base = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+        base, ancien_nom = creer_base_isolee()
         print(f"Base isolée : {connection.vendor} {base} ; charge : {os.getloadavg()[0]:.2f} ({os.cpu_count()} cœurs)")
         try:
             return _jouer(args, CaptureQueriesContext, reset_queries)
         finally:
-            if ancien_nom is not None:
-                connection.creation.destroy_test_db(ancien_nom, verbosity=0)
+            rendre_base_isolee(ancien_nom)
 
 
 def _jouer(args, CaptureQueriesContext, reset_queries) -> int:

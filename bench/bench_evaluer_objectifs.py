@@ -16,20 +16,11 @@ from __future__ import annotations
 import argparse
 import io
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-RACINE = Path(__file__).resolve().parent.parent
-
-
-def _setup_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "care_portal.settings.base")
-    sys.path.insert(0, str(RACINE))
-    import django
-
-    django.setup()
+from _commun import creer_base_isolee, rendre_base_isolee, setup_django  # noqa: E402
 
 
 def main() -> None:
@@ -46,7 +37,7 @@ def main() -> None:
         if not os.environ.get("DATABASE_URL"):
             os.environ["CARE_VAR_DIR"] = tmp
         os.environ.setdefault("CARE_MEDIA_ROOT", str(Path(tmp) / "media"))
-        _setup_django()
+        setup_django()
         import logging
 
         logging.getLogger("weasyprint").setLevel(logging.WARNING)
@@ -58,14 +49,7 @@ def main() -> None:
         settings.MEDIA_ROOT = str(Path(tmp) / "media")
         settings.STORAGES = {**settings.STORAGES, "default": {
             "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": settings.MEDIA_ROOT}}}
-        ancien_nom = None
-        if connection.vendor == "sqlite":
-            call_command("migrate", verbosity=0)
-            base = str(connection.settings_dict["NAME"])
-        else:
-            ancien_nom = connection.settings_dict["NAME"]
-            connection.settings_dict.setdefault("TEST", {})["NAME"] = f"{ancien_nom}_bench"
-            base = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+        base, ancien_nom = creer_base_isolee()
         print(f"Base isolée : {connection.vendor} {base}")
         try:
             debut = time.perf_counter()
@@ -95,8 +79,7 @@ def main() -> None:
                     print(f"| {'json' if options else 'texte'} | {i + 1} | {duree * 1000:.0f} ms | {n} | "
                           f"{n / max(dossiers, 1):.2f} |")
         finally:
-            if ancien_nom is not None:
-                connection.creation.destroy_test_db(ancien_nom, verbosity=0)
+            rendre_base_isolee(ancien_nom)
 
 
 if __name__ == "__main__":

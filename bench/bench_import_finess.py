@@ -32,7 +32,8 @@ import tracemalloc
 import urllib.parse
 from pathlib import Path
 
-RACINE = Path(__file__).resolve().parents[1]
+from _commun import creer_base_isolee, rendre_base_isolee, setup_django  # noqa: E402
+
 ENTETE = "finess;etalab;93;2024-12-31"
 OUTRE_MER_FINESS = {"971": "9A", "972": "9B", "973": "9C", "974": "9D", "976": "9F"}
 NOMS = [
@@ -41,13 +42,6 @@ NOMS = [
 ]
 VILLES = ["SAINT-NAZAIRE", "BORDEAUX", "LYON", "NÎMES", "CRÉTEIL", "AJACCIO", "POINTE-À-PITRE", "BREST"]
 
-
-def _setup_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "care_portal.settings.base")
-    sys.path.insert(0, str(RACINE))
-    import django
-
-    django.setup()
 
 
 # --- files --------------------------------------------------------------------------------------
@@ -121,7 +115,7 @@ def generer(dossier: Path, lignes: int, departements: list[str], modifies: bool 
 
 
 def enfant(args: argparse.Namespace) -> None:
-    _setup_django()
+    setup_django()
     from django.db import connection
 
     from care_portal.referentiel.imports import importer_entites_juridiques, importer_etablissements
@@ -190,21 +184,14 @@ def main() -> None:
         dossier = Path(tmp)
         if not os.environ.get("DATABASE_URL"):
             os.environ["CARE_VAR_DIR"] = tmp  # before django.setup(): the SQLite file lives there
-        _setup_django()
-        from django.core.management import call_command
+        setup_django()
         from django.db import connection
 
         from care_portal.referentiel.models import Departement
 
         env = dict(os.environ)
-        ancien_nom = None
-        if connection.vendor == "sqlite":
-            call_command("migrate", verbosity=0)
-            base = str(connection.settings_dict["NAME"])
-        else:
-            ancien_nom = connection.settings_dict["NAME"]
-            connection.settings_dict.setdefault("TEST", {})["NAME"] = f"{ancien_nom}_bench"
-            base = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+        base, ancien_nom = creer_base_isolee()
+        if ancien_nom is not None:  # the import runs in child processes: they open the bench's database
             url = urllib.parse.urlsplit(os.environ["DATABASE_URL"])
             env["DATABASE_URL"] = urllib.parse.urlunsplit(url._replace(path="/" + base))
         departements = sorted(
@@ -232,8 +219,7 @@ def main() -> None:
                     mesures[mode] = json.loads(sortie.strip().splitlines()[-1])
                 _afficher(lignes, et, ej, mesures)
         finally:
-            if ancien_nom is not None:
-                connection.creation.destroy_test_db(ancien_nom, verbosity=0)
+            rendre_base_isolee(ancien_nom)
 
 
 def _afficher(lignes: int, et: Path, ej: Path, mesures: dict) -> None:

@@ -22,21 +22,11 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-RACINE = Path(__file__).resolve().parent.parent
-
-
-def _setup_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "care_portal.settings.base")
-    sys.path.insert(0, str(RACINE))
-    import django
-
-    django.setup()
-
+from _commun import creer_base_isolee, rendre_base_isolee, setup_django  # noqa: E402
 
 GABARIT_NU = ("<!doctype html><html lang=fr><body><table>{% for o in rangs %}<tr><td>{{ o }}</td><td>{{ o.pk }}</td>"
               "</tr>{% endfor %}</table></body></html>")
@@ -180,25 +170,17 @@ def main() -> None:
         if not os.environ.get("DATABASE_URL"):
             os.environ["CARE_VAR_DIR"] = tmp
         os.environ.setdefault("CARE_MEDIA_ROOT", str(Path(tmp) / "media"))
-        _setup_django()
+        setup_django()
         import logging
 
         logging.disable(logging.WARNING)
         from django.conf import settings
-        from django.core.management import call_command
         from django.db import connection
 
         settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
         settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
         settings.DEBUG = False
-        ancien_nom = None
-        if connection.vendor == "sqlite":
-            call_command("migrate", verbosity=0)
-            base = str(connection.settings_dict["NAME"])
-        else:
-            ancien_nom = connection.settings_dict["NAME"]
-            connection.settings_dict.setdefault("TEST", {})["NAME"] = f"{ancien_nom}_bench"
-            base = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+        base, ancien_nom = creer_base_isolee()
         try:
             from tests.volumes import Jeu
 
@@ -221,8 +203,7 @@ def main() -> None:
                 print(f"| {r['page']} | {r['requetes']} | {m * 1000:.1f} ms | {r['requetes_nu']} | "
                       f"{mn * 1000:.1f} ms | {m / mn:.1f}× |")
         finally:
-            if ancien_nom is not None:
-                connection.creation.destroy_test_db(ancien_nom, verbosity=0)
+            rendre_base_isolee(ancien_nom)
 
 
 if __name__ == "__main__":
