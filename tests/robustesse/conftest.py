@@ -212,10 +212,9 @@ class Worker:
 
 
 def reconfigurer(app) -> None:
-    """After a change of broker or result backend URL: drop the app's pools and its cached result backend
-    (kept per thread), or the next tests would still talk to this test's Redis once it is gone."""
+    """After a change of broker URL: drop the app's connection and producer pools, or the next tests would
+    still talk to this test's Redis once it is gone."""
     app._after_fork()
-    app._local.__dict__.pop("backend", None)
 
 
 @pytest.fixture
@@ -225,13 +224,14 @@ def redis_jetable():
     redis.demarrer()
     from care_portal.celery import app
 
-    avant = (app.conf.broker_url, app.conf.result_backend, app.conf.task_always_eager)
+    # the broker only: the result backend (cached by the app) stays on the shared Redis, which outlives the
+    # test; these tests read the outcome in the database, never in a result
+    avant = (app.conf.broker_url, app.conf.task_always_eager)
     app.conf.broker_url = redis.url
-    app.conf.result_backend = redis.url
     app.conf.task_always_eager = False  # this test's work goes through its own Redis
-    reconfigurer(app)  # the connection and producer pools and the result backend now point at it
+    reconfigurer(app)  # the connection and producer pools now point at it
     yield redis
-    app.conf.broker_url, app.conf.result_backend, app.conf.task_always_eager = avant
+    app.conf.broker_url, app.conf.task_always_eager = avant
     reconfigurer(app)
     if redis.proc is not None:
         redis.proc.kill()
