@@ -18,6 +18,7 @@ demo: install sysdeps migrate seed ## set up and run the portal on the embedded 
 	SITE_URL=$(SITE_URL) $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install sysdeps ## the whole test suite (uses DATABASE_URL / REDIS_URL when set)
+	@bash scripts/vnu.sh
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 venv: $(PY)

@@ -94,3 +94,7 @@ class CandidaturesConfig(AppConfig):
         from . import journal
 
         journal.enregistrer()  # the timeline's sentences (care_portal.workflow.chronologie)
+
+        from . import actions_groupees
+
+        actions_groupees.enregistrer()  # the agents' bulk actions (care_portal.bureau)

@@ -180,4 +180,15 @@ def enregistrer() -> None:
                         _conventions(Convention.Etat.SIGNEE_ES, "signee_es_le", "signée")),
     )
     etapes.enregistrer_ouverture(etapes.Ouverture(apres="instruction", etape="convention", ouvrir=_ouvrir_convention))
+    # the agents' search (care_portal.bureau.recherche): the structure (EJ, GHT, the perimeter's EJ and
+    # establishments, their FINESS), the dossier's people (contacts, signatory, who opened it), the convention
+    etapes.enregistrer_recherche(
+        "entite_juridique__raison_sociale", "entite_juridique__finess", "ght__nom", "ght__code",
+        "perimetre__libelle", "perimetre__finess",
+        "perimetre__entite_juridique__etablissements__raison_sociale",
+        "perimetre__entite_juridique__etablissements__finess",
+        "referent_nom", "referent_email", "dsi_nom", "dsi_email", "rssi_nom", "rssi_email",
+        "signataire_nom", "signataire_email", "cree_par__prenom", "cree_par__nom", "cree_par__email",
+        "convention__numero",
+    )
     rappels.enregistrer()

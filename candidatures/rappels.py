@@ -13,6 +13,7 @@ from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
+from care_portal.bureau import selectors as bureau_selectors
 from care_portal.core import etapes
 from care_portal.notifications.models import Rappel
 from care_portal.notifications.rappels import PARIS, cle, deja, lien_dossier, lier
@@ -128,8 +129,10 @@ def rappels_ars_attente(*, maintenant: datetime.datetime) -> int:
                     rappels.append(rappel)
             if not retenues:
                 continue
+            affectes = bureau_selectors.affectes([c.pk for c in retenues], agence=bureau_selectors.ARS)
             for c in retenues:
                 c.attente_jours = (maintenant - c.deposee_le).days
+                c.affecte = affectes.get(c.pk)  # the ARS agent on it (care_portal.bureau), named in the e-mail
             n = len(retenues)
             envoi = envoyer_email(
                 selectors.emails_ars(retenues[0]),

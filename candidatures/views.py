@@ -30,10 +30,11 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from care_portal.bureau import selectors as bureau_selectors
 from care_portal.comptes.access import roles_requis
 from care_portal.comptes.roles import ROLES_ANS, ROLES_ARS, ROLES_ES, Role
 from care_portal.comptes.selectors import habilitations, obtenir_ou_404
-from care_portal.core import pagination
+from care_portal.core import etapes, pagination
 from care_portal.core.alertes import action_avec_motif, alerte, erreurs_du_formulaire
 from care_portal.documents import services as documents_services
 from care_portal.documents.upload import refus_upload
@@ -116,6 +117,9 @@ def file_instruction(request: HttpRequest) -> HttpResponse:
     page = Paginator(queries.file_instruction(request.user, filtres), queries.TAILLE_PAGE).get_page(
         request.GET.get("page"))
     page.object_list = queries.avec_nb_lignes(page.object_list)  # aggregated on the page's rows only
+    affectes = bureau_selectors.affectes([c.pk for c in page.object_list], agence=bureau_selectors.ARS)
+    for c in page.object_list:
+        c.affecte = affectes.get(c.pk)  # the ARS agent on it (care_portal.bureau), one query for the page
     sans_etat = request.GET.copy()
     sans_etat.pop("page", None)
     sans_etat.pop("etat", None)
@@ -179,6 +183,8 @@ def _contexte(request: HttpRequest, c: Candidature, **surcharges) -> dict:
         "sections": sections,
         "sections_liste": list(sections.values()),
         "nb_sections_completes": sum(1 for s in sections.values() if s.complete),
+        "sections_a_completer": [s for s in sections.values() if not s.complete],
+        "situation": etapes.situer(c),
         "prerequis": resultat,
         "lignes": lignes,
         "lignes_prerequis": lignes_prerequis,

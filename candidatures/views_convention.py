@@ -34,7 +34,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from care_portal.comptes.access import roles_requis
 from care_portal.comptes.roles import ROLES_ANS, ROLES_ARS, ROLES_ES, Role
 from care_portal.comptes.selectors import obtenir_ou_404
-from care_portal.core import travaux
+from care_portal.core import format_fr, travaux
 from care_portal.core.limitation import limiter
 from care_portal.documents.views import _adresse_ip
 from care_portal.referentiel.models import Region
@@ -341,7 +341,7 @@ def _message_lot_termine(request: HttpRequest, etat) -> None:
         messages.success(request, f"{n} convention{'s' if n > 1 else ''} contresignée{'s' if n > 1 else ''} : "
                                   + ", ".join(e.convention.numero for e in etat.contresignees) + ".")
     if etat.echecs:
-        messages.error(request, f"{len(etat.echecs)} convention(s) non contresignée(s) : "
+        messages.error(request, f"{len(etat.echecs)} convention{format_fr.s(len(etat.echecs))} non contresignée{format_fr.s(len(etat.echecs))} : "
                                 + " ; ".join(f"{e.convention.numero} — {e.erreur}" for e in etat.echecs))
 
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("care_portal.core.urls")),
     path("comptes/", include("care_portal.comptes.urls")),
     path("federation/", include("care_portal.federation.urls")),  # ProConnect, Pro Santé Connect (issue 20)
+    path("bureau/", include("care_portal.bureau.urls")),  # the agents' desk (issue 21)
     path("documents/", include("care_portal.documents.urls")),
     path("candidatures/", include("candidatures.urls")),
     path("objectifs/", include("objectifs.urls")),

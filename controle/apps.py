@@ -28,3 +28,7 @@ class ControleConfig(AppConfig):
         from . import journal
 
         journal.enregistrer()  # the timeline's sentences (care_portal.workflow.chronologie)
+
+        from . import actions_groupees
+
+        actions_groupees.enregistrer()  # the agents' bulk actions (care_portal.bureau)

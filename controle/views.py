@@ -23,10 +23,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from candidatures.services import peut_editer
+from care_portal.bureau import selectors as bureau_selectors
 from care_portal.comptes.access import roles_requis
 from care_portal.comptes.roles import ROLES_ANS, ROLES_ARS, ROLES_ES, Role
 from care_portal.comptes.selectors import habilitations, obtenir_ou_404
-from care_portal.core import pagination, travaux
+from care_portal.core import format_fr, pagination, travaux
 from care_portal.core.alertes import alerte, erreurs_du_formulaire
 from care_portal.documents.upload import refus_upload
 from care_portal.workflow.chronologie import chronologie
@@ -69,11 +70,15 @@ def planning(request: HttpRequest) -> HttpResponse:
     p = selectors.planning(request.user, filtre.filtres(), page=request.GET.get("page"),
                            page_retard=request.GET.get(PAGE_RETARD))
     retard = pagination.contexte(request, p.retard_page_obj, cle=PAGE_RETARD)
+    # the ANS agent on each dossier (care_portal.bureau): one query for the page
+    affectes = bureau_selectors.affectes([c.declaration.candidature_id for c in p.controles],
+                                         agence=bureau_selectors.ANS)
     return render(request, "controle/planning.html", {
         "title": "Planning des contrôles", "filtre": filtre, "p": p, **pagination.contexte(request, p.page_obj),
         "retard": {**retard, "cle": PAGE_RETARD},
         "etats": [(e, libelle, p.par_etat.get(e, 0)) for e, libelle in Controle.Etat.choices],
-        "rangs": [{"c": c, "semaine": selectors.semaine_iso(c.date_prevue)} for c in p.controles],
+        "rangs": [{"c": c, "semaine": selectors.semaine_iso(c.date_prevue),
+                   "affecte": affectes.get(c.declaration.candidature_id)} for c in p.controles],
         "etats_clos": Controle.ETATS_CLOS,
     })
 
@@ -224,7 +229,7 @@ def grille(request: HttpRequest, pk: int) -> HttpResponse:
     except WorkflowError as exc:
         return _rendre(request, c, status=400, saisies=saisies,
                        alerte=_alerte_refus("La grille n'a pas été enregistrée", exc))
-    messages.success(request, f"Grille enregistrée ({n} objectif(s) modifié(s)).")
+    messages.success(request, f"Grille enregistrée ({n} objectif{format_fr.s(n)} modifié{format_fr.s(n)}).")
     return _vers_detail(c, "grille")
 
 

@@ -30,10 +30,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from candidatures.selectors import candidatures_pour
+from care_portal.bureau import selectors as bureau_selectors
 from care_portal.comptes.access import roles_requis
 from care_portal.comptes.roles import ROLES_ANS, ROLES_ARS, ROLES_ES, Role
 from care_portal.comptes.selectors import habilitations, obtenir_ou_404
-from care_portal.core import pagination
+from care_portal.core import format_fr, pagination
 from care_portal.core.alertes import action_avec_motif, alerte, erreurs_du_formulaire
 from care_portal.documents.upload import refus_upload
 from care_portal.workflow.chronologie import chronologie
@@ -283,8 +284,9 @@ def importer(request: HttpRequest, pk: int) -> HttpResponse:
                                 "fichier": fichier.name, "erreurs": resultat.erreurs,
                                 "valides": len(resultat.lignes), "en_erreur": resultat.lignes_en_erreur}
         return _rendre(request, d, status=400, form_import=form, alerte=alerte(
-            f"{resultat.lignes_en_erreur} ligne(s) du fichier sont en erreur : rien n'a été importé",
-            f"{len(resultat.lignes)} ligne(s) sont valides. Corrigez le fichier et importez-le de nouveau, ou "
+            f"{resultat.lignes_en_erreur} ligne{format_fr.s(resultat.lignes_en_erreur)} du fichier "
+            f"{'sont' if resultat.lignes_en_erreur > 1 else 'est'} en erreur : rien n'a été importé",
+            f"{len(resultat.lignes)} ligne{format_fr.s(len(resultat.lignes))} {'sont' if len(resultat.lignes) > 1 else 'est'} valide{format_fr.s(len(resultat.lignes))}. Corrigez le fichier et importez-le de nouveau, ou "
             "confirmez l'import des seules lignes valides.", resultat.erreurs))
     return _importer(request, d, resultat.lignes, remplacer, fichier.name)
 
@@ -295,7 +297,7 @@ def _importer(request: HttpRequest, d: Declaration, lignes, remplacer: bool, nom
                                      nom_fichier=nom)
     except WorkflowError as exc:
         return _rendre(request, d, status=400, alerte=alerte("Le bilan n'a pas été importé", exc.message))
-    messages.success(request, f"{n} dépense(s) importée(s) depuis « {nom} ».")
+    messages.success(request, f"{n} dépense{format_fr.s(n)} importée{format_fr.s(n)} depuis « {nom} ».")
     return _vers_detail(d, "bilan")
 
 
@@ -337,7 +339,8 @@ def deposer(request: HttpRequest, pk: int) -> HttpResponse:
     texte = ("Votre complément est déposé : l'ARS reprend la vérification." if etait_en_complement else
              "Votre déclaration est déposée. L'ARS va en vérifier la complétude ; un récépissé est joint.")
     if d.avertissements:
-        messages.warning(request, texte + f" Attention : {len(d.avertissements)} objectif(s) ne sont pas atteints "
+        messages.warning(request, texte + f" Attention : {len(d.avertissements)} objectif{format_fr.s(len(d.avertissements))} "
+                                          f"{'ne sont pas atteints' if len(d.avertissements) > 1 else 'n’est pas atteint'} "
                                           "selon le moteur de règles ; l'avertissement est enregistré.")
     else:
         messages.success(request, texte)
@@ -399,6 +402,8 @@ def file(request: HttpRequest) -> HttpResponse:
     declarations = list(page.object_list)
     verdicts = selectors.verdicts_figes(declarations)
     totaux = selectors.totaux_figes(declarations)
+    # the ARS agent on each dossier (care_portal.bureau): one query for the page
+    affectes = bureau_selectors.affectes([d.candidature_id for d in declarations], agence=bureau_selectors.ARS)
     codes: list[str] = []
     for par_code in verdicts.values():
         codes += [code for code in par_code if code not in codes]
@@ -407,7 +412,8 @@ def file(request: HttpRequest) -> HttpResponse:
         "filtre": filtre, **pagination.contexte(request, page),
         "codes": codes,
         "rangs": [{"d": d, "verdicts": [verdicts.get(d.pk, {}).get(code) for code in codes],
-                   "total": (totaux.get(d.pk) or {}).get("general", {}).get("eligible")} for d in declarations],
+                   "total": (totaux.get(d.pk) or {}).get("general", {}).get("eligible"),
+                   "affecte": affectes.get(d.candidature_id)} for d in declarations],
         "lecture_seule": not h.est_ars,
         "nb_a_verifier": selectors.file(request.user).filter(Q(etat=Declaration.Etat.DEPOSEE)).count(),
     })

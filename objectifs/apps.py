@@ -71,3 +71,7 @@ class ObjectifsConfig(AppConfig):
         from . import etape
 
         etape.enregistrer()  # the stage registry (care_portal.core.etapes)
+
+        from . import actions_groupees
+
+        actions_groupees.enregistrer()  # the agents' bulk actions (care_portal.bureau)

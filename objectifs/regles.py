@@ -91,6 +91,7 @@ from datetime import date, timedelta
 from decimal import ROUND_DOWN, Decimal
 from enum import StrEnum
 
+from care_portal.core import format_fr
 from objectifs.donnees import (
     Annuaire,
     AuditADS,
@@ -150,19 +151,16 @@ TITRES: dict[str, str] = {
     "D1.O6.B": "Formaliser la stratégie du GHT en matière de convergence des AD",
 }
 
-# --- French formatting ---------------------------------------------------------------------------
-
-MOIS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-        "novembre", "décembre")
+# --- French formatting: the core's one layer (care_portal.core.format_fr), as on the pages -------------
 
 
 def _jour_mois(d: date) -> str:
-    return f"{'1er' if d.day == 1 else d.day} {MOIS[d.month - 1]}"
+    return f"{'1er' if d.day == 1 else d.day} {format_fr.MOIS[d.month - 1]}"
 
 
 def date_fr(d: date) -> str:
     """``date(2024, 6, 3)`` → « 3 juin 2024 » (« 1er » for the first of the month)."""
-    return f"{_jour_mois(d)} {d.year}"
+    return format_fr.date_longue(d)
 
 
 def _entre_audits(d1: date, d2: date) -> str:
@@ -172,21 +170,24 @@ def _entre_audits(d1: date, d2: date) -> str:
 
 def pourcent(part: Decimal) -> str:
     """0.6599 → « 65,9 % »: rounded down so that a share shown as 66 % is never below 66 %."""
-    texte = str((part * 100).quantize(Decimal("0.1"), rounding=ROUND_DOWN)).replace(".", ",")
-    return f"{texte.removesuffix(',0')} %"
+    valeur = (part * 100).quantize(Decimal("0.1"), rounding=ROUND_DOWN)
+    if valeur == valeur.to_integral_value():
+        valeur = valeur.quantize(Decimal(1))
+    return format_fr.pourcentage(valeur)
 
 
 def euros(montant: Decimal) -> str:
-    return f"{montant:,.2f}".replace(",", " ").replace(".", ",") + " €"
+    return format_fr.montant(montant)
 
 
 def _nombre(valeur: Decimal) -> str:
-    texte = f"{valeur.normalize():f}" if valeur == valeur.to_integral_value() else str(valeur)
-    return texte.replace(".", ",")
+    if valeur == valeur.to_integral_value():
+        valeur = valeur.quantize(Decimal(1))
+    return format_fr.nombre(valeur)
 
 
 def _pluriel(n: int, mot: str, pluriel: str | None = None) -> str:
-    return f"{n} {mot if n <= 1 else (pluriel or mot + 's')}"
+    return format_fr.pluriel(n, mot, pluriel)
 
 
 def ajouter_mois(d: date, mois: int) -> date:
@@ -218,10 +219,12 @@ class _Constat:
         return _Constat(regle=self.regle)
 
     def note(self, raison: str) -> None:
+        raison = format_fr.typographie(raison)
         if raison not in self.raisons:
             self.raisons.append(raison)
 
     def faire(self, texte: str | None) -> None:
+        texte = format_fr.typographie(texte) if texte else texte
         if texte and texte not in self.a_faire:
             self.a_faire.append(texte)
 

@@ -254,15 +254,15 @@ def preuves_par_objectif(c: Candidature) -> dict[str, list[str]]:
     for a in c.audits_exposition.all():
         couverts = ", ".join(s.libelle for s in a.structures.all())
         expositions.append(f"Audit du {_date(a.date)} ({a.libelle_outil}) sur {couverts} : "
-                           f"{a.vulnerabilites_critiques} critique(s), {a.vulnerabilites_hautes} haute(s) ; périmètre "
-                           f"déclaré : {getattr(a, 'nb_domaines', 0)} domaine(s) exposé(s), "
-                           f"{getattr(a, 'nb_ip', 0)} adresse(s) IP publique(s).")
+                           f"{a.vulnerabilites_critiques} critique{format_fr.s(a.vulnerabilites_critiques)}, {a.vulnerabilites_hautes} haute{format_fr.s(a.vulnerabilites_hautes)} ; périmètre "
+                           f"déclaré : {getattr(a, 'nb_domaines', 0)} domaine{format_fr.s(getattr(a, 'nb_domaines', 0))} exposé{format_fr.s(getattr(a, 'nb_domaines', 0))}, "
+                           f"{getattr(a, 'nb_ip', 0)} adresse{format_fr.s(getattr(a, 'nb_ip', 0))} IP publique{format_fr.s(getattr(a, 'nb_ip', 0))}.")
     exercices = [f"{lignes[e.structure_id].libelle if e.structure_id in lignes else 'Établissement'} : exercice du "
                  f"{_date(e.date)}, kit {format_fr.minuscule_initiale(e.get_kit_display())}, {format_fr.minuscule_initiale(e.get_type_preuve_display())} "
                  f"({e.get_fournisseur_display()})." for e in c.exercices_crise.all()]
     osis = [f"{lignes[o.structure_id].libelle if o.structure_id in lignes else 'Établissement'} : saisi le "
             f"{_date(o.date)}, part du budget numérique {'renseignée' if o.part_budget_renseignee else 'non renseignée'}"
-            f", {o.mesures_prioritaires} mesure(s) prioritaire(s) sur 43." for o in c.osis.all()]
+            f", {o.mesures_prioritaires} mesure{format_fr.s(o.mesures_prioritaires)} prioritaire{format_fr.s(o.mesures_prioritaires)} sur 43." for o in c.osis.all()]
     budgets = [f"{lignes[b.structure_id].libelle if b.structure_id in lignes else 'Établissement'} : budget général "
                f"{_euros(b.budget_general)}, numérique {_euros(b.budget_numerique)} ({part_numerique_texte(b)}), "
                f"{b.etp_securite} ETP sécurité." for b in c.budgets.all()]
@@ -291,8 +291,10 @@ def preuves_par_objectif(c: Candidature) -> dict[str, list[str]]:
         adresses = ", ".join(s.libelle for s in v.structures.all()) or "non indiqués"
         convergence.append(f"Établissements adressés : {adresses}.")
         convergence.append("Document " + ("déposé." if v.document_id else "non déposé."))
-    return {"D1.O1.A": ads, "D1.O1.B": scores, "D1.O2.A": expositions, "D1.O2.B": expositions,
-            "D1.O3": exercices, "D1.O4": osis, "D1.O5": budgets, "D1.O6.A": gouvernance, "D1.O6.B": convergence}
+    par_objectif = {"D1.O1.A": ads, "D1.O1.B": scores, "D1.O2.A": expositions, "D1.O2.B": expositions,
+                    "D1.O3": exercices, "D1.O4": osis, "D1.O5": budgets, "D1.O6.A": gouvernance,
+                    "D1.O6.B": convergence}
+    return {code: [format_fr.typographie(ligne) for ligne in lignes_] for code, lignes_ in par_objectif.items()}
 
 
 def tableau(c: Candidature, date: datetime.date | None = None) -> list[Carte]:

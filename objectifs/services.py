@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from candidatures.models import Candidature, PerimetreLigne
 from candidatures.services import peut_editer
+from care_portal.core import format_fr
 from care_portal.documents import services as documents
 from care_portal.documents.models import Document
 from care_portal.workflow.services import WorkflowError, journaliser
@@ -59,7 +60,7 @@ class PerimetreInvalide(WorkflowError):
     """A perimeter CSV with refused lines: ``erreurs`` lists them (« Ligne 3 : … »)."""
 
     def __init__(self, erreurs: list[str]):
-        super().__init__(f"Le périmètre n'a pas été importé : {len(erreurs)} ligne(s) en erreur. Corrigez le "
+        super().__init__(f"Le périmètre n'a pas été importé : {len(erreurs)} ligne{format_fr.s(len(erreurs))} en erreur. Corrigez le "
                          "fichier puis importez-le de nouveau ; rien n'a été enregistré.", code="csv")
         self.erreurs = erreurs
 
@@ -483,8 +484,9 @@ def budget_enregistrer(*, candidature: Candidature, structure: PerimetreLigne | 
     etp = _montant(etp_securite, "ETP sécurité")
     if numerique > general:
         part = (numerique * 100 / general).quantize(Decimal("0.1"))
-        raise WorkflowError(f"Le budget numérique ({numerique} €) dépasse le budget général ({general} €) : la part "
-                            f"du numérique serait de {part} %, au-delà de 100 %.", code="montant")
+        raise WorkflowError(f"Le budget numérique ({format_fr.montant(numerique)}) dépasse le budget général "
+                            f"({format_fr.montant(general)}) : la part du numérique serait de "
+                            f"{format_fr.pourcentage(part)}, au-delà de 100\u00a0%.", code="montant")
     with transaction.atomic():
         c = _verrouiller(candidature, acteur)
         ligne = _structure(c, structure)

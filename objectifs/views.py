@@ -29,7 +29,9 @@ from candidatures.models import Candidature
 from care_portal.comptes.access import roles_requis
 from care_portal.comptes.roles import ROLES_ANS, ROLES_ARS, ROLES_ES, Role
 from care_portal.comptes.selectors import habilitations, obtenir_ou_404
+from care_portal.core import format_fr
 from care_portal.core.alertes import alerte
+from care_portal.core.format_fr import pluriel
 from care_portal.documents.upload import refus_upload
 from care_portal.workflow.services import WorkflowError
 
@@ -62,13 +64,30 @@ FORMULAIRES = {
 FORMULAIRES_GHT = {"form_gouvernance": forms.GouvernanceForm, "form_convergence": forms.ConvergenceForm}
 
 
+def _resume(cartes) -> dict:
+    """The top of the page: how many objectives are reached, and the first thing to do for each other one."""
+    statuts = [getattr(carte.verdict, "statut", None) for carte in cartes]
+    return {
+        "total": len(cartes),
+        "atteints": sum(1 for s in statuts if s == "atteint"),
+        "non_atteints": sum(1 for s in statuts if s == "non_atteint"),
+        "incomplets": sum(1 for s in statuts if s == "incomplet"),
+        "a_faire": [{"carte": carte, "texte": carte.verdict.a_faire[0] if carte.verdict.a_faire else
+                     (carte.verdict.raisons[0] if carte.verdict.raisons else "")}
+                    for carte in cartes
+                    if carte.verdict is not None and carte.verdict.statut in ("incomplet", "non_atteint")],
+    }
+
+
 def _contexte(request: HttpRequest, c: Candidature, **surcharges) -> dict:
     saisie = services.peut_saisir(request.user, c)
     h = habilitations(request.user)
+    cartes = selectors.tableau(c)
     contexte = {
         "title": f"Objectifs — {c.structure_libelle}",
         "c": c,
-        "cartes": selectors.tableau(c),
+        "cartes": cartes,
+        "resume": _resume(cartes),
         "aujourd_hui": timezone.localdate(),
         "saisie": saisie,
         "gel_preuves": services.gel_des_preuves(c)[1] if h.est_es else "",
@@ -87,14 +106,14 @@ def _contexte(request: HttpRequest, c: Candidature, **surcharges) -> dict:
         contexte["corrections_ads"] = [
             {"form": lies.get(a.pk) or forms.AuditADSModifierForm(audit=a), "id": f"form-audit-{a.pk}",
              "action": reverse("objectifs:ads_modifier", args=[c.pk, a.pk]),
-             "titre": f"Audit ADS de « {ad.nom} » du {a.date:%d/%m/%Y}"}
+             "titre": f"Corriger l'audit ADS de « {ad.nom} » du {a.date:%d/%m/%Y}"}
             for ad in contexte["active_directories"] for a in ad.audits.all()]
         lies = surcharges.pop("forms_perimetre", {})
         contexte["perimetres"] = [
             {"form": lies.get(a.pk) or forms.PerimetreExpositionForm(audit=a), "id": f"form-perimetre-{a.pk}",
              "action": reverse("objectifs:perimetre_importer", args=[c.pk, a.pk]),
              "titre": f"Compléter le périmètre de l'audit d'exposition du {a.date:%d/%m/%Y} "
-                      f"({a.nb_elements} élément(s))"}
+                      f"({pluriel(a.nb_elements, 'élément')})"}
             for a in contexte["audits_exposition"]]
     contexte.update(surcharges)
     return contexte
@@ -185,7 +204,7 @@ SAISIES = {
             structures=_ids(d["structures"]), rapport=d["rapport"], perimetre=d["perimetre"],
             fichier_csv=d.get("fichier_csv"), acteur=u,
             vulnerabilites={k: d.get(k) for k in ("critiques", "hautes", "moyennes", "faibles")}),
-        lambda a: f"Audit d'exposition du {a.date:%d/%m/%Y} enregistré ({a.elements.count()} élément(s) de "
+        lambda a: f"Audit d'exposition du {a.date:%d/%m/%Y} enregistré ({pluriel(a.elements.count(), 'élément')} de "
                   "périmètre).", "L'audit d'exposition n'a pas été enregistré", "objectif-d1-o2-a"),
     "exercice": Saisie(
         "form_exercice", forms.ExerciceForm,
@@ -274,6 +293,6 @@ def perimetre_importer(request: HttpRequest, pk: int, audit_pk: int) -> HttpResp
         "forms_perimetre", forms.PerimetreExpositionForm,
         lambda c, d, u: services.perimetre_exposition_importer(audit=audit, perimetre=d["perimetre"],
                                                                fichier_csv=d.get("fichier_csv"), acteur=u),
-        lambda n: f"Périmètre importé : {n} élément(s) ajouté(s) à l'audit du {audit.date:%d/%m/%Y}.",
+        lambda n: f"Périmètre importé : {n} élément{format_fr.s(n)} ajouté{format_fr.s(n)} à l'audit du {audit.date:%d/%m/%Y}.",
         "Le périmètre n'a pas été importé", "objectif-d1-o2-a")
     return _traiter(request, pk, saisie, form=form, surcharge_form={"forms_perimetre": {audit.pk: form}})

@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from care_portal.core import fichiers
+from care_portal.core import fichiers, format_fr
 
 TAILLE_MAX = 2 * 1024 * 1024
 #: a field longer than a bank reference by far, a line count far above one batch of transfers
@@ -88,7 +88,7 @@ def lire_confirmation(contenu: bytes, *, aujourd_hui: datetime.date) -> LectureC
         if not any(c.strip() for c in rangee):
             continue
         if len(rangee) != len(COLONNES):
-            lecture.erreurs.append(f"Ligne {numero} : {len(rangee)} colonne(s) au lieu de 3.")
+            lecture.erreurs.append(f"Ligne {numero} : {len(rangee)} colonne{format_fr.s(len(rangee))} au lieu de 3.")
             continue
         reference = rangee[index["reference"]].strip()
         brute = rangee[index["date"]].strip()

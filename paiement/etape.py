@@ -101,6 +101,8 @@ def enregistrer() -> None:
                       groupe="Paiements"),
     )
     etapes.enregistrer_ouverture(etapes.Ouverture(apres="controle", etape="paiement", ouvrir=_ouvrir))
+    # the agents' search finds a dossier by its payment's end-to-end reference (the bank statement's)
+    etapes.enregistrer_recherche("declaration__controle__paiement__reference")
     etapes.enregistrer_compteurs(etapes.Compteur("paiements_a_verser", "paiements à verser", "paiement", _a_verser,
                                                  portees=("national",)))
     rappels.enregistrer()

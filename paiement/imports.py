@@ -21,7 +21,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from care_portal.core import fichiers
+from care_portal.core import fichiers, format_fr
 
 from .regles import LIBELLES_TYPES, LignePlafondData, verifier_lignes
 
@@ -130,9 +130,9 @@ def lire_plafonds(contenu: bytes, nom_fichier: str) -> ResultatLecture:
     if manquantes or inconnues:
         detail = []
         if manquantes:
-            detail.append("colonne(s) manquante(s) : " + ", ".join(f"« {m} »" for m in manquantes))
+            detail.append(f"colonne{format_fr.s(len(manquantes))} manquante{format_fr.s(len(manquantes))} : " + ", ".join(f"« {m} »" for m in manquantes))
         if inconnues:
-            detail.append("colonne(s) inattendue(s) : " + ", ".join(f"« {c} »" for c in inconnues))
+            detail.append(f"colonne{format_fr.s(len(inconnues))} inattendue{format_fr.s(len(inconnues))} : " + ", ".join(f"« {c} »" for c in inconnues))
         r.erreurs.append("Les colonnes du fichier ne sont pas celles attendues (" + " ; ".join(detail) + "). "
                          "Colonnes attendues : " + ", ".join(COLONNES) + ".")
         return r

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from candidatures.regles import TypeCandidature
+from care_portal.core import format_fr
 from care_portal.referentiel.categories import est_esms
 from care_portal.referentiel.models import GHT, AppelAFinancement, EntiteJuridique, EtablissementGeographique
 
@@ -71,7 +72,7 @@ def structure_plafond(structure: GHT | EntiteJuridique) -> StructurePlafond:
                         f"{len(comptes)} entité{'s' if len(comptes) > 1 else ''} juridique{'s' if len(comptes) > 1 else ''} "
                         f"membre{'s' if len(comptes) > 1 else ''}, soit {nombre(total)}."]
         if exclus:
-            explications.append(f"{len(exclus)} membre(s) du GHT ne comptent pas (établissements sociaux et "
+            explications.append(f"{len(exclus)} membre{format_fr.s(len(exclus))} du GHT {'ne comptent pas' if len(exclus) > 1 else 'ne compte pas'} (établissements sociaux et "
                                 "médico-sociaux uniquement) : " + ", ".join(ej.raison_sociale for ej in exclus) + ".")
         return StructurePlafond(TypeCandidature.GHT, total, structure.nom, structure.code, tuple(explications))
     return StructurePlafond(type_de(structure), structure.activite_combinee, structure.raison_sociale,

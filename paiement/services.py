@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from care_portal.core import format_fr
 from care_portal.referentiel.models import AppelAFinancement
 from care_portal.workflow.services import WorkflowError, journaliser, run_transition
 
@@ -31,7 +32,7 @@ class GrilleInvalide(WorkflowError):
 
     def __init__(self, erreurs: list[str], message: str | None = None):
         self.erreurs = list(erreurs)
-        super().__init__(message or f"La matrice des montants plafonds comporte {len(self.erreurs)} erreur(s) : "
+        super().__init__(message or f"La matrice des montants plafonds comporte {len(self.erreurs)} erreur{format_fr.s(len(self.erreurs))} : "
                                     "rien n'a été enregistré.", code="grille")
 
 
@@ -91,7 +92,7 @@ def grille_importer(*, appel: AppelAFinancement, contenu: bytes, nom_fichier: st
     lecture = lire_plafonds(contenu, nom_fichier)
     if lecture.erreurs:
         raise GrilleInvalide(lecture.erreurs, f"Le fichier « {nom_fichier} » comporte {len(lecture.erreurs)} "
-                                              "erreur(s) : rien n'a été importé.")
+                                              f"erreur{format_fr.s(len(lecture.erreurs))} : rien n'a été importé.")
     return grille_creer(appel=appel, lignes=lecture.lignes, acteur=acteur, en_vigueur_le=en_vigueur_le,
                         source=f"Import du fichier « {nom_fichier} »", commentaire=commentaire,
                         illustrative=illustrative)
@@ -530,7 +531,7 @@ def confirmation_importer(*, acteur, contenu: bytes, nom_fichier: str) -> Result
     lecture = lire_confirmation(contenu, aujourd_hui=timezone.localdate())
     if lecture.erreurs:
         raise ConfirmationInvalide(lecture.erreurs, f"Le fichier « {nom_fichier} » comporte {len(lecture.erreurs)} "
-                                                    "erreur(s) : aucun paiement n'a été modifié.")
+                                                    f"erreur{format_fr.s(len(lecture.erreurs))} : aucun paiement n'a été modifié.")
     resultat = ResultatConfirmation(sha256=hashlib.sha256(contenu).hexdigest())
     with transaction.atomic():
         trouves = {p.reference: p for p in Paiement.objects.select_for_update(of=("self",)).select_related(
@@ -557,7 +558,7 @@ def confirmation_importer(*, acteur, contenu: bytes, nom_fichier: str) -> Result
             else:
                 a_payer.append((p, ligne))
         if erreurs:
-            raise ConfirmationInvalide(erreurs, f"Le fichier « {nom_fichier} » comporte {len(erreurs)} erreur(s) : "
+            raise ConfirmationInvalide(erreurs, f"Le fichier « {nom_fichier} » comporte {len(erreurs)} erreur{format_fr.s(len(erreurs))} : "
                                                 "aucun paiement n'a été modifié.")
         for p, ligne in a_payer:
             _payer(p, acteur=acteur, le=ligne.date, reference_bancaire=ligne.reference_bancaire,

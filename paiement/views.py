@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from care_portal.comptes.access import roles_requis
 from care_portal.comptes.roles import Role
-from care_portal.core import exports
+from care_portal.core import exports, format_fr
 from care_portal.referentiel import selectors as referentiel_selectors
 from care_portal.referentiel.models import GHT, EtablissementGeographique
 from care_portal.referentiel.recherche import (
@@ -105,7 +105,7 @@ def plafonds(request: HttpRequest) -> HttpResponse:
     except services.GrilleInvalide as exc:
         return _page_plafonds(request, form, erreurs_import=exc.erreurs, message_import=exc.message, status=400)
     messages.success(request, f"Version {grille.version} de la matrice des montants plafonds de « {grille.appel} » "
-                              f"importée : {grille.lignes.count()} ligne(s), en vigueur à partir du "
+                              f"importée : {format_fr.pluriel(grille.lignes.count(), 'ligne')}, en vigueur à partir du "
                               f"{grille.en_vigueur_le:%d/%m/%Y}.")
     return redirect("paiement:plafonds_detail", pk=grille.pk)
 

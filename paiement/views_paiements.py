@@ -19,7 +19,7 @@ from candidatures.selectors import candidatures_pour
 from care_portal.comptes.access import roles_requis
 from care_portal.comptes.roles import ROLES_ES, Role
 from care_portal.comptes.selectors import obtenir_ou_404
-from care_portal.core import exports
+from care_portal.core import exports, format_fr
 from care_portal.core.alertes import alerte
 from care_portal.core.pagination import paginer
 from care_portal.referentiel.models import AppelAFinancement
@@ -88,8 +88,8 @@ def creer(request: HttpRequest) -> HttpResponse:
         r = services.paiements_creer_a_valider(acteur=request.user)
     except WorkflowError as exc:
         return _page_liste(request, alerte=alerte("Aucun paiement n'a été créé", exc.message), status=400)
-    messages.success(request, f"{len(r.crees)} paiement(s) créé(s), à valider."
-                     + (f" {len(r.ignores)} contrôle(s) validé(s) sans paiement : voir leur motif ci-dessous."
+    messages.success(request, f"{len(r.crees)} paiement{format_fr.s(len(r.crees))} créé{format_fr.s(len(r.crees))}, à valider."
+                     + (f" {len(r.ignores)} contrôle{format_fr.s(len(r.ignores))} validé{format_fr.s(len(r.ignores))} sans paiement : voir leur motif ci-dessous."
                         if r.ignores else ""))
     return redirect("paiement:liste")
 
@@ -270,8 +270,8 @@ def confirmation(request: HttpRequest) -> HttpResponse:
     except WorkflowError as exc:
         return _page_liste(request, form_confirmation=form, status=400,
                            alerte=alerte("La confirmation n'a pas été importée", exc.message))
-    messages.success(request, f"Confirmation importée : {len(r.payes)} paiement(s) marqué(s) payé(s)"
-                     + (f", {len(r.deja_payes)} déjà payé(s) ignoré(s) (rien n'est payé deux fois)."
+    messages.success(request, f"Confirmation importée : {len(r.payes)} paiement{format_fr.s(len(r.payes))} marqué{format_fr.s(len(r.payes))} payé{format_fr.s(len(r.payes))}"
+                     + (f", {len(r.deja_payes)} déjà payé{format_fr.s(len(r.deja_payes))} ignoré{format_fr.s(len(r.deja_payes))} (rien n'est payé deux fois)."
                         if r.deja_payes else "."))
     return redirect("paiement:liste")
 

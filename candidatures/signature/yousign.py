@@ -37,6 +37,7 @@ from candidatures.signature.base import (
     Signataire,
     Statut,
 )
+from care_portal.core import format_fr
 
 logger = logging.getLogger(__name__)
 
@@ -293,7 +294,7 @@ class FournisseurYousign:
                     attente = max(attente, retry_after)
                 self._dormir(min(attente, ATTENTE_MAX_SECONDES))
         raise ErreurFournisseur(
-            f"Yousign est indisponible ({derniere}) après {self.max_tentatives} tentative(s) ; "
+            f"Yousign est indisponible ({derniere}) après {self.max_tentatives} tentative{format_fr.s(self.max_tentatives)} ; "
             "réessayez plus tard."
         )
 

@@ -37,7 +37,7 @@ class TravailAdmin(LectureSeuleAdmin):
 
         with transaction.atomic():
             nombre = relancer_travaux_choisis(queryset)
-        self.message_user(request, f"{nombre} travail(s) relancé(s) ; les travaux déjà faits sont laissés tels quels.")
+        self.message_user(request, f"{nombre} {'travaux relancés' if nombre > 1 else 'travail relancé'} ; les travaux déjà faits sont laissés tels quels.")
 
     def has_change_permission(self, request, obj=None):
         return False

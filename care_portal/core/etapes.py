@@ -109,6 +109,22 @@ class Compteur:
     url_name: str = ""
 
 
+@dataclass(frozen=True)
+class ActionGroupee:
+    """A bulk action the agents' dossier list offers (care_portal.bureau): ``executer(dossier, acteur,
+    **parametres)`` acts on one dossier through the stage's service and returns a French sentence saying
+    what it did; it raises an exception carrying a French message (``ValidationError``, ``PermissionDenied``,
+    a stage's own refusal) when this dossier is refused. ``visible(h)``: the habilitations that may run it.
+    ``formulaire``: an optional Django form class for the action's parameters (an agent, a label…)."""
+
+    code: str
+    libelle: str
+    executer: Callable[..., str]
+    visible: Callable[[Any], bool]
+    ordre: int = 0
+    formulaire: Any = None
+
+
 @dataclass
 class _Registre:
     etapes: dict[str, Etape] = field(default_factory=dict)
@@ -117,6 +133,8 @@ class _Registre:
     libelles: dict[str, tuple[str, str]] = field(default_factory=dict)
     ouvertures: list[Ouverture] = field(default_factory=list)
     compteurs: dict[str, Compteur] = field(default_factory=dict)
+    actions: dict[str, ActionGroupee] = field(default_factory=dict)
+    recherche: list[str] = field(default_factory=list)
 
 
 _registre = _Registre()
@@ -158,6 +176,18 @@ def enregistrer_ouverture(ouverture: Ouverture) -> None:
 def enregistrer_compteurs(*compteurs: Compteur) -> None:
     for c in compteurs:
         _registre.compteurs[c.code] = c
+
+
+def enregistrer_actions(*actions: ActionGroupee) -> None:
+    for a in actions:
+        _registre.actions[a.code] = a
+
+
+def enregistrer_recherche(*lookups: str) -> None:
+    """Lookups from the dossier (e.g. ``convention__numero``) that the agents' search looks into."""
+    for lk in lookups:
+        if lk not in _registre.recherche:
+            _registre.recherche.append(lk)
 
 
 # --- reading ------------------------------------------------------------------------------------------
@@ -255,6 +285,22 @@ def compte(qs, *, limite: int, ligne: Callable[[Any], tuple[str, str]], url: str
     (link, text) lines by ``ligne(obj)``, and the page that lists them all."""
     return {"nombre": qs.count(), "url": url,
             "lignes": [dict(zip(("lien", "texte"), ligne(obj), strict=True)) for obj in qs[:limite]]}
+
+
+def actions(h) -> list[ActionGroupee]:
+    """The bulk actions the habilitations ``h`` may run, in order."""
+    return sorted((a for a in _registre.actions.values() if a.visible(h)), key=lambda a: a.ordre)
+
+
+def action(code: str) -> ActionGroupee:
+    try:
+        return _registre.actions[code]
+    except KeyError as exc:
+        raise EtapeInconnue(f"action {code}") from exc
+
+
+def champs_recherche() -> list[str]:
+    return list(_registre.recherche)
 
 
 def ouvertures_apres(code: str) -> Iterable[Ouverture]:

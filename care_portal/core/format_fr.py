@@ -10,6 +10,7 @@ exact); ``None`` and empty values give « — ».
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 ESPACE_FINE = "\u202f"  # narrow no-break space: thousands separator
@@ -85,3 +86,23 @@ def minuscule_initiale(texte: str) -> str:
     if len(premier_mot) > 1 and premier_mot[1].isupper():
         return texte
     return texte[0].lower() + texte[1:]
+
+
+# A number, a space, then what it counts or measures; not a conjunction or a preposition (« 2024 et »,
+# « 45 à 60 »), after which a line may break.
+_NOMBRE_PUIS_MOT = re.compile(
+    r"(?<=\d) (?=[%€]|(?!(?:et|ou|à|au|aux|sur|de|du|des|le|la|les|en|par|pour|entre|dans|avec|sans|puis)\b)"
+    r"[^\W\d_])")
+
+
+def typographie(texte: str) -> str:
+    """A sentence made elsewhere, set in French typography: a no-break space between a number and what it
+    counts or measures (« 45\u00a0jours », « 2\u00a0audits », « 65,9\u00a0% », « 20\u00a0juin »), so that a
+    line never breaks between them."""
+    return _NOMBRE_PUIS_MOT.sub(ESPACE_INSECABLE, texte)
+
+
+def s(n: int) -> str:
+    """The plural mark of a word agreeing with ``n``: f"{n} ligne{s(n)} rejetée{s(n)}" (French: 0 and 1 are
+    singular)."""
+    return "s" if abs(n) >= 2 else ""

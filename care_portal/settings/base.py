@@ -89,6 +89,8 @@ INSTALLED_APPS = [
     "care_portal.documents",
     "care_portal.referentiel",
     "care_portal.federation",
+    "care_portal.bureau",  # the agents' desk: assignment, notes, labels, search, bulk actions (issue 21)
+    "care_portal.bureau.archives",  # the bulk actions' reports and ZIP archives (label bureau_archives)
     "candidatures",
     "objectifs",
     "declarations",
@@ -127,6 +129,8 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            # French formatting filters (montant, pourcentage, accord…) in every template, e-mails included.
+            "builtins": ["care_portal.core.templatetags.format_fr"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
@@ -204,6 +208,7 @@ CELERY_BEAT_SCHEDULE = {
     "core-relancer-travaux": {"task": "core.relancer_travaux", "schedule": 60},
     "documents-relancer-analyses": {"task": "documents.relancer_analyses", "schedule": 15 * 60},
     "documents-nettoyer-orphelins": {"task": "documents.nettoyer_orphelins", "schedule": 24 * 60 * 60},
+    "bureau-purger-archives": {"task": "bureau.purger_archives", "schedule": 60 * 60},  # bulk ZIP archives (issue 21)
     "conventions-expirer": {"task": "candidatures.expirer_conventions", "schedule": 10 * 60},
     # notifications (issue 10): reminders and digest, keyed by unique constraints (a re-run sends nothing)
     "notifications-rappels": {"task": "notifications.envoyer_rappels", "schedule": 60 * 60},

@@ -312,13 +312,13 @@ ES = ["Mes candidatures", "Mes déclarations", "Mes contrôles", "Mes paiements"
 NAVIGATION = {
     Role.REFERENT_ES: ["Mon établissement", *ES, "Invitations", "Rattachements à confirmer"],
     Role.DSI: ["Mon établissement", *ES],
-    Role.REFERENT_ARS: ["File régionale", "Candidatures à instruire", "Déclarations à vérifier", "Demandes d'aide",
+    Role.REFERENT_ARS: ["File régionale", "Dossiers", "Candidatures à instruire", "Déclarations à vérifier", "Demandes d'aide",
                         "Rattachements"],
-    Role.CONTROLEUR_ANS: ["Vue nationale", "Candidatures et conventions", "Déclarations", "Planning des contrôles",
+    Role.CONTROLEUR_ANS: ["Vue nationale", "Dossiers", "Candidatures et conventions", "Déclarations", "Planning des contrôles",
                           "Demandes d'aide"],
-    Role.SECRETARIAT_ANS: ["Vue nationale", "Candidatures et conventions", "Conventions à envoyer", "Déclarations",
+    Role.SECRETARIAT_ANS: ["Vue nationale", "Dossiers", "Candidatures et conventions", "Conventions à envoyer", "Déclarations",
                            "Paiements", "Finances", "Demandes d'aide"],
-    Role.ADMIN_ANS: ["Administration", "Vue nationale", "Candidatures et conventions", "Conventions à envoyer",
+    Role.ADMIN_ANS: ["Administration", "Vue nationale", "Dossiers", "Candidatures et conventions", "Conventions à envoyer",
                      "Déclarations", "Planning des contrôles", "Paiements", "Finances", "Montants plafonds",
                      "Demandes d'aide", "Rattachements"],
 }
@@ -369,7 +369,7 @@ def test_entete_plusieurs_roles(client):
     entete = html.split('<header role="banner"', 1)[1].split("</header>", 1)[0]
     assert re.search(r"Contrôleur ANS<br>\s*Agence du Numérique en Santé", entete)
     assert "et aussi : DSI de l&#x27;établissement — Clinique Une" in entete
-    assert liens_navigation(html) == ["Vue nationale", "Mon établissement", "Mes candidatures",
+    assert liens_navigation(html) == ["Vue nationale", "Mon établissement", "Dossiers", "Mes candidatures",
                                       "Candidatures et conventions", "Mes déclarations", "Déclarations",
                                       "Mes contrôles", "Planning des contrôles", "Mes paiements",
                                       "Mes demandes d'aide", "Demandes d'aide"]
@@ -682,8 +682,8 @@ def test_espace_es_stepper_du_dossier(client):
     html = client.get(reverse("comptes:espace_es")).content.decode()
     assert 'class="fr-stepper"' in html
     assert "CaRE D1 — appel du stepper — Candidature" in html and "Étape 1 sur 6" in html
-    assert 'data-fr-current-step="1" data-fr-steps="6"' in html
-    assert "Étape suivante :</span> Instruction par l&#x27;ARS" in html
+    assert re.search(r'data-fr-current-step="1"\s+data-fr-steps="6"', html)
+    assert "Étape suivante\u00a0:</span> Instruction par l&#x27;ARS" in html
     assert f"à compléter et déposer avant le {appel.candidature_fin:%d/%m/%Y}" in html
     assert "Aucune candidature pour le moment" not in html
 

@@ -114,3 +114,31 @@ def test_budget_part_du_numerique_en_francais(client):
     page = unescape(reponse.content.decode())
     # the same figure as the D1.O5 verdict (rounded down to 2,4 %), never « 2.48 % »
     assert f"part du numérique 2,4{INSECABLE}%" in page and "2.48" not in page
+
+
+def test_typographie_lie_le_nombre_a_ce_qu_il_compte():
+    from care_portal.core.format_fr import typographie
+
+    assert typographie("espacés de 45 jours, 2 audits, 65,9 % et 12,50 €") == (
+        "espacés de 45\u00a0jours, 2\u00a0audits, 65,9\u00a0% et 12,50\u00a0€")
+    # not before a conjunction or a preposition, where the line may break
+    assert typographie("le 24 août 2024 et le 8 septembre, de 45 à 60 jours") == (
+        "le 24\u00a0août 2024 et le 8\u00a0septembre, de 45 à 60\u00a0jours")
+
+
+@pytest.mark.parametrize("n, formes, attendu", [
+    (0, "s", ""), (1, "s", ""), (2, "s", "s"), (-3, "s", "s"),
+    (1, "attend,attendent", "attend"), (5, "attend,attendent", "attendent"), ([1, 2], "s", "s"), ("x", "s", ""),
+])
+def test_accord_a_la_francaise(n, formes, attendu):
+    from care_portal.core.templatetags.format_fr import accord
+
+    assert accord(n, formes) == attendu
+
+
+def test_accord_est_disponible_dans_tous_les_gabarits():
+    from django.template import engines
+
+    gabarit = engines["django"].from_string("{{ n }} objectif{{ n|accord }} atteint{{ n|accord }}")
+    assert gabarit.render({"n": 0}) == "0 objectif atteint"
+    assert gabarit.render({"n": 2}) == "2 objectifs atteints"

@@ -8,6 +8,8 @@
   ``soumettre``, ``suivre``); and it records every main-frame navigation of the page, so a page
   reached any other way and left unchecked fails the test at teardown.
 - A Content-Security-Policy violation reported by the browser fails the test too.
+- Every HTML document the server sends to the page (main-frame responses) is checked with the Nu HTML
+  Checker (``tests/e2e/vnu.py``): any error fails the test at teardown, listed with its line.
 - The live server runs in a thread of this process: ``django.core.mail.outbox`` is shared, and
   e-mails are sent when the view's transaction commits.
 """
@@ -129,8 +131,28 @@ def decrire(violations: list[dict]) -> str:
     for v in violations:
         cibles = ", ".join(" ".join(n["target"]) if isinstance(n["target"], list) else str(n["target"])
                            for n in v["nodes"][:5])
-        lignes.append(f"  - {v['id']} ({v['impact']}) : {v['help']} — {len(v['nodes'])} élément(s) : {cibles}")
+        lignes.append(f"  - {v['id']} ({v['impact']}) : {v['help']} — {len(v['nodes'])} élément{'s' if len(v['nodes']) > 1 else ''} : {cibles}")
     return "\n".join(lignes)
+
+
+# --- valid markup (Nu HTML Checker) ------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def verificateur_html():
+    from .vnu import Verificateur, VnuIndisponible
+
+    try:
+        v = Verificateur()
+    except VnuIndisponible as exc:
+        if os.environ.get("CARE_REQUIRE_SERVICES") == "1":
+            pytest.fail(f"{exc} (CARE_REQUIRE_SERVICES=1)", pytrace=False)
+        import warnings
+
+        warnings.warn(f"Balisage non vérifié : {exc}", stacklevel=1)
+        yield None
+        return
+    yield v
+    v.arreter()
 
 
 @dataclass
@@ -141,11 +163,23 @@ class Navigateur:
     base_url: str
     visites: list[dict] = field(default_factory=list)  # one per main-frame navigation
     erreurs_csp: list[str] = field(default_factory=list)
+    documents: list[tuple[str, str]] = field(default_factory=list)  # (path, HTML) received by the main frame
 
     def __post_init__(self):
         self.page.set_default_timeout(DELAI_MS)
         self.page.on("framenavigated", self._navigation)
         self.page.on("console", self._console)
+        self.page.on("response", self._reponse)
+
+    def _reponse(self, reponse) -> None:
+        requete = reponse.request
+        if (requete.resource_type != "document" or requete.frame != self.page.main_frame
+                or "text/html" not in reponse.headers.get("content-type", "")):
+            return
+        try:
+            self.documents.append((urlsplit(reponse.url).path, reponse.text()))
+        except Exception:  # noqa: BLE001 — a redirect or an aborted navigation has no body
+            pass
 
     def _navigation(self, frame) -> None:
         if frame == self.page.main_frame and not frame.url.startswith("about:"):
@@ -199,13 +233,30 @@ class Navigateur:
         return [v["url"] for v in self.visites if not v["verifiee"]]
 
 
+def erreurs_de_balisage(verificateur, documents: list[tuple[str, str]]) -> str:
+    """The Nu checker's errors on the documents, described ('' when there are none)."""
+    from .vnu import decrire
+
+    if verificateur is None:
+        return ""
+    rapports = []
+    for chemin, html in documents:
+        erreurs = verificateur.erreurs(html)
+        if erreurs:
+            rapports.append(decrire(chemin, erreurs, html))
+    return "\n".join(rapports)
+
+
 @pytest.fixture
-def navigateur(page, live_server):
+def navigateur(page, live_server, verificateur_html):
     nav = Navigateur(page=page, base_url=live_server.url)
     yield nav
     oubliees = nav.non_verifiees()
     assert not oubliees, "Pages visitées sans contrôle d'accessibilité : " + ", ".join(oubliees)
     assert not nav.erreurs_csp, "Violations de la Content-Security-Policy :\n" + "\n".join(nav.erreurs_csp)
+    assert nav.documents or not nav.visites, "Aucun document HTML reçu n'a été enregistré pour le vérificateur."
+    balisage = erreurs_de_balisage(verificateur_html, nav.documents)
+    assert not balisage, "HTML invalide (Nu HTML Checker) :\n" + balisage
 
 
 # --- helpers for the flows ----------------------------------------------------------------------------

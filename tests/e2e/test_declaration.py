@@ -79,7 +79,7 @@ def test_declaration_de_bout_en_bout(navigateur: Navigateur, second_navigateur: 
         {"name": "bilan-libourne.xlsx", "buffer": fichier,
          "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"})
     es.soumettre(formulaire.get_by_role("button", name="Importer le fichier"))
-    assert "2 dépense(s) importée(s) depuis « bilan-libourne.xlsx »" in message(page)
+    assert "2 dépenses importées depuis « bilan-libourne.xlsx »" in message(page)
     assert page.locator("#lignes tbody tr").count() == 2
     assert "15 700,50" in page.locator("#total-eligible").inner_text().replace("\u202f", " ").replace("\xa0", " ")
 

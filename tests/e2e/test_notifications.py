@@ -37,7 +37,7 @@ def test_centre_de_notifications_au_clavier(navigateur: Navigateur, settings, tm
     se_connecter(navigateur, referent.email)
     assert navigateur.chemin() == reverse("comptes:espace_es")
     # the ES home: the stepper of the dossier
-    assert page.locator(".fr-stepper .fr-stepper__state").first.inner_text() == "Étape 1 sur 6"
+    assert page.locator(".fr-stepper .fr-stepper__state").first.inner_text().strip() == "Étape 1 sur 6"
 
     entete = page.locator("header .fr-header__tools-links")
     bouton = entete.get_by_role("button", name="Notifications 2 non lues")

@@ -44,7 +44,10 @@ def test_audit_ads_de_incomplet_a_atteint_puis_non_atteint(navigateur: Navigateu
     navigateur.soumettre(formulaire.get_by_role("button", name="Ajouter l'Active Directory"))
     assert "Active Directory « hopital.local » ajouté." in page.locator("main [role=status]").first.inner_text()
 
-    # 2. an ADS audit 50 days ago, with its report: the cadence holds
+    # 2. an ADS audit 50 days ago, with its report: the cadence holds. The objective now has a proof: its
+    #    entry forms are folded (DSFR accordions) and open on demand.
+    assert page.get_by_role("button", name="Saisir un audit ADS").get_attribute("aria-expanded") == "false"
+    page.get_by_role("button", name="Saisir un audit ADS").click()
     formulaire = page.locator("#form-ads")
     formulaire.get_by_label("Active Directory audité").select_option(label="hopital.local")
     formulaire.get_by_label("Date de l'audit").fill(jours(-50).isoformat())
@@ -60,9 +63,10 @@ def test_audit_ads_de_incomplet_a_atteint_puis_non_atteint(navigateur: Navigateu
     ).nom_original == "infrastructure-ad.pdf"
 
     # 3. the audit was in fact 5 days ago: 95 days without an audit since the phase started
+    page.get_by_role("button", name=re.compile(r"Corriger l'audit ADS de « hopital\.local »")).click()
     formulaire = page.locator(f"#form-audit-{audit.pk}")
     formulaire.get_by_label("Date de l'audit").fill(jours(-5).isoformat())
     navigateur.soumettre(formulaire.get_by_role("button", name="Modifier cet audit"))
     assert badge(page, "objectif-d1-o1-a") == "Non atteint"
     constats = page.locator("#objectif-d1-o1-a ul.constats").inner_text()
-    assert "hopital.local" in constats and "95 jours" in constats
+    assert "hopital.local" in constats and "95\u00a0jours" in constats

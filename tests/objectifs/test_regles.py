@@ -1,4 +1,4 @@
-"""Worked cases of the D1 rules engine (objectifs/regles.py): plain data in, verdicts out, no database."""
+"""Worked cases of the D1\u00a0rules engine (objectifs/regles.py): plain data in, verdicts out, no database."""
 
 from __future__ import annotations
 
@@ -96,10 +96,10 @@ AD_H = Annuaire(id="h", nom="hopital.local", structures={"ch"}, description=True
 # --- formatting ------------------------------------------------------------------------------------
 
 def test_date_et_pourcentage_en_francais():
-    assert date_fr(date(2024, 6, 3)) == "3 juin 2024"
+    assert date_fr(date(2024, 6, 3)) == "3 juin 2024"  # a date alone; set in reasons by typographie()
     assert date_fr(date(2024, 8, 1)) == "1er août 2024"
-    assert pourcent(Decimal("0.66")) == "66 %"
-    assert pourcent(Decimal("0.6599")) == "65,9 %"  # rounded down: never shows 66 % for less than 66 %
+    assert pourcent(Decimal("0.66")) == "66\u00a0%"
+    assert pourcent(Decimal("0.6599")) == "65,9\u00a0%"  # rounded down: never shows 66 % for less than 66 %
 
 
 # --- D1.O1.A -----------------------------------------------------------------------------------------
@@ -110,39 +110,39 @@ def o1a(dates: list[date], ref: date = date(2024, 9, 1), **kw) -> Dossier:
 
 
 O1A_CAS = [
-    ("tous les 50 jours", o1a(tous_les(date(2024, 5, 1), 50, date(2024, 9, 1))), A, "cadence tenue"),
-    ("écart de 60 jours : tenu", o1a([date(2024, 5, 1), date(2024, 6, 30), date(2024, 8, 29)]), A, "3 audits"),
-    ("écart de 61 jours : non tenu", o1a([date(2024, 5, 1), date(2024, 7, 1), date(2024, 8, 29)]), NA,
-     "61 jours entre les audits du 1er mai et du 1er juillet 2024"),
-    ("exemple du programme : 75 jours", o1a([date(2024, 6, 3), date(2024, 8, 17)]), NA,
-     "AD hopital.local : 75 jours entre les audits du 3 juin et du 17 août 2024, la cadence de 2 mois"),
-    ("premier audit 61 jours après le début de phase", o1a([date(2024, 6, 15), date(2024, 8, 1)]), NA,
-     "61 jours entre le début de la phase opérationnelle (15 avril 2024) et le premier audit du 15 juin 2024"),
-    ("premier audit 60 jours après le début de phase", o1a([date(2024, 6, 14), date(2024, 8, 1)]), A, "2 audits"),
-    ("dernier audit 61 jours avant la date de référence", o1a([date(2024, 5, 1), date(2024, 6, 10)],
+    ("tous les 50\u00a0jours", o1a(tous_les(date(2024, 5, 1), 50, date(2024, 9, 1))), A, "cadence tenue"),
+    ("écart de 60\u00a0jours : tenu", o1a([date(2024, 5, 1), date(2024, 6, 30), date(2024, 8, 29)]), A, "3\u00a0audits"),
+    ("écart de 61\u00a0jours : non tenu", o1a([date(2024, 5, 1), date(2024, 7, 1), date(2024, 8, 29)]), NA,
+     "61\u00a0jours entre les audits du 1er mai et du 1er juillet 2024"),
+    ("exemple du programme : 75\u00a0jours", o1a([date(2024, 6, 3), date(2024, 8, 17)]), NA,
+     "AD hopital.local : 75\u00a0jours entre les audits du 3\u00a0juin et du 17\u00a0août 2024, la cadence de 2\u00a0mois"),
+    ("premier audit 61\u00a0jours après le début de phase", o1a([date(2024, 6, 15), date(2024, 8, 1)]), NA,
+     "61\u00a0jours entre le début de la phase opérationnelle (15\u00a0avril 2024) et le premier audit du 15\u00a0juin 2024"),
+    ("premier audit 60\u00a0jours après le début de phase", o1a([date(2024, 6, 14), date(2024, 8, 1)]), A, "2\u00a0audits"),
+    ("dernier audit 61\u00a0jours avant la date de référence", o1a([date(2024, 5, 1), date(2024, 6, 10)],
                                                              ref=date(2024, 8, 10)), NA,
-     "aucun audit depuis le dernier audit du 10 juin 2024, soit 61 jours au 10 août 2024"),
-    ("dernier audit 60 jours avant la date de référence", o1a([date(2024, 5, 1), date(2024, 6, 10)],
+     "aucun audit depuis le dernier audit du 10\u00a0juin 2024, soit 61\u00a0jours au 10\u00a0août 2024"),
+    ("dernier audit 60\u00a0jours avant la date de référence", o1a([date(2024, 5, 1), date(2024, 6, 10)],
                                                              ref=date(2024, 8, 9)), A, "cadence tenue"),
-    ("aucun audit, encore dans les 60 jours", o1a([], ref=date(2024, 5, 20)), INC,
+    ("aucun audit, encore dans les 60\u00a0jours", o1a([], ref=date(2024, 5, 20)), INC,
      "aucun audit ADS depuis le début de la phase opérationnelle"),
-    ("aucun audit, 60 jours dépassés", o1a([], ref=date(2024, 6, 20)), NA,
-     "aucun audit depuis le début de la phase opérationnelle (15 avril 2024), soit 66 jours"),
+    ("aucun audit, 60\u00a0jours dépassés", o1a([], ref=date(2024, 6, 20)), NA,
+     "aucun audit depuis le début de la phase opérationnelle (15\u00a0avril 2024), soit 66\u00a0jours"),
     ("candidature non déposée", o1a([date(2024, 5, 1)], debut_phase=None), INC, "pas encore été déposée"),
     ("date de référence avant la phase", o1a([], ref=date(2024, 4, 1)), INC,
-     "La date de référence (1er avril 2024) précède le début de la phase opérationnelle (15 avril 2024)"),
+     "La date de référence (1er avril 2024) précède le début de la phase opérationnelle (15\u00a0avril 2024)"),
     ("rapport manquant", o1a([], audits=ads("h", date(2024, 5, 1), date(2024, 6, 20), date(2024, 8, 10),
                                            rapport=False)), INC,
-     "le rapport ADS de l'audit du 1er mai 2024 n'est pas déposé"),
+     "le rapport ADS de l'audit du 1er mai 2024\u00a0n'est pas déposé"),
     ("aucun AD déclaré", o1a([], annuaires=[], audits=[]), INC, "Aucun Active Directory n'est déclaré"),
     ("audit futur ignoré", o1a([], audits=ads("h", date(2024, 5, 1), date(2024, 6, 20), date(2024, 8, 10),
                                               date(2024, 10, 1))), A,
-     "l'audit ADS du 1er octobre 2024 est postérieur à la date de référence (1er septembre 2024)"),
+     "l'audit ADS du 1er octobre 2024\u00a0est postérieur à la date de référence (1er septembre 2024)"),
     ("audit avant l'appel ignoré", o1a([date(2024, 3, 1), date(2024, 5, 1), date(2024, 6, 20), date(2024, 8, 10)]),
-     A, "l'audit ADS du 1er mars 2024 est antérieur à l'ouverture de l'appel (18 mars 2024)"),
+     A, "l'audit ADS du 1er mars 2024\u00a0est antérieur à l'ouverture de l'appel (18\u00a0mars 2024)"),
     ("audit avant le début de phase : ne compte pas pour la cadence",
      o1a([date(2024, 4, 1), date(2024, 6, 20), date(2024, 8, 10)]), NA,
-     "66 jours entre le début de la phase opérationnelle (15 avril 2024) et le premier audit du 20 juin 2024"),
+     "66\u00a0jours entre le début de la phase opérationnelle (15\u00a0avril 2024) et le premier audit du 20\u00a0juin 2024"),
 ]
 
 
@@ -212,40 +212,40 @@ O1B_CAS = [
     ("EJ seul : scores 3 et 3", o1a([], audits=ads("h", (J1, 3), (J2, 3))), A, "scores 3 et 3"),
     ("score 2 : atteint", o1a([], audits=ads("h", (J1, 2), (J2, 2))), A, "scores 2 et 2"),
     ("score 1 : non atteint", o1a([], audits=ads("h", (J1, 2), (J2, 1))), NA,
-     "AD hopital.local : score 1 à l'audit du 20 juin 2024, le minimum est 2"),
-    ("seuls les 2 derniers comptent : ancien 1 ignoré", o1a([], audits=ads("h", (J1, 1), (J2, 3), (J3, 2))), A,
+     "AD hopital.local : score 1 à l'audit du 20\u00a0juin 2024, le minimum est 2"),
+    ("seuls les 2\u00a0derniers comptent : ancien 1\u00a0ignoré", o1a([], audits=ads("h", (J1, 1), (J2, 3), (J3, 2))), A,
      "scores 3 et 2"),
-    ("seuls les 2 derniers comptent : avant-dernier à 1", o1a([], audits=ads("h", (J1, 3), (J2, 1), (J3, 3))), NA,
-     "score 1 à l'audit du 20 juin 2024"),
-    ("un seul audit", o1a([], audits=ads("h", (J1, 4))), INC, "1 audit ADS exploitable, il en faut 2"),
+    ("seuls les 2\u00a0derniers comptent : avant-dernier à 1", o1a([], audits=ads("h", (J1, 3), (J2, 1), (J3, 3))), NA,
+     "score 1 à l'audit du 20\u00a0juin 2024"),
+    ("un seul audit", o1a([], audits=ads("h", (J1, 4))), INC, "1\u00a0audit ADS exploitable, il en faut 2"),
     ("rapport manquant", o1a([], audits=ads("h", (J1, 3), (J2, 3), rapport=False)), INC,
-     "le rapport ADS de l'audit du 1er mai 2024 n'est pas déposé"),
+     "le rapport ADS de l'audit du 1er mai 2024\u00a0n'est pas déposé"),
     ("score hors échelle ignoré", o1a([], audits=ads("h", (J1, 3), (J2, 3), (J3, 7))), A,
-     "le score 7 de l'audit du 10 août 2024 est hors de l'échelle 1 à 5"),
+     "le score 7 de l'audit du 10\u00a0août 2024\u00a0est hors de l'échelle 1 à 5"),
     ("même date deux fois : le plus bas", o1a([], audits=ads("h", (J1, 3), (J2, 3)) + [
-        AuditADS(id="dup", annuaire_id="h", date=J2, score=1, rapport=True)]), NA, "score 1 à l'audit du 20 juin"),
+        AuditADS(id="dup", annuaire_id="h", date=J2, score=1, rapport=True)]), NA, "score 1 à l'audit du 20\u00a0juin"),
     ("GHT à une seule EJ : tous ses AD", ght(ej("a", support=True), annuaires=[ad("x", "a"), ad("y", "a")],
                                               audits=bons("x") + mauvais("y")), NA, "AD y.local : score 1"),
     ("GHT à une seule EJ : atteint", ght(ej("a", support=True), annuaires=[ad("x", "a")], audits=bons("x")), A,
      "Tous les AD de CH A"),
-    ("GHT : exactement 66 %", ght(ej("s", "40", support=True), ej("b", "26"), ej("c", "34"),
+    ("GHT : exactement 66\u00a0%", ght(ej("s", "40", support=True), ej("b", "26"), ej("c", "34"),
                                   annuaires=[ad("s", "s"), ad("b", "b"), ad("c", "c")],
                                   audits=bons("s") + bons("b") + mauvais("c")), A,
      "EJ retenues : CH S"),
-    ("GHT : 65 % et la 3e EJ en échec", ght(ej("s", "40", support=True), ej("b", "25"), ej("c", "35"),
+    ("GHT : 65\u00a0% et la 3e EJ en échec", ght(ej("s", "40", support=True), ej("b", "25"), ej("c", "35"),
                                             annuaires=[ad("s", "s"), ad("b", "b"), ad("c", "c")],
                                             audits=bons("s") + bons("b") + mauvais("c")), NA,
-     "soit 65 % de l'activité combinée du GHT"),
-    ("GHT : 65 % et la 3e EJ incomplète", ght(ej("s", "40", support=True), ej("b", "25"), ej("c", "35"),
+     "soit 65\u00a0% de l'activité combinée du GHT"),
+    ("GHT : 65\u00a0% et la 3e EJ incomplète", ght(ej("s", "40", support=True), ej("b", "25"), ej("c", "35"),
                                               annuaires=[ad("s", "s"), ad("b", "b"), ad("c", "c")],
                                               audits=bons("s") + bons("b") + ads("c", (J1, 3))), INC,
-     "AD c.local : 1 audit ADS exploitable"),
+     "AD c.local : 1\u00a0audit ADS exploitable"),
     ("GHT : support en échec", ght(ej("s", "40", support=True), ej("b", "30"), ej("c", "30"),
                                    annuaires=[ad("s", "s"), ad("b", "b"), ad("c", "c")],
                                    audits=mauvais("s") + bons("b") + bons("c")), NA, "AD s.local : score 1"),
-    ("GHT : une seule EJ qui passe, 90 %", ght(ej("s", "90", support=True), ej("b", "10"),
+    ("GHT : une seule EJ qui passe, 90\u00a0%", ght(ej("s", "90", support=True), ej("b", "10"),
                                               annuaires=[ad("s", "s"), ad("b", "b")],
-                                              audits=bons("s") + mauvais("b")), NA, "au moins 2 EJ"),
+                                              audits=bons("s") + mauvais("b")), NA, "au moins 2\u00a0EJ"),
     ("GHT : ESMS exclu", ght(ej("s", "50", support=True), ej("b", "50"), ej("m", "900", esms=True),
                              annuaires=[ad("s", "s"), ad("b", "b"), ad("m", "m")],
                              audits=bons("s") + bons("b") + mauvais("m")), A, "est un ESMS"),
@@ -253,12 +253,12 @@ O1B_CAS = [
                                                    structures=[ej("p"), eg("g1", "p")],
                                                    annuaires=[ad("x", "p"), ad("y", "g1")],
                                                    audits_ads=bons("x") + mauvais("y")), NA, "AD y.local : score 1"),
-    ("privé, 3 EG : AD commun + AD de site", dossier(type_dossier=TypeDossier.PRIVE_EBNL,
+    ("privé, 3\u00a0EG : AD commun + AD de site", dossier(type_dossier=TypeDossier.PRIVE_EBNL,
                                                       structures=[ej("p"), eg("g1", "p", "50"), eg("g2", "p", "20"),
                                                                   eg("g3", "p", "30")],
                                                       annuaires=[ad("x", "p"), ad("y", "g2")],
                                                       audits_ads=bons("x") + mauvais("y")), A,
-     "soit 80 % de l'activité combinée de l'entité juridique"),
+     "soit 80\u00a0% de l'activité combinée de l'entité juridique"),
 ]
 
 
@@ -276,7 +276,7 @@ def test_d1_o1_b_nomme_l_ensemble_couvrant():
     v = d1_o1_b(d, S)
     assert v.statut is A
     assert v.structures_retenues == ("s", "b")  # support first, then by activity, stop at 66 % and 2 EJ
-    assert "soit 66 % de l'activité combinée du GHT" in texte(v)
+    assert "soit 66\u00a0% de l'activité combinée du GHT" in texte(v)
 
 
 def test_d1_o1_b_seuil_du_referentiel():
@@ -304,18 +304,18 @@ REG = tous_les(date(2024, 5, 1), 55, date(2024, 9, 1))  # 1 May, 25 June, 19 Aug
 GHT2 = dict(type_dossier=TypeDossier.GHT, structures=[ej("a", "60", support=True), ej("b", "40")])
 
 O2A_CAS = [
-    ("périmètre entier tous les 55 jours", dossier(**GHT2, audits_exposition=serie("e", REG)), A, "cadence tenue"),
+    ("périmètre entier tous les 55\u00a0jours", dossier(**GHT2, audits_exposition=serie("e", REG)), A, "cadence tenue"),
     ("SILENE compte pour la cadence", dossier(audits_exposition=serie("e", REG, outil=Outil.SILENE)), A,
-     "3 audits d'exposition"),
+     "3\u00a0audits d'exposition"),
     ("une EJ du GHT jamais auditée", dossier(**GHT2, audits_exposition=serie("e", REG, "a")), NA,
      "CH B"),
-    ("écart de 61 jours", dossier(audits_exposition=serie("e", [date(2024, 5, 1), date(2024, 7, 1),
+    ("écart de 61\u00a0jours", dossier(audits_exposition=serie("e", [date(2024, 5, 1), date(2024, 7, 1),
                                                                date(2024, 8, 20)])), NA,
-     "61 jours entre les audits du 1er mai et du 1er juillet 2024"),
-    ("écart de 60 jours", dossier(audits_exposition=serie("e", [date(2024, 5, 1), date(2024, 6, 30),
+     "61\u00a0jours entre les audits du 1er mai et du 1er juillet 2024"),
+    ("écart de 60\u00a0jours", dossier(audits_exposition=serie("e", [date(2024, 5, 1), date(2024, 6, 30),
                                                                date(2024, 8, 20)])), A, "cadence tenue"),
     ("rapport manquant", dossier(audits_exposition=serie("e", REG, rapport=False)), INC,
-     "le rapport de l'audit d'exposition du 1er mai 2024 n'est pas déposé"),
+     "le rapport de l'audit d'exposition du 1er mai 2024\u00a0n'est pas déposé"),
     ("privé : audit de l'EJ couvre ses EG", dossier(type_dossier=TypeDossier.PRIVE_EBNL,
                                                      structures=[ej("p"), eg("g1", "p"), eg("g2", "p")],
                                                      audits_exposition=serie("e", REG, "p")), A, "Site G2"),
@@ -350,45 +350,45 @@ def test_d1_o2_a_echeance_par_structure():
 M1, M2, M3 = date(2024, 5, 1), date(2024, 6, 20), date(2024, 8, 10)  # 50 then 51 days apart
 
 O2B_CAS = [
-    ("2 audits conformes sans critique", dossier(audits_exposition=serie("e", [M1, M2])), A,
-     "aucune vulnérabilité critique aux 2 derniers audits conformes"),
+    ("2\u00a0audits conformes sans critique", dossier(audits_exposition=serie("e", [M1, M2])), A,
+     "aucune vulnérabilité critique aux 2\u00a0derniers audits conformes"),
     ("critique au dernier", dossier(audits_exposition=[expo("a", M1), expo("b", M2, critiques=2)]), NA,
-     "2 vulnérabilités critiques à l'audit d'exposition du 20 juin 2024"),
-    ("seuls les 2 derniers comptent", dossier(audits_exposition=[expo("a", M1, critiques=3), expo("b", M2),
+     "2\u00a0vulnérabilités critiques à l'audit d'exposition du 20\u00a0juin 2024"),
+    ("seuls les 2\u00a0derniers comptent", dossier(audits_exposition=[expo("a", M1, critiques=3), expo("b", M2),
                                                                  expo("c", M3)]), A,
-     "(du 20 juin et du 10 août 2024, 51 jours d'écart)"),
+     "(du 20\u00a0juin et du 10\u00a0août 2024, 51\u00a0jours d'écart)"),
     ("historique SILENE seul", dossier(audits_exposition=serie("e", [M1, M2, M3], outil=Outil.SILENE)), INC,
      "seuls des audits SILENE sont déclarés"),
     ("SILENE intercalé sans critique", dossier(audits_exposition=[expo("a", M1), expo("s", date(2024, 6, 1),
                                                                                      outil=Outil.SILENE),
-                                                                  expo("b", M2)]), A, "50 jours d'écart"),
+                                                                  expo("b", M2)]), A, "50\u00a0jours d'écart"),
     ("SILENE intercalé avec critiques : un fait", dossier(audits_exposition=[
         expo("a", M1), expo("s", date(2024, 6, 1), outil=Outil.SILENE, critiques=4), expo("b", M2)]), NA,
-     "CH de Bordeaux (330781196) : l'audit SILENE du 1er juin 2024 relève 4 vulnérabilités critiques"),
+     "CH de Bordeaux (330781196) : l'audit SILENE du 1er juin 2024\u00a0relève 4\u00a0vulnérabilités critiques"),
     ("SILENE critique le jour du premier audit de la paire", dossier(audits_exposition=[
         expo("a", M1), expo("s", M1, outil=Outil.SILENE, critiques=1), expo("b", M2)]), NA,
-     "l'audit SILENE du 1er mai 2024 relève 1 vulnérabilité critique"),
+     "l'audit SILENE du 1er mai 2024\u00a0relève 1\u00a0vulnérabilité critique"),
     ("SILENE critique la veille de la paire : remédié depuis", dossier(audits_exposition=[
         expo("s", M1 - timedelta(days=1), outil=Outil.SILENE, critiques=1), expo("a", M1), expo("b", M2)]), A,
-     "aucune vulnérabilité critique aux 2 derniers audits conformes"),
+     "aucune vulnérabilité critique aux 2\u00a0derniers audits conformes"),
     ("SILENE seul avec critiques : non atteint", dossier(audits_exposition=serie("e", [M1, M2], outil=Outil.SILENE,
                                                                                   critiques=2)), NA,
-     "l'audit SILENE du 20 juin 2024 relève 2 vulnérabilités critiques"),
+     "l'audit SILENE du 20\u00a0juin 2024\u00a0relève 2\u00a0vulnérabilités critiques"),
     ("un seul audit conforme", dossier(audits_exposition=[expo("a", M1)]), INC, "un seul audit d'exposition conforme"),
-    ("écart de 20 jours : un fait", dossier(audits_exposition=serie("e", [M1, M1 + timedelta(days=20)])), NA,
-     "CH de Bordeaux (330781196) : les 2 derniers audits conformes (du 1er mai et du 21 mai 2024) sont espacés de "
-     "20 jours ; deux audits successifs doivent l'être de 45 à 60 jours (règle D1.O2.B"),
-    ("écart de 44 jours", dossier(audits_exposition=serie("e", [M1, M1 + timedelta(days=44)])), NA,
-     "sont espacés de 44 jours"),
-    ("écart de 45 jours", dossier(audits_exposition=serie("e", [M1, M1 + timedelta(days=45)])), A, "45 jours d'écart"),
-    ("écart de 60 jours", dossier(audits_exposition=serie("e", [M1, M1 + timedelta(days=60)])), A, "60 jours d'écart"),
-    ("écart de 61 jours", dossier(audits_exposition=serie("e", [M1, M1 + timedelta(days=61)])), NA,
-     "sont espacés de 61 jours"),
-    ("écart de 80 jours : un fait", dossier(date_reference=date(2024, 8, 1),
+    ("écart de 20\u00a0jours : un fait", dossier(audits_exposition=serie("e", [M1, M1 + timedelta(days=20)])), NA,
+     "CH de Bordeaux (330781196) : les 2\u00a0derniers audits conformes (du 1er mai et du 21\u00a0mai 2024) sont espacés de "
+     "20\u00a0jours ; deux audits successifs doivent l'être de 45 à 60\u00a0jours (règle D1.O2.B"),
+    ("écart de 44\u00a0jours", dossier(audits_exposition=serie("e", [M1, M1 + timedelta(days=44)])), NA,
+     "sont espacés de 44\u00a0jours"),
+    ("écart de 45\u00a0jours", dossier(audits_exposition=serie("e", [M1, M1 + timedelta(days=45)])), A, "45\u00a0jours d'écart"),
+    ("écart de 60\u00a0jours", dossier(audits_exposition=serie("e", [M1, M1 + timedelta(days=60)])), A, "60\u00a0jours d'écart"),
+    ("écart de 61\u00a0jours", dossier(audits_exposition=serie("e", [M1, M1 + timedelta(days=61)])), NA,
+     "sont espacés de 61\u00a0jours"),
+    ("écart de 80\u00a0jours : un fait", dossier(date_reference=date(2024, 8, 1),
                                             audits_exposition=serie("e", [M1, M1 + timedelta(days=80)])), NA,
-     "sont espacés de 80 jours"),
+     "sont espacés de 80\u00a0jours"),
     ("rapport manquant", dossier(audits_exposition=serie("e", [M1, M2], rapport=False)), INC,
-     "le rapport de l'audit d'exposition du 1er mai 2024 n'est pas déposé"),
+     "le rapport de l'audit d'exposition du 1er mai 2024\u00a0n'est pas déposé"),
     ("critique sur une seule EJ du GHT", dossier(**GHT2, audits_exposition=serie("e", [M1, M2], "a") + [
         expo("f", M1, "b"), expo("g", M2, "b", critiques=1)]), NA,
      "CH B"),
@@ -404,7 +404,7 @@ def test_d1_o2_b(nom, d, statut, extrait):
 
 def test_d1_o2_b_fenetre_du_prochain_audit():
     v = d1_o2_b(dossier(audits_exposition=serie("e", [M1, M1 + timedelta(days=10)])), S)
-    assert any("entre le 25 juin 2024 et le 10 juillet 2024" in f for f in v.a_faire)
+    assert any("entre le 25\u00a0juin 2024 et le 10\u00a0juillet 2024" in f for f in v.a_faire)
 
 
 # --- D1.O3 -------------------------------------------------------------------------------------------
@@ -415,11 +415,11 @@ def exo(id_: str, structure: str, quand: date, kit: Kit | None = Kit.DEBUTANT, p
 
 O3_CAS = [
     ("exercice 2024 avec preuve", dossier(exercices=[exo("x", "ch", date(2024, 2, 1))]), A, "kit débutant"),
-    ("exercice 2023 compté", dossier(exercices=[exo("x", "ch", date(2023, 11, 1), kit=Kit.CONFIRME)]), A,
+    ("exercice 2023\u00a0compté", dossier(exercices=[exo("x", "ch", date(2023, 11, 1), kit=Kit.CONFIRME)]), A,
      "kit confirmé"),
-    ("exercice 2022 seul, période en cours", dossier(exercices=[exo("x", "ch", date(2022, 6, 1))]), INC,
+    ("exercice 2022\u00a0seul, période en cours", dossier(exercices=[exo("x", "ch", date(2022, 6, 1))]), INC,
      "a eu lieu en 2022, hors de la période 2023–2024 : il est conservé mais ne compte pas"),
-    ("exercice 2022 seul, période close", dossier(date_reference=date(2025, 2, 1),
+    ("exercice 2022\u00a0seul, période close", dossier(date_reference=date(2025, 2, 1),
                                                    exercices=[exo("x", "ch", date(2022, 6, 1))]), NA,
      "aucun exercice de crise en 2023–2024 ; la période est close"),
     ("sans preuve", dossier(exercices=[exo("x", "ch", date(2024, 2, 1), preuve=False)]), INC,
@@ -466,7 +466,7 @@ def osis(structure: str, mesures: int = 43, part: bool = True, renseigne: bool =
 O4_CAS = [
     ("renseigné", dossier(osis=[osis("ch")]), A, "oSIS renseigné le 1er juin 2024"),
     ("absent", dossier(), INC, "l'oSIS n'est pas renseigné"),
-    ("42 mesures sur 43", dossier(osis=[osis("ch", mesures=42)]), INC, "42 mesures prioritaires renseignées sur 43"),
+    ("42\u00a0mesures sur 43", dossier(osis=[osis("ch", mesures=42)]), INC, "42\u00a0mesures prioritaires renseignées sur 43"),
     ("part du budget absente", dossier(osis=[osis("ch", part=False)]), INC, "la part du budget numérique"),
     ("déclaré non renseigné", dossier(osis=[osis("ch", renseigne=False)]), INC, "l'oSIS n'est pas renseigné"),
     ("saisie datée après la référence", dossier(osis=[osis("ch", quand=date(2024, 12, 1))]), INC,
@@ -499,14 +499,14 @@ def budget(structure: str, general: str | None = "10000000", numerique: str | No
 
 O5_CAS = [
     ("complet", dossier(budgets=[budget("ch")]), A,
-     "part du numérique 1,6 % (160 000,00 € sur 10 000 000,00 €), 2,5 ETP SSI"),
+     "part du numérique 1,6\u00a0% (160\u202f000,00\u00a0€ sur 10\u202f000\u202f000,00\u00a0€), 2,5\u00a0ETP SSI"),
     ("ETP absents", dossier(budgets=[budget("ch", etp=None)]), INC, "les ETP SSI"),
     ("numérique supérieur au général", dossier(budgets=[budget("ch", general="100", numerique="150")]), INC,
-     "supérieure à 100 %"),
+     "supérieure à 100\u00a0%"),
     ("montant négatif", dossier(budgets=[budget("ch", numerique="-5")]), INC, "doivent être positifs"),
     ("budget général nul", dossier(budgets=[budget("ch", general="0", numerique="0")]), INC, "doivent être positifs"),
     ("aucun budget", dossier(), INC, "aucun budget n'est renseigné"),
-    ("deux budgets", dossier(budgets=[budget("ch"), budget("ch", etp="3")]), INC, "2 budgets sont renseignés"),
+    ("deux budgets", dossier(budgets=[budget("ch"), budget("ch", etp="3")]), INC, "2\u00a0budgets sont renseignés"),
     ("GHT : une EJ manque", dossier(**GHT2, budgets=[budget("a")]), INC, "CH B"),
     ("privé : par EG", dossier(type_dossier=TypeDossier.PRIVE_LUCRATIF, structures=[ej("p"), eg("g1", "p")],
                                budgets=[budget("g1")]), A, "Site G1"),
@@ -565,9 +565,9 @@ def test_d1_o6_a(nom, d, statut, extrait):
 O6B_CAS = [
     ("hors GHT : non applicable", dossier(convergence=CONV), NAP, "Objectif réservé aux GHT"),
     ("rien de déposé", dossier(**GHT2), INC, "n'est pas déposée"),
-    ("échéance exacte de 18 mois", dossier(**GHT2, convergence=CONV), A, "échéance 19 octobre 2025"),
+    ("échéance exacte de 18\u00a0mois", dossier(**GHT2, convergence=CONV), A, "échéance 19\u00a0octobre 2025"),
     ("un jour de trop", dossier(**GHT2, convergence=replace(CONV, date_convergence_prevue=date(2025, 10, 20))), NA,
-     "au-delà de l'échéance maximale du 19 octobre 2025 (18 mois après la clôture de l'appel, le 19 avril 2024)"),
+     "au-delà de l'échéance maximale du 19\u00a0octobre 2025 (18\u00a0mois après la clôture de l'appel, le 19\u00a0avril 2024)"),
     ("déjà convergé, décrit", dossier(**GHT2, convergence=ConvergenceAD(
         document=True, deja_convergee=True, description_convergee="Une forêt unique ght.local",
         structures={"a", "b"})), A, "déjà convergé"),
@@ -580,10 +580,10 @@ O6B_CAS = [
      INC, "Il n'est pas indiqué si la trajectoire est validée par le comité stratégique"),
     ("non validée par le DSI du support", dossier(**GHT2, convergence=replace(CONV, validee_dsi_support=False)), NA,
      "n'est pas validée par le DSI de l'établissement support"),
-    ("budget de 0 €", dossier(**GHT2, convergence=replace(CONV, budget_previsionnel=Decimal("0"))), NA,
-     "Le budget prévisionnel du projet de convergence est de 0,00 €"),
-    ("budget de 0,01 €", dossier(**GHT2, convergence=replace(CONV, budget_previsionnel=Decimal("0.01"))), A,
-     "budget prévisionnel 0,01 €"),
+    ("budget de 0\u00a0€", dossier(**GHT2, convergence=replace(CONV, budget_previsionnel=Decimal("0"))), NA,
+     "Le budget prévisionnel du projet de convergence est de 0,00\u00a0€"),
+    ("budget de 0,01\u00a0€", dossier(**GHT2, convergence=replace(CONV, budget_previsionnel=Decimal("0.01"))), A,
+     "budget prévisionnel 0,01\u00a0€"),
     ("responsable non nommé", dossier(**GHT2, convergence=replace(CONV, responsable=" ")), INC,
      "Le responsable de la convergence des AD"),
     ("équipes non mutualisées", dossier(**GHT2, convergence=replace(CONV, equipes_mutualisees=False)), NA,
@@ -591,16 +591,16 @@ O6B_CAS = [
     ("mutualisation non indiquée", dossier(**GHT2, convergence=replace(CONV, equipes_mutualisees=None)), INC,
      "Il n'est pas indiqué si les équipes SI"),
     ("trajectoire sans CH B", dossier(**GHT2, convergence=replace(CONV, structures={"a"})), NA,
-     "La trajectoire n'adresse pas 1 établissement du GHT sur 2 : CH B ("),
+     "La trajectoire n'adresse pas 1\u00a0établissement du GHT sur 2 : CH B ("),
     ("trajectoire : EG de CH B suffit pour CH B",
      dossier(type_dossier=TypeDossier.GHT, structures=[ej("a", "60", support=True), ej("b", "40"), eg("gb", "b")],
-             convergence=replace(CONV, structures={"a", "gb"})), A, "pour 2 établissements du GHT"),
+             convergence=replace(CONV, structures={"a", "gb"})), A, "pour 2\u00a0établissements du GHT"),
     ("établissements de la trajectoire non indiqués", dossier(**GHT2, convergence=replace(CONV, structures=set())),
      INC, "Les établissements du GHT qu'adresse la trajectoire ne sont pas indiqués"),
     ("budget absent", dossier(**GHT2, convergence=replace(CONV, budget_previsionnel=None)), INC,
      "budget prévisionnel"),
     ("date absente", dossier(**GHT2, convergence=replace(CONV, date_convergence_prevue=None)), INC,
-     "au plus tard le 19 octobre 2025"),
+     "au plus tard le 19\u00a0octobre 2025"),
 ]
 
 

@@ -1,4 +1,4 @@
-"""Properties of the D1 rules engine, checked with hypothesis over generated dossiers (no database)."""
+"""Properties of the D1\u00a0rules engine, checked with hypothesis over generated dossiers (no database)."""
 
 from __future__ import annotations
 
@@ -121,7 +121,7 @@ def test_raisons_jamais_vides_sauf_atteint(dossier):
 
 @st.composite
 def dossiers_o1a_tenus(draw) -> Dossier:
-    """Dossiers whose ADs are audited with gaps of at most 60 days, so that D1.O1.A is often met."""
+    """Dossiers whose ADs are audited with gaps of at most 60\u00a0days, so that D1.O1.A is often met."""
     debut = draw(st.dates(date(2024, 3, 18), date(2024, 5, 15)))
     reference = draw(st.dates(debut, date(2025, 6, 30)))
     structure = Structure(id="ej", finess="330781196", nom="CH", niveau=Niveau.EJ, activite=Decimal("10"))

@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given
 
+from care_portal.core.format_fr import typographie
 from objectifs.donnees import Annuaire, Dossier, Outil, Seuils, TypeDossier
 from objectifs.regles import Statut, d1_o1_a, d1_o1_b, d1_o2_a, d1_o2_b, d1_o6_a, d1_o6_b, enonce, evaluer
 from tests.objectifs.test_regles import (
@@ -66,14 +67,14 @@ O1B_CAS = [
     ("AD rattaché à rien, en échec : non atteint",
      o1a([], annuaires=[AD_H, Annuaire(id="x", nom="orphelin.local", description=True)],
          audits=ads("h", (J1, 3), (J2, 3)) + ads("x", (J1, 3), (J2, 1))), NA,
-     "AD orphelin.local : score 1 à l'audit du 20 juin 2024, le minimum est 2"),
+     "AD orphelin.local : score 1 à l'audit du 20\u00a0juin 2024, le minimum est 2"),
     ("AD rattaché à rien, bon : il compte et passe",
      o1a([], annuaires=[AD_H, Annuaire(id="x", nom="orphelin.local", description=True)],
          audits=ads("h", (J1, 3), (J2, 3)) + ads("x", (J1, 2), (J2, 2))), A,
      "AD orphelin.local : scores 2 et 2"),
     ("AD rattaché à rien, un seul audit : incomplet",
      o1a([], annuaires=[AD_H, Annuaire(id="x", nom="orphelin.local", description=True)],
-         audits=ads("h", (J1, 3), (J2, 3)) + ads("x", (J1, 4))), INC, "AD orphelin.local : 1 audit ADS exploitable"),
+         audits=ads("h", (J1, 3), (J2, 3)) + ads("x", (J1, 4))), INC, "AD orphelin.local : 1\u00a0audit ADS exploitable"),
     ("GHT : AD orphelin en échec fait échouer le support",
      ght(ej("s", "40", support=True), ej("b", "30"), ej("c", "30"),
          annuaires=[ad("s", "s"), ad("b", "b"), ad("c", "c"), Annuaire(id="o", nom="o.local")],
@@ -101,7 +102,7 @@ def test_d1_o1_b_ecart_des_deux_derniers_audits(ecart, reglage, statut):
     v = d1_o1_b(d, Seuils.depuis_dict(reglage))
     assert v.statut is statut, texte(v)
     if statut is NA:
-        assert f"sont espacés de {ecart} jour{'s' if ecart > 1 else ''} ; l'appel exige" in texte(v)
+        assert typographie(f"sont espacés de {ecart} jour{'s' if ecart > 1 else ''} ; l'appel exige") in texte(v)
         assert "(règle D1.O1.B" in texte(v)
 
 
@@ -109,10 +110,10 @@ def test_d1_o1_b_ecart_des_deux_derniers_audits(ecart, reglage, statut):
 
 O2A_CAS = [
     ("sans domaines exposés", dossier(audits_exposition=serie("e", REG, domaines=0)), INC,
-     "CH de Bordeaux (330781196) : la liste des domaines exposés n'est déclarée sur aucun de ses 3 audits "
-     "d'exposition (0 élément) (règle D1.O2.A"),
+     "CH de Bordeaux (330781196) : la liste des domaines exposés n'est déclarée sur aucun de ses 3\u00a0audits "
+     "d'exposition (0\u00a0élément) (règle D1.O2.A"),
     ("sans adresses IP publiques", dossier(audits_exposition=serie("e", REG, ips=0)), INC,
-     "la liste des adresses IP publiques n'est déclarée sur aucun de ses 3 audits"),
+     "la liste des adresses IP publiques n'est déclarée sur aucun de ses 3\u00a0audits"),
     ("listes sur des audits différents", dossier(audits_exposition=[
         expo("a", REG[0], ips=0), expo("b", REG[1], domaines=0), expo("c", REG[2], domaines=0, ips=0)]), A,
      "cadence tenue"),
@@ -143,7 +144,7 @@ def test_public_hors_ght_les_regles_par_site_s_appliquent():
     d = dossier(**PUBLIC_2EG, annuaires=[ad("x", "g1"), ad("y", "g2")],
                 audits_ads=ads("x", (J1, 3), (J2, 3)) + ads("y", (J1, 1), (J2, 1)))
     v = d1_o1_b(d, S)
-    assert v.statut is NA and "au moins 2 EG" in texte(v), texte(v)
+    assert v.statut is NA and "au moins 2\u00a0EG" in texte(v), texte(v)
 
 
 # --- « incomplet » only when proof is missing ------------------------------------------------------------
@@ -162,9 +163,9 @@ def _complet(**kw) -> Dossier:
 
 
 ECHECS = [
-    ("audits d'exposition à 20 jours", dict(audits_exposition=serie("e", [M1, M2, M2 + timedelta(days=20)])),
+    ("audits d'exposition à 20\u00a0jours", dict(audits_exposition=serie("e", [M1, M2, M2 + timedelta(days=20)])),
      "D1.O2.B"),
-    ("audits d'exposition à 80 jours", dict(audits_exposition=serie("e", [M1, M1 + timedelta(days=80)]),
+    ("audits d'exposition à 80\u00a0jours", dict(audits_exposition=serie("e", [M1, M1 + timedelta(days=80)]),
                                            date_reference=M1 + timedelta(days=85)), "D1.O2.B"),
     ("critique relevée par SILENE", dict(audits_exposition=serie("e", [M1, M2, M3]) + [
         expo("sil", M3, outil=Outil.SILENE, critiques=1)]), "D1.O2.B"),
@@ -194,7 +195,7 @@ def test_aucun_incomplet_quand_toutes_les_preuves_sont_la(nom, kw, code):
     assert not [c for c, v in verdicts.items() if v.statut is INC], {c: texte(v) for c, v in verdicts.items()
                                                                      if v.statut is INC}
     assert verdicts[code].statut is NA, texte(verdicts[code])
-    assert f"(règle {enonce(code, S)})" in texte(verdicts[code])
+    assert typographie(f"(règle {enonce(code, S)})") in texte(verdicts[code])
 
 
 # --- every failing or missing reason names its rule --------------------------------------------------------
@@ -209,11 +210,11 @@ def test_chaque_verdict_non_atteint_ou_incomplet_nomme_sa_regle(dossier):
 
 def test_raisons_nomment_objet_chiffres_et_regle():
     v = d1_o2_b(dossier(audits_exposition=[expo("a", M1), expo("b", M2, critiques=2)]), S)
-    assert ("CH de Bordeaux (330781196) : 2 vulnérabilités critiques à l'audit d'exposition du 20 juin 2024 "
-            "(règle D1.O2.B : aucune vulnérabilité critique aux 2 derniers audits d'exposition conformes, espacés "
-            "de 45 à 60 jours).") in v.raisons
+    assert ("CH de Bordeaux (330781196) : 2\u00a0vulnérabilités critiques à l'audit d'exposition du 20\u00a0juin 2024 "
+            "(règle D1.O2.B : aucune vulnérabilité critique aux 2\u00a0derniers audits d'exposition conformes, espacés "
+            "de 45 à 60\u00a0jours).") in v.raisons
     v = d1_o6_b(dossier(**GHT2, convergence=replace(CONV, date_convergence_prevue=date(2025, 10, 20))), S)
-    assert any("planifiée au 20 octobre 2025" in r and "échéance maximale du 19 octobre 2025" in r
+    assert any("planifiée au 20\u00a0octobre 2025" in r and "échéance maximale du 19\u00a0octobre 2025" in r
                and "(règle D1.O6.B" in r for r in v.raisons), v.raisons
     v = d1_o6_a(dossier(**GHT2, gouvernance=replace(GOUV, schema_gouvernance=False)), S)
     assert any(r.startswith("Le schéma de la gouvernance n'est pas déposé (règle D1.O6.A") for r in v.raisons)

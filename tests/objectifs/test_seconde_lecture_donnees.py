@@ -35,7 +35,7 @@ def test_gouvernance_et_convergence_portent_les_nouveaux_faits():
     assert any("volet technique" in r and "n'est pas indiqué" in r for r in verdicts["D1.O6.A"].raisons)
     o6b = " ".join(verdicts["D1.O6.B"].raisons)
     assert verdicts["D1.O6.B"].statut == "non_atteint"
-    assert "n'est pas validée par le comité stratégique" in o6b and "0,00 €" in o6b
+    assert "n'est pas validée par le comité stratégique" in o6b and "0,00\u00a0€" in o6b
     if len(ej) > 1:
         assert "La trajectoire n'adresse pas" in o6b
     # what the snapshot and the checklist freeze
@@ -63,7 +63,7 @@ def test_description_de_l_ad_et_listes_exposees_lues_par_les_regles():
     (audit,) = selectors.dossier_de(c).audits_exposition
     assert (audit.domaines, audit.adresses_ip) == (1, 1)
     preuves = selectors.preuves_par_objectif(selectors.candidatures_avec_preuves(type(c).objects.filter(pk=c.pk)).get())
-    assert any("1 domaine(s) exposé(s), 1 adresse(s) IP publique(s)" in p for p in preuves["D1.O2.A"])
+    assert any("1\u00a0domaine exposé, 1\u00a0adresse IP publique" in p for p in preuves["D1.O2.A"])
     assert any("description de l'infrastructure et des interconnexions non déposée" in p for p in preuves["D1.O1.A"])
 
 
@@ -79,5 +79,5 @@ def test_seuil_propre_a_un_appel():
     def o1a(pk):
         return " ".join(next(v for v in par_candidature[pk] if v.code == "D1.O1.A").raisons)
 
-    assert "au plus tous les 62 jours" in o1a(c.pk) and "au plus tous les 60 jours" in o1a(autre.pk)
+    assert "au plus tous les 62\u00a0jours" in o1a(c.pk) and "au plus tous les 60\u00a0jours" in o1a(autre.pk)
     assert Seuil.objects.filter(code="ecart_ads_min_jours", appel=None).exists()

@@ -292,15 +292,15 @@ def test_osis_enregistre_puis_mis_a_jour(dossier):
 
 def test_budget_part_calculee(dossier):
     c, ref = dossier
-    b = services.budget_enregistrer(candidature=c, structure=lignes(c)[0], budget_general="120 000 000",
-                                    budget_numerique="2 400 000,50", etp_securite="3,5", acteur=ref)
+    b = services.budget_enregistrer(candidature=c, structure=lignes(c)[0], budget_general="120\u202f000\u202f000",
+                                    budget_numerique="2\u202f400\u202f000,50", etp_securite="3,5", acteur=ref)
     assert (b.budget_numerique, b.etp_securite, b.part_numerique) == (Decimal("2400000.50"), Decimal("3.5"),
                                                                       Decimal("2.00"))
     assert codes(c)[-1] == "objectifs.budget.enregistre"
 
 
 @pytest.mark.parametrize("general, numerique, etp, message", [
-    ("1000", "1500", "1", "au-delà de 100 %"),
+    ("1000", "1500", "1", "au-delà de 100\u00a0%"),
     ("1000", "-5", "1", "doit être positif"),
     ("0", "0", "1", "strictement positif"),
     ("1000", "10", "-1", "ETP sécurité"),

@@ -100,7 +100,7 @@ def test_ajouter_un_ad_puis_un_audit(client, dossier):
     assert reponse.status_code == 302
     assert [str(m) for m in get_messages(reponse.wsgi_request)][-1].startswith("Audit ADS de « hopital.local »")
     page = texte(client.get(url(c)))
-    assert "Atteint" in page and "Corriger un audit ADS" in page
+    assert "Atteint" in page and "Corriger l'audit ADS de" in page
 
 
 def test_audit_refuse_est_reaffiche_avec_les_erreurs(client, dossier):
@@ -158,7 +158,7 @@ def test_budget_au_dela_de_100_pour_cent(client, dossier):
     donnees = {"budget-structure": lignes(c)[0].pk, "budget-budget_general": "1000",
                "budget-budget_numerique": "2000", "budget-etp_securite": "1"}
     reponse = client.post(url(c, "budget_enregistrer"), donnees)
-    assert reponse.status_code == 400 and "au-delà de 100 %" in texte(reponse)
+    assert reponse.status_code == 400 and "au-delà de 100\u00a0%" in texte(reponse)
     assert not Budget.objects.exists()
     reponse = client.post(url(c, "budget_enregistrer"), {**donnees, "budget-budget_numerique": "20"})
     assert reponse.status_code == 302 and Budget.objects.get().part_numerique == 2

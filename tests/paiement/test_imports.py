@@ -78,7 +78,7 @@ def test_mauvaises_colonnes(format_):
     (erreur,) = erreurs(contenu, f"matrice.{format_}")
     assert erreur.startswith("Les colonnes du fichier ne sont pas celles attendues")
     assert "« Activité max (exclue) », « Montant plafond (€) »" in erreur
-    assert "colonne(s) inattendue(s) : « plafond_max », « euros »" in erreur
+    assert "colonnes inattendues : « plafond_max », « euros »" in erreur
 
 
 @pytest.mark.parametrize("format_", ["csv", "xlsx"])
@@ -145,7 +145,7 @@ def test_commande_import_plafonds(tmp_path, capsys):
     f.write_bytes(xlsx_de(BON))
     call_command("import_plafonds", str(f), "--appel", "care-d1-essai", "--illustratif",
                  "--en-vigueur-le", "2024-06-10")
-    assert "Version 1 de la matrice des montants plafonds de « care-d1-essai » importée : 5 ligne(s), en vigueur " \
+    assert "Version 1 de la matrice des montants plafonds de « care-d1-essai » importée : 5\u00a0lignes, en vigueur " \
            "à partir du 10/06/2024, montants indicatifs." in capsys.readouterr().out
     g = GrilleMontantsPlafonds.objects.get(appel=appel)
     assert g.illustrative and g.en_vigueur_le.isoformat() == "2024-06-10" and g.lignes.count() == 5

@@ -103,7 +103,7 @@ def test_confirmation_paie_une_fois_et_reimport_sans_effet(deux_ordonnances):
     (b"\x00\x01PK", "pas un fichier texte"),
     (b"ref;quand;banque\nX;2025-01-01;B\n", "l'en-tête"),
     (None, "la date « 32/13/2025 » est invalide"),
-    (None, "colonne(s) au lieu de 3"),
+    (None, "2 colonnes au lieu de 3"),
     (None, "aucun paiement n'a la référence"),
     (None, "figure déjà ligne 2"),
     (None, "dans le futur"),
@@ -113,7 +113,7 @@ def test_confirmation_malformee_refusee_rien_n_est_paye(deux_ordonnances, conten
     today = jours(0).isoformat()
     contenu = contenu if contenu is not None else {
         "la date « 32/13/2025 » est invalide": _csv(f"{p1.reference};{today};B1", f"{p2.reference};32/13/2025;B2"),
-        "colonne(s) au lieu de 3": _csv(f"{p1.reference};{today};B1", f"{p2.reference};{today}"),
+        "2 colonnes au lieu de 3": _csv(f"{p1.reference};{today};B1", f"{p2.reference};{today}"),
         "aucun paiement n'a la référence": _csv(f"{p1.reference};{today};B1", f"ECARE-INCONNU;{today};B2"),
         "figure déjà ligne 2": _csv(f"{p1.reference};{today};B1", f"{p1.reference};{today};B1"),
         "dans le futur": _csv(f"{p1.reference};{jours(3).isoformat()};B1"),

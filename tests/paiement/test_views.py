@@ -169,7 +169,7 @@ def test_admin_import_en_erreur_rien_n_est_importe(client, admin_ans):
     reponse = client.post(PLAFONDS, {"appel": appel.pk, "fichier": fichier})
     assert reponse.status_code == 400
     page = texte(reponse)
-    assert "Le fichier « matrice.csv » comporte 3 erreur(s) : rien n'a été importé." in page
+    assert "Le fichier « matrice.csv » comporte 3 erreurs : rien n'a été importé." in page
     assert "Ligne 3 : le montant plafond « abc » n'est pas un nombre." in page
     assert "Ligne 4 : type de structure « clinique » inconnu" in page
     assert "Ligne 4 : le montant plafond ne peut pas être négatif (-1)." in page

@@ -34,3 +34,15 @@ def pluriel(n, formes: str) -> str:
 @register.filter
 def minuscule_initiale(texte) -> str:
     return format_fr.minuscule_initiale(texte)
+
+
+@register.filter
+def accord(valeur, suffixes: str = "s") -> str:
+    """Django's ``pluralize`` with the French rule: 0 and 1 take the singular. ``{{ n|accord }}`` → « s »
+    from 2 on; ``{{ n|accord:"al,aux" }}``; a list or a queryset counts its items."""
+    singulier, virgule, pluriel_ = suffixes.rpartition(",") if "," in suffixes else ("", "", suffixes)
+    try:
+        n = len(valeur) if hasattr(valeur, "__len__") and not isinstance(valeur, str) else int(valeur or 0)
+    except (TypeError, ValueError):
+        return ""
+    return pluriel_ if abs(n) >= 2 else singulier

@@ -12,6 +12,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from candidatures.models import Candidature
+from care_portal.core import format_fr
 from objectifs import selectors
 
 
@@ -70,4 +71,4 @@ class Command(BaseCommand):
         if options["json"]:
             self.stdout.write(json.dumps(resultats, ensure_ascii=False, indent=2))
         else:
-            self.stdout.write(f"{nombre} dossier(s) évalué(s).")
+            self.stdout.write(f"{nombre} dossier{format_fr.s(nombre)} évalué{format_fr.s(nombre)}.")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from care_portal.core import format_fr
 from care_portal.referentiel.models import AppelAFinancement
 from care_portal.workflow.services import WorkflowError
 from paiement import services
@@ -64,5 +65,5 @@ class Command(BaseCommand):
             raise CommandError(exc.message) from None
         self.stdout.write(self.style.SUCCESS(
             f"Version {grille.version} de la matrice des montants plafonds de « {appel.code} » importée : "
-            f"{grille.lignes.count()} ligne(s), en vigueur à partir du {grille.en_vigueur_le:%d/%m/%Y}"
+            f"{format_fr.pluriel(grille.lignes.count(), 'ligne')}, en vigueur à partir du {grille.en_vigueur_le:%d/%m/%Y}"
             + (", montants indicatifs." if grille.illustrative else ".")))
