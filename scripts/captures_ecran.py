@@ -58,6 +58,7 @@ def capturer(page, nom: str, sortie: Path) -> None:
         hauteur = page.evaluate("() => document.documentElement.scrollHeight")
         entier = mesure is None or mesure["texte"] <= mesure["boite"] + 1
         print(f"{chemin.name}: {page.url} — hauteur {hauteur} px — bloc marque {'entier' if entier else 'COUPÉ'}")
+    page.set_viewport_size({"width": LARGEURS[0], "height": 900})  # the menu's links, visible again
 
 
 def main() -> None:
@@ -71,7 +72,8 @@ def main() -> None:
     with sync_playwright() as p:
         navigateur = p.chromium.launch(executable_path=args.chromium, args=["--headless", "--no-sandbox"])
         parcours = [
-            ("es", "referent.es@demo.ecare.fr", [("es-dossier", "#lien-dossier-courant"), ("es-objectifs", None)]),
+            ("es", "referent.es@demo.ecare.fr", []),
+            ("es-objectifs", "referent.clinique@demo.ecare.fr", []),
             ("ars", "referent.ars@demo.ecare.fr", [("ars-file", None)]),
             ("ans", "controleur@demo.ecare.fr", [("ans-tableau-de-bord", None)]),
         ]
@@ -80,17 +82,28 @@ def main() -> None:
             page = contexte.new_page()
             connecter(page, args.url, email)
             if role == "es":
+                # the référent's dossier from « Mes candidatures » (in the demo: a draft ready to submit)
                 page.get_by_role("link", name="Mes candidatures").first.click()
                 page.wait_for_load_state("load")
-                page.locator("main a[href*='/candidatures/']").filter(has_text="").first.click()
+                page.locator("main a[href^='/candidatures/']").filter(has_text="appel").first.click()
                 page.wait_for_load_state("load")
                 capturer(page, "es-dossier", sortie)
+            elif role == "es-objectifs":
+                # a dossier already submitted (the clinic's), whose objectives are open
+                page.get_by_role("link", name="Mes candidatures").first.click()
+                page.wait_for_load_state("load")
+                page.locator("main a[href^='/candidatures/']").filter(has_text="appel").first.click()
+                page.wait_for_load_state("load")
                 page.locator("#lien-objectifs").click()
                 page.wait_for_load_state("load")
                 capturer(page, "es-objectifs", sortie)
             elif role == "ars":
-                page.goto(f"{args.url}/candidatures/file/")
+                page.get_by_role("link", name="Candidatures à instruire").first.click()
+                page.wait_for_load_state("load")
                 capturer(page, "ars-file", sortie)
+                page.get_by_role("link", name="Dossiers", exact=True).first.click()
+                page.wait_for_load_state("load")
+                capturer(page, "ars-dossiers", sortie)
             else:
                 capturer(page, "ans-tableau-de-bord", sortie)
             contexte.close()

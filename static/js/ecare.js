@@ -111,10 +111,34 @@
     });
   }
 
+  function tablesDefilables() {
+    // the box that scrolls is DSFR's container (overflow: auto), once the wrapper is held to the page's width
+    document.querySelectorAll(".fr-table__container").forEach(function (boite) {
+      if (boite.scrollWidth > boite.clientWidth + 1) {
+        var legende = boite.querySelector("caption");
+        boite.setAttribute("tabindex", "0");
+        boite.setAttribute("role", "region");
+        boite.setAttribute("aria-label", (legende ? legende.textContent.trim() : "Tableau") + " (défilement horizontal)");
+      } else if (boite.getAttribute("role") === "region") {
+        boite.removeAttribute("tabindex");
+        boite.removeAttribute("role");
+        boite.removeAttribute("aria-label");
+      }
+    });
+  }
+
   function demarrer() {
     nommerLeMenu();
+    tablesDefilables();
     document.querySelectorAll("form[enctype='multipart/form-data']").forEach(suivreLeTeleversement);
   }
+
+  var attente;
+  window.addEventListener("load", tablesDefilables);  // after DSFR has wrapped the tables it builds itself
+  window.addEventListener("resize", function () {
+    window.clearTimeout(attente);
+    attente = window.setTimeout(tablesDefilables, 150);
+  });
 
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", demarrer);
