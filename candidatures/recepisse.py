@@ -11,8 +11,8 @@ second run for the same submission finds its ``Recepisse`` and does nothing. Two
 serialised by the lock on the candidature row, and the unique constraint (candidature, depot) is
 the last guard; the loser's stored bytes are erased.
 
-The receipt is written by the portal itself (``acteur`` None), already locked, through
-``document_deposer``. Users cannot forge one: "recepisse" is not among the categories the
+The receipt is made by the portal itself (``acteur`` None), already locked, through the documents'
+``fabrique`` (generation once per key, clean-up of the bytes on failure). Users cannot forge one: "recepisse" is not among the categories the
 documents registry lets users upload to the candidature; only the portal writes it.
 """
 
@@ -22,8 +22,6 @@ import datetime
 import logging
 from zoneinfo import ZoneInfo
 
-from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -135,6 +133,8 @@ def nom_du_fichier(c: Candidature, depot: datetime.datetime) -> str:
 def generer_recepisse(*, candidature_id: int, depot_iso: str) -> str | None:
     """Generate and keep the receipt of the submission made at ``depot_iso``; return the document's id
     (the existing one when it was already generated), None for an unknown candidature."""
+    from care_portal.documents import fabrique
+
     depot = date_de_depot(depot_iso)
     existant = _recepisse_existant(candidature_id, depot)
     if existant is not None:
@@ -144,8 +144,20 @@ def generer_recepisse(*, candidature_id: int, depot_iso: str) -> str | None:
     if c is None:
         logger.warning("candidatures: récépissé demandé pour la candidature %s, introuvable", candidature_id)
         return None
-    pdf = rendre(c, depot).write_pdf()
-    return _conserver(c, depot, pdf)
+
+    def lier(verrou: Candidature, document) -> None:
+        Recepisse.objects.create(candidature=verrou, depot=depot, document=document)
+        journaliser(verrou, "candidatures.candidature.recepisse", acteur=None, donnees={
+            "document": str(document.pk), "categorie": CATEGORIE, "nom": document.nom_original,
+            "sha256": document.sha256, "depot": depot.isoformat(),
+        })
+
+    document = fabrique.fabriquer(
+        c, CATEGORIE, lambda: rendre(c, depot).write_pdf(), nom=nom_du_fichier(c, depot),
+        existant=lambda cand: _recepisse_existant(cand.pk, depot), lier=lier,
+        gagnant=lambda cand: Recepisse.objects.get(candidature=cand, depot=depot).document_id,
+    )
+    return str(document.pk)
 
 
 def _recepisse_existant(candidature_id: int, depot: datetime.datetime):
@@ -153,33 +165,3 @@ def _recepisse_existant(candidature_id: int, depot: datetime.datetime):
     return Recepisse.objects.filter(candidature_id=candidature_id, depot=depot).values_list(
         "document_id", flat=True).first()
 
-
-def _conserver(c: Candidature, depot: datetime.datetime, pdf: bytes) -> str:
-    from care_portal.documents import services as documents
-
-    document = None
-    try:
-        with transaction.atomic():
-            verrou = Candidature.objects.select_for_update().get(pk=c.pk)
-            deja = _recepisse_existant(verrou.pk, depot)
-            if deja is not None:
-                return str(deja)
-            document = documents.document_deposer(
-                fichier=ContentFile(pdf, name=nom_du_fichier(c, depot)), acteur=None, proprietaire=verrou,
-                categorie=CATEGORIE, verrouille=True,
-            )
-            Recepisse.objects.create(candidature=verrou, depot=depot, document=document)
-            journaliser(verrou, "candidatures.candidature.recepisse", acteur=None, donnees={
-                "document": str(document.pk), "categorie": CATEGORIE, "nom": document.nom_original,
-                "sha256": document.sha256, "depot": depot.isoformat(),
-            })
-    except IntegrityError:
-        # A concurrent run kept its receipt first (the unique constraint): ours is not needed.
-        if document is not None:
-            documents.effacer_contenu(document.cle_stockage)
-        return str(Recepisse.objects.get(candidature=c, depot=depot).document_id)
-    except BaseException:
-        if document is not None:
-            documents.effacer_contenu(document.cle_stockage)
-        raise
-    return str(document.pk)

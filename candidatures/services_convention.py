@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core import signing
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -28,8 +27,8 @@ from care_portal.comptes.roles import Role
 from care_portal.comptes.services import a_role_confirme
 from care_portal.core import etapes, format_fr, travaux
 from care_portal.core.travaux import confier
+from care_portal.documents import fabrique
 from care_portal.documents.models import Document
-from care_portal.documents.services import document_deposer, effacer_contenu
 from care_portal.notifications.services import envoyer_email
 from care_portal.workflow.services import WorkflowError, journaliser, run_transition
 
@@ -339,27 +338,15 @@ def _generer_pdf(convention_id: int) -> Document:
 
     cv = Convention.objects.select_related("candidature__appel", "candidature__entite_juridique",
                                            "candidature__region_instructrice", "candidature__ght").get(pk=convention_id)
-    existant = document_courant(cv, CATEGORIE_CONVENTION)
-    if existant is not None:
-        return existant
-    pdf = convention_pdf.rendre_pdf(cv)
-    document = None
-    try:
-        with transaction.atomic():
-            cv = _verrouiller(cv)
-            existant = document_courant(cv, CATEGORIE_CONVENTION)
-            if existant is not None:  # a concurrent run stored it first
-                return existant
-            document = document_deposer(fichier=ContentFile(pdf, name=convention_pdf.nom_du_fichier(cv)),
-                                        acteur=None, proprietaire=cv, categorie=CATEGORIE_CONVENTION,
-                                        verrouille=True)
-            journaliser(cv, "candidatures.convention.generee", acteur=None,
-                        donnees={"document": str(document.pk), "sha256": document.sha256, "taille": document.taille})
-    except BaseException:
-        if document is not None:
-            effacer_contenu(document.cle_stockage)
-        raise
-    return document
+
+    def lier(verrou: Convention, document: Document) -> None:
+        journaliser(verrou, "candidatures.convention.generee", acteur=None,
+                    donnees={"document": str(document.pk), "sha256": document.sha256, "taille": document.taille})
+
+    return fabrique.fabriquer(cv, CATEGORIE_CONVENTION, lambda: convention_pdf.rendre_pdf(cv),
+                              nom=convention_pdf.nom_du_fichier,
+                              existant=lambda v: document_courant(v, CATEGORIE_CONVENTION),
+                              lier=lier, verrouiller=_verrouiller)
 
 
 def envoyer(convention_id: int) -> str:
@@ -618,25 +605,19 @@ def convention_signer_es(*, convention: Convention, code: str, consentement: boo
     if not consentement:
         raise WorkflowError("Cochez la case pour confirmer que vous avez lu la convention et acceptez de la signer.",
                             code="consentement")
-    document: Document | None = None
-    try:
-        with transaction.atomic():
-            cv = _verrouiller(convention)
-            raison = etat_du_lien(cv)
-            if raison:
-                raise WorkflowError(raison, code="etat")
-            code_obj = (CodeSignature.objects.select_for_update()
-                        .filter(role=CodeSignature.Role.ES, conventions=cv, envoi=cv.envoi, utilise_le__isnull=True,
-                                annule_le__isnull=True).order_by("-cree_le").first())
-            verification = _verifier_code(code_obj, code)
-            if verification.ok:
-                document = _sceller_es(cv, code_obj, ip)
-            elif verification.bloque:
-                _bloquer(cv)
-    except BaseException:
-        if document is not None:
-            effacer_contenu(document.cle_stockage)
-        raise
+    with fabrique.atelier():  # the sealed version's bytes are erased if anything here fails
+        cv = _verrouiller(convention)
+        raison = etat_du_lien(cv)
+        if raison:
+            raise WorkflowError(raison, code="etat")
+        code_obj = (CodeSignature.objects.select_for_update()
+                    .filter(role=CodeSignature.Role.ES, conventions=cv, envoi=cv.envoi, utilise_le__isnull=True,
+                            annule_le__isnull=True).order_by("-cree_le").first())
+        verification = _verifier_code(code_obj, code)
+        if verification.ok:
+            _sceller_es(cv, code_obj, ip)
+        elif verification.bloque:
+            _bloquer(cv)
     if not verification.ok:  # raised after the commit, so that the counted try is kept
         raise WorkflowError(verification.message, code="bloque" if verification.bloque else "code")
     return cv
@@ -683,8 +664,7 @@ def _bloquer(cv: Convention) -> None:
 def _deposer_version(cv: Convention, pdf: bytes, categorie: str, suffixe: str) -> Document:
     from . import convention_pdf
 
-    return document_deposer(fichier=ContentFile(pdf, name=convention_pdf.nom_du_fichier(cv, suffixe)),
-                            acteur=None, proprietaire=cv, categorie=categorie, verrouille=True)
+    return fabrique.deposer(cv, categorie, pdf, nom=convention_pdf.nom_du_fichier(cv, suffixe))
 
 
 TAILLE_LOT_MAX = 100  # conventions per code: a lot's request stays far below the gunicorn timeout
@@ -748,9 +728,8 @@ def contresignature_sceller(element_id: int) -> str:
     convention stays « signée par l'établissement » and may be chosen in another lot)."""
     from .signature import pades
 
-    document: Document | None = None
     try:
-        with transaction.atomic():
+        with fabrique.atelier():  # the sealed version's bytes are erased if anything here fails
             element = (ElementContresignature.objects.select_for_update()
                        .select_related("lot__acteur").filter(pk=element_id).first())
             if element is None or element.etat != ElementContresignature.Etat.A_SCELLER:
@@ -778,8 +757,6 @@ def contresignature_sceller(element_id: int) -> str:
                        donnees={"ip": lot.ip or "inconnue", "code": lot.code_id, "lot": lot.pk})
             return _clore(element, ElementContresignature.Etat.FAITE)
     except Exception as erreur:  # noqa: BLE001 — every failure is stored with its reason, shown to the DG
-        if document is not None:
-            effacer_contenu(document.cle_stockage)
         if isinstance(erreur, WorkflowError):
             motif = erreur.message
         else:
@@ -882,17 +859,11 @@ def recuperer_signee(convention_id: int) -> str:
     if prestataire is None:
         return "rien"
     pdf = prestataire.document_signe(cv.reference_fournisseur)  # ErreurFournisseur → the task retries
-    document = None
-    try:
-        with transaction.atomic():
-            cv = _verrouiller(cv)
-            if cv.etat != Convention.Etat.SIGNEE_ES:
-                return "rien"
-            document = _deposer_version(cv, pdf, CATEGORIE_SIGNEE, "-signee")
-            _finaliser(cv, document, acteur=None, le=timezone.now(),
-                       donnees={"fournisseur": cv.fournisseur, "reference": cv.reference_fournisseur})
-    except BaseException:
-        if document is not None:
-            effacer_contenu(document.cle_stockage)
-        raise
+    with fabrique.atelier():  # the final version's bytes are erased if anything here fails
+        cv = _verrouiller(cv)
+        if cv.etat != Convention.Etat.SIGNEE_ES:
+            return "rien"
+        document = _deposer_version(cv, pdf, CATEGORIE_SIGNEE, "-signee")
+        _finaliser(cv, document, acteur=None, le=timezone.now(),
+                   donnees={"fournisseur": cv.fournisseur, "reference": cv.reference_fournisseur})
     return "signee"

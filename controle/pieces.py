@@ -6,10 +6,10 @@
 - the **rapport de contrôle**: the checklist (objective, rules engine's frozen verdict, controller's
   verdict, comment), the modality and dates, the decision and its motive.
 
-Idempotent: ``PieceControle`` is unique per (control, kind); the generation checks what exists under
-the control's row lock, and a lost race (the unique constraint) erases the loser's bytes. The e-mail
-to the ES contacts (both PDFs attached) is recorded in the same transaction as the pieces, so a second
-run sends nothing.
+Idempotent: each piece is made once through the documents' ``fabrique`` (``PieceControle`` is unique
+per (control, kind); the control's row lock serialises two runs, a lost race erases the loser's bytes).
+The e-mail to the ES contacts (all the pieces attached) is recorded in the same transaction as the
+last piece made, so a second run sends nothing.
 """
 
 from __future__ import annotations
@@ -18,8 +18,6 @@ import logging
 from io import BytesIO
 from zoneinfo import ZoneInfo
 
-from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -123,7 +121,9 @@ def _existantes(controle_id: int) -> dict[str, str]:
 
 
 def generer_pieces(*, controle_id: int) -> list[str]:
-    """Generate and keep the PDFs of a decided control (once); their document ids."""
+    """Generate and keep the PDFs of a decided control (once each); their document ids."""
+    from care_portal.documents import fabrique
+
     c = (Controle.objects.select_related("declaration__candidature__appel", "declaration__candidature__entite_juridique",
                                          "declaration__candidature__ght", "decide_par")
          .filter(pk=controle_id).first())
@@ -131,45 +131,26 @@ def generer_pieces(*, controle_id: int) -> list[str]:
         logger.warning("controle: pièces demandées pour le contrôle %s, introuvable", controle_id)
         return []
     genres = genres_de(c)
+
+    def lier(verrou: Controle, document, genre: str) -> None:
+        PieceControle.objects.create(controle=verrou, genre=genre, document=document)
+        journaliser(verrou, f"controle.controle.{genre}", acteur=None, donnees={
+            "document": str(document.pk), "nom": document.nom_original, "sha256": document.sha256})
+        pieces = dict(PieceControle.objects.filter(controle=verrou).values_list("genre", "document_id"))
+        if all(g in pieces for g in genres):  # the last one made: the e-mail, with all of them, once
+            from care_portal.documents.models import Document
+
+            par_id = Document.tous.in_bulk([pieces[g] for g in genres])
+            _envoyer(c, [par_id[pieces[g]] for g in genres])
+
+    for genre in genres:
+        fabrique.fabriquer(
+            c, genre, (lambda g=genre: attestation_pdf(c) if g == PieceControle.Genre.ATTESTATION else rapport_pdf(c)),
+            nom=nom_du_fichier(c, genre), existant=lambda ctl, g=genre: _existantes(ctl.pk).get(g),
+            lier=lambda verrou, document, g=genre: lier(verrou, document, g),
+        )
     existantes = _existantes(c.pk)
-    if not genres or all(g in existantes for g in genres):
-        return [existantes[g] for g in genres if g in existantes]
-    pdfs = {g: (attestation_pdf(c) if g == PieceControle.Genre.ATTESTATION else rapport_pdf(c)) for g in genres
-            if g not in existantes}
-    return _conserver(c, pdfs)
-
-
-def _conserver(c: Controle, pdfs: dict[str, bytes]) -> list[str]:
-    from care_portal.documents import services as documents
-
-    crees = []
-    try:
-        with transaction.atomic():
-            verrou = Controle.objects.select_for_update().get(pk=c.pk)
-            existantes = _existantes(verrou.pk)
-            for genre, pdf in pdfs.items():
-                if genre in existantes:
-                    continue
-                document = documents.document_deposer(fichier=ContentFile(pdf, name=nom_du_fichier(c, genre)),
-                                                      acteur=None, proprietaire=verrou, categorie=genre,
-                                                      verrouille=True)
-                crees.append(document)
-                PieceControle.objects.create(controle=verrou, genre=genre, document=document)
-                journaliser(verrou, f"controle.controle.{genre}", acteur=None, donnees={
-                    "document": str(document.pk), "nom": document.nom_original, "sha256": document.sha256})
-            if crees:
-                _envoyer(c, crees)
-    except IntegrityError:
-        for d in crees:
-            documents.effacer_contenu(d.cle_stockage)
-        existantes = _existantes(c.pk)
-        return [existantes[g] for g in genres_de(c) if g in existantes]
-    except BaseException:
-        for d in crees:
-            documents.effacer_contenu(d.cle_stockage)
-        raise
-    existantes = _existantes(c.pk)
-    return [existantes[g] for g in genres_de(c) if g in existantes]
+    return [existantes[g] for g in genres if g in existantes]
 
 
 def _envoyer(c: Controle, documents: list) -> None:

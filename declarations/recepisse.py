@@ -8,8 +8,8 @@ frozen ``Instantane`` of that submission, never from the live data.
 
 Idempotent, keyed on the submission date: a second run finds its ``Recepisse`` and does nothing; two
 runs at once are serialised by the lock on the declaration row, and the unique constraint
-(declaration, depot) is the last guard (the loser's bytes are erased). Written by the portal
-(``acteur`` None), already locked, through ``document_deposer``; "recepisse" is not a category users
+(declaration, depot) is the last guard (the loser's bytes are erased). Made by the portal
+(``acteur`` None), already locked, through the documents' ``fabrique``; "recepisse" is not a category users
 may upload to a declaration.
 """
 
@@ -20,8 +20,6 @@ import logging
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -92,6 +90,8 @@ def _existant(declaration_id: int, depot: datetime.datetime):
 def generer_recepisse(*, declaration_id: int, depot_iso: str) -> str | None:
     """Generate and keep the receipt of the submission made at ``depot_iso``; the document's id (the
     existing one when already generated), None for an unknown declaration or submission."""
+    from care_portal.documents import fabrique
+
     depot = date_de_depot(depot_iso)
     existant = _existant(declaration_id, depot)
     if existant is not None:
@@ -103,35 +103,17 @@ def generer_recepisse(*, declaration_id: int, depot_iso: str) -> str | None:
         logger.warning("declarations: récépissé demandé pour la déclaration %s (%s), introuvable", declaration_id,
                        depot_iso)
         return None
-    pdf = document_html(html_du_recepisse(d, i)).write_pdf()
-    return _conserver(d, depot, pdf)
 
+    def lier(verrou: Declaration, document) -> None:
+        Recepisse.objects.create(declaration=verrou, depot=depot, document=document)
+        journaliser(verrou, "declarations.declaration.recepisse", acteur=None, donnees={
+            "document": str(document.pk), "nom": document.nom_original, "sha256": document.sha256,
+            "depot": depot.isoformat(),
+        })
 
-def _conserver(d: Declaration, depot: datetime.datetime, pdf: bytes) -> str:
-    from care_portal.documents import services as documents
-
-    document = None
-    try:
-        with transaction.atomic():
-            verrou = Declaration.objects.select_for_update().get(pk=d.pk)
-            deja = _existant(verrou.pk, depot)
-            if deja is not None:
-                return str(deja)
-            document = documents.document_deposer(
-                fichier=ContentFile(pdf, name=nom_du_fichier(d, depot)), acteur=None, proprietaire=verrou,
-                categorie=CATEGORIE_RECEPISSE, verrouille=True,
-            )
-            Recepisse.objects.create(declaration=verrou, depot=depot, document=document)
-            journaliser(verrou, "declarations.declaration.recepisse", acteur=None, donnees={
-                "document": str(document.pk), "nom": document.nom_original, "sha256": document.sha256,
-                "depot": depot.isoformat(),
-            })
-    except IntegrityError:
-        if document is not None:
-            documents.effacer_contenu(document.cle_stockage)
-        return str(Recepisse.objects.get(declaration=d, depot=depot).document_id)
-    except BaseException:
-        if document is not None:
-            documents.effacer_contenu(document.cle_stockage)
-        raise
+    document = fabrique.fabriquer(
+        d, CATEGORIE_RECEPISSE, lambda: document_html(html_du_recepisse(d, i)).write_pdf(),
+        nom=nom_du_fichier(d, depot),
+        existant=lambda decl: _existant(decl.pk, depot), lier=lier,
+    )
     return str(document.pk)

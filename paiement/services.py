@@ -417,9 +417,7 @@ def lot_creer(*, acteur, date_execution: datetime.date, paiements=None):
     against the XSD and kept through the documents service (a ZIP holding the XML)."""
     import hashlib
 
-    from django.core.files.base import ContentFile
-
-    from care_portal.documents import services as documents
+    from care_portal.documents import fabrique
 
     from . import sepa
     from .models import LotVirement, Paiement
@@ -428,64 +426,56 @@ def lot_creer(*, acteur, date_execution: datetime.date, paiements=None):
     erreur = dates.erreur_date_execution(date_execution, aujourd_hui=timezone.localdate())
     if erreur:
         raise WorkflowError(erreur, code="date")
-    document = None
-    try:
-        with transaction.atomic():
-            qs = Paiement.objects.select_for_update(of=("self",)).select_related(
-                "convention__candidature__appel", "convention__candidature__ght",
-                "convention__candidature__entite_juridique", "convention__candidature__region_instructrice",
-            ).filter(etat=Paiement.Etat.ORDONNANCE, lot__isnull=True).order_by("pk")
-            if paiements is not None:
-                qs = qs.filter(pk__in=[p.pk for p in paiements])
-            choisis = list(qs)
-            if not choisis:
-                raise WorkflowError("Aucun paiement ordonnancé n'attend de virement : le lot serait vide.", code="vide")
-            erreur = dates.erreur_date_execution(date_execution, aujourd_hui=timezone.localdate(),
-                                                 fenetres=fenetres_de(choisis))
-            if erreur:
-                raise WorkflowError(erreur, code="date")
-            erreurs = []
-            for p in choisis:
-                try:
-                    _exiger_fenetre(p)
-                    _exiger_iban_inchange(p)
-                except WorkflowError as exc:
-                    erreurs.append(f"{p.reference} ({p.convention.candidature.structure_libelle}) : {exc.message}")
-            if erreurs:
-                raise WorkflowError("Le lot n'a pas été créé : " + " ".join(erreurs), code="lot")
-            virements = [sepa.Virement(
-                creancier_nom=p.titulaire or p.convention.candidature.structure_libelle,
-                iban=p.convention.candidature.iban, bic=p.convention.candidature.bic, montant=p.montant,
-                reference_bout_en_bout=p.reference,
-                libelle=f"CaRE {p.convention.candidature.appel.code} convention {p.convention.numero}")
-                for p in choisis]
-            lot = LotVirement.objects.create(message_id=f"TMP-{timezone.now():%Y%m%d%H%M%S%f}"[:35],
-                                             date_execution=date_execution, nombre=len(choisis),
-                                             total=sum((p.montant for p in choisis), Decimal("0")), sha256="",
-                                             cree_par=acteur)
-            lot.message_id = f"ECARE-LOT-{lot.pk:06d}"
+    with fabrique.atelier():  # the file's bytes are erased if anything here fails
+        qs = Paiement.objects.select_for_update(of=("self",)).select_related(
+            "convention__candidature__appel", "convention__candidature__ght",
+            "convention__candidature__entite_juridique", "convention__candidature__region_instructrice",
+        ).filter(etat=Paiement.Etat.ORDONNANCE, lot__isnull=True).order_by("pk")
+        if paiements is not None:
+            qs = qs.filter(pk__in=[p.pk for p in paiements])
+        choisis = list(qs)
+        if not choisis:
+            raise WorkflowError("Aucun paiement ordonnancé n'attend de virement : le lot serait vide.", code="vide")
+        erreur = dates.erreur_date_execution(date_execution, aujourd_hui=timezone.localdate(),
+                                             fenetres=fenetres_de(choisis))
+        if erreur:
+            raise WorkflowError(erreur, code="date")
+        erreurs = []
+        for p in choisis:
             try:
-                xml = sepa.generer_virements(virements, debiteur=sepa.debiteur_par_defaut(), message_id=lot.message_id,
-                                             date_execution=date_execution)
-            except sepa.ErreurSepa as exc:
-                raise WorkflowError("Le fichier de virement n'a pas été produit : " + " ".join(exc.erreurs),
-                                    code="sepa") from exc
-            lot.sha256 = hashlib.sha256(xml).hexdigest()
-            document = documents.document_deposer(
-                fichier=ContentFile(_archive(f"{lot.message_id}.xml", xml), name=f"{lot.message_id}.zip"),
-                acteur=None, proprietaire=lot, categorie=CATEGORIE_VIREMENT, verrouille=True)
-            lot.document = document
-            lot.save(update_fields=["message_id", "sha256", "document"])
-            Paiement.objects.filter(pk__in=[p.pk for p in choisis]).update(lot=lot)
-            journaliser(lot, "paiement.lot.cree", acteur=acteur, donnees={
-                "message_id": lot.message_id, "nombre": lot.nombre, "total": str(lot.total), "sha256": lot.sha256,
-                "paiements": [p.reference for p in choisis], "date_execution": date_execution.isoformat()})
-            for p in choisis:
-                journaliser(p, "paiement.paiement.mis_en_lot", acteur=acteur, donnees={"lot": lot.message_id})
-    except BaseException:
-        if document is not None:
-            documents.effacer_contenu(document.cle_stockage)
-        raise
+                _exiger_fenetre(p)
+                _exiger_iban_inchange(p)
+            except WorkflowError as exc:
+                erreurs.append(f"{p.reference} ({p.convention.candidature.structure_libelle}) : {exc.message}")
+        if erreurs:
+            raise WorkflowError("Le lot n'a pas été créé : " + " ".join(erreurs), code="lot")
+        virements = [sepa.Virement(
+            creancier_nom=p.titulaire or p.convention.candidature.structure_libelle,
+            iban=p.convention.candidature.iban, bic=p.convention.candidature.bic, montant=p.montant,
+            reference_bout_en_bout=p.reference,
+            libelle=f"CaRE {p.convention.candidature.appel.code} convention {p.convention.numero}")
+            for p in choisis]
+        lot = LotVirement.objects.create(message_id=f"TMP-{timezone.now():%Y%m%d%H%M%S%f}"[:35],
+                                         date_execution=date_execution, nombre=len(choisis),
+                                         total=sum((p.montant for p in choisis), Decimal("0")), sha256="",
+                                         cree_par=acteur)
+        lot.message_id = f"ECARE-LOT-{lot.pk:06d}"
+        try:
+            xml = sepa.generer_virements(virements, debiteur=sepa.debiteur_par_defaut(), message_id=lot.message_id,
+                                         date_execution=date_execution)
+        except sepa.ErreurSepa as exc:
+            raise WorkflowError("Le fichier de virement n'a pas été produit : " + " ".join(exc.erreurs),
+                                code="sepa") from exc
+        lot.sha256 = hashlib.sha256(xml).hexdigest()
+        lot.document = fabrique.deposer(lot, CATEGORIE_VIREMENT, _archive(f"{lot.message_id}.xml", xml),
+                                        nom=f"{lot.message_id}.zip")
+        lot.save(update_fields=["message_id", "sha256", "document"])
+        Paiement.objects.filter(pk__in=[p.pk for p in choisis]).update(lot=lot)
+        journaliser(lot, "paiement.lot.cree", acteur=acteur, donnees={
+            "message_id": lot.message_id, "nombre": lot.nombre, "total": str(lot.total), "sha256": lot.sha256,
+            "paiements": [p.reference for p in choisis], "date_execution": date_execution.isoformat()})
+        for p in choisis:
+            journaliser(p, "paiement.paiement.mis_en_lot", acteur=acteur, donnees={"lot": lot.message_id})
     return lot
 
 

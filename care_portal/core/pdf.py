@@ -1,6 +1,8 @@
 """The portal's PDFs (receipts, conventions, attestations, control reports) are laid out by WeasyPrint
 from HTML that carries everything it needs (styles inline, no image or font to fetch): a document
-never loads an external resource, so a template cannot leak a request nor depend on the network."""
+never loads an external resource, so a template cannot leak a request nor depend on the network.
+Their templates extend ``templates/pdf/base.html`` (the page, its running header and footer, fonts,
+headings, tables); storing them once is ``care_portal.documents.fabrique``'s job."""
 
 from __future__ import annotations
 

@@ -15,6 +15,7 @@ is removed from storage.
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import logging
 import re
@@ -97,6 +98,12 @@ class _Contenu:
     type: validation.TypeFichier
     taille: int
     sha256: str
+
+
+#: the storage keys of the documents deposited within the current ``fabrique.atelier`` (None outside any):
+#: erased there if the block fails
+STOCKES_DANS_L_ATELIER: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
+    "documents_stockes_dans_l_atelier", default=None)
 
 
 def _nouvelle_cle() -> str:
@@ -237,8 +244,8 @@ def document_deposer(
     creates it already locked (a generated receipt). Checks the registry's upload right, the
     name, the size and the type on the content; refusal → WorkflowError, nothing stored. On
     commit: the antivirus scan when clamd is configured. Called inside a longer transaction of
-    the caller, the bytes of a document whose row is rolled back later are the caller's to erase
-    (``document.cle_stockage``)."""
+    the caller, the bytes of a document whose row is rolled back later are erased by the enclosing
+    ``fabrique.atelier`` (otherwise they are the caller's to erase: ``document.cle_stockage``)."""
     _verifier_depot(acteur, proprietaire, categorie)
     if remplace is not None:
         _verifier_version_precedente(Document.objects.filter(pk=remplace.pk).first(), proprietaire, categorie)
@@ -276,6 +283,9 @@ def document_deposer(
     except BaseException:
         effacer_contenu(contenu.cle)
         raise
+    stockes = STOCKES_DANS_L_ATELIER.get()
+    if stockes is not None:
+        stockes.append(contenu.cle)
     return document
 
 
