@@ -257,6 +257,7 @@ def controle_demander_informations(*, controle: Controle, acteur, message: str) 
 def controle_repondre(*, controle: Controle, acteur, message: str, fichiers: Iterable = ()) -> Controle:
     """The ES answers a request for information (référent CaRE, DSI or RSSI of the structure), with
     documents stored through the documents service; the control resumes. Closed → refused."""
+    from care_portal.documents import fabrique
     from care_portal.documents import services as documents
 
     message = (message or "").strip()
@@ -264,32 +265,27 @@ def controle_repondre(*, controle: Controle, acteur, message: str, fichiers: Ite
     if not message and not fichiers:
         raise WorkflowError("Écrivez votre réponse ou joignez au moins un document.", code="reponse")
     deposes = []
-    try:
-        with transaction.atomic():
-            c = _verrouiller(controle)
-            cand = c.declaration.candidature
-            if not peut_editer(acteur, cand):
-                raise WorkflowError("Seuls le référent CaRE, le DSI et le RSSI de la structure peuvent répondre.",
-                                    code="droit")
-            if c.clos:
-                raise WorkflowError("Le contrôle est clos : il n'est plus possible d'y répondre.", code="clos")
-            if c.etat != Controle.Etat.INFORMATIONS_DEMANDEES:
-                raise WorkflowError("Aucune information n'est demandée par l'ANS pour le moment.", code="etat")
-            for f in fichiers:
-                deposes.append(documents.document_deposer(fichier=f, acteur=acteur, proprietaire=c,
-                                                          categorie=selectors.CATEGORIE_REPONSE))
-            run_transition(c, "repondre", acteur=acteur, verifier_droit=False, message=message, motif=message,
-                           update_fields=["reponse"],
-                           donnees={"documents": [{"id": str(d.pk), "nom": d.nom_original, "sha256": d.sha256}
-                                                  for d in deposes]})
-            envoyer_email(selectors.emails_controleurs(c),
-                          f"Contrôle CaRE : l'établissement a répondu ({cand.structure_libelle})",
-                          "controle_reponse", {"controle": c, "candidature": cand, "message": message,
-                                               "documents": deposes, "lien": lien(c), "lien_dossier": lien(c)})
-    except BaseException:
-        for d in deposes:
-            documents.effacer_contenu(d.cle_stockage)
-        raise
+    with fabrique.atelier():  # the documents stored here lose their bytes if the answer fails
+        c = _verrouiller(controle)
+        cand = c.declaration.candidature
+        if not peut_editer(acteur, cand):
+            raise WorkflowError("Seuls le référent CaRE, le DSI et le RSSI de la structure peuvent répondre.",
+                                code="droit")
+        if c.clos:
+            raise WorkflowError("Le contrôle est clos : il n'est plus possible d'y répondre.", code="clos")
+        if c.etat != Controle.Etat.INFORMATIONS_DEMANDEES:
+            raise WorkflowError("Aucune information n'est demandée par l'ANS pour le moment.", code="etat")
+        for f in fichiers:
+            deposes.append(documents.document_deposer(fichier=f, acteur=acteur, proprietaire=c,
+                                                      categorie=selectors.CATEGORIE_REPONSE))
+        run_transition(c, "repondre", acteur=acteur, verifier_droit=False, message=message, motif=message,
+                       update_fields=["reponse"],
+                       donnees={"documents": [{"id": str(d.pk), "nom": d.nom_original, "sha256": d.sha256}
+                                              for d in deposes]})
+        envoyer_email(selectors.emails_controleurs(c),
+                      f"Contrôle CaRE : l'établissement a répondu ({cand.structure_libelle})",
+                      "controle_reponse", {"controle": c, "candidature": cand, "message": message,
+                                           "documents": deposes, "lien": lien(c), "lien_dossier": lien(c)})
     return c
 
 

@@ -119,6 +119,7 @@ def _objectifs_par_code() -> dict:
 
 def ligne_ajouter(*, declaration: Declaration, acteur, donnees: dict[str, Any], justificatif=None) -> LigneBilan:
     """Add one line (checked by ``bilan.valider_ligne``) and its optional supporting document."""
+    from care_portal.documents import fabrique
     from care_portal.documents import services as documents
 
     with transaction.atomic():
@@ -131,7 +132,7 @@ def ligne_ajouter(*, declaration: Declaration, acteur, donnees: dict[str, Any], 
             raise WorkflowError(f"Le bilan financier compte déjà {LIGNES_MAX} lignes.", code="limite")
         ligne = _creer_ligne(d, saisie, acteur, _objectifs_par_code())
         document = None
-        try:
+        with fabrique.atelier():  # the supporting document loses its bytes if the line is not recorded
             if justificatif:
                 document = documents.document_deposer(fichier=justificatif, acteur=acteur, proprietaire=ligne,
                                                       categorie=selectors.CATEGORIE_JUSTIFICATIF)
@@ -140,10 +141,6 @@ def ligne_ajouter(*, declaration: Declaration, acteur, donnees: dict[str, Any], 
             journaliser(d, "declarations.declaration.ligne_ajoutee", acteur=acteur,
                         donnees={"ligne": ligne.pk, **saisie.en_json(),
                                  "justificatif": _document_json(document) if document else None})
-        except BaseException:
-            if document is not None:
-                documents.effacer_contenu(document.cle_stockage)
-            raise
     return ligne
 
 

@@ -23,6 +23,7 @@ from django.utils import timezone
 from candidatures.models import Candidature, PerimetreLigne
 from candidatures.services import peut_editer
 from care_portal.core import format_fr
+from care_portal.documents import fabrique
 from care_portal.documents import services as documents
 from care_portal.documents.models import Document
 from care_portal.workflow.services import WorkflowError, journaliser
@@ -167,15 +168,10 @@ def _exiger_ght(c: Candidature, quoi: str) -> None:
 
 @contextmanager
 def _fichiers():
-    """Collect the documents stored inside the service: if the transaction fails afterwards, their
-    bytes go too (document_deposer leaves that to its caller)."""
-    deposes: list[Document] = []
-    try:
-        yield deposes
-    except BaseException:
-        for d in deposes:
-            documents.effacer_contenu(d.cle_stockage)
-        raise
+    """The documents stored inside the service lose their bytes if it fails (``documents.fabrique.atelier``,
+    the one clean-up). Yields a list the service may keep what it stored in."""
+    with fabrique.atelier():
+        yield []
 
 
 def _deposer(deposes: list[Document], fichier, *, acteur, proprietaire: models.Model, categorie: str,
