@@ -4,7 +4,7 @@ the bank's confirmation (below).
 Each service validates with ``regles.verifier_lignes`` (no overlapping brackets, min < max, amounts
 ≥ 0), writes inside ``transaction.atomic`` with the call's row locked (versions are numbered per call
 without gaps or duplicates) and appends a ``TransitionLog`` row. A refusal raises
-``GrilleInvalide`` (a ``WorkflowError``) carrying every French error; nothing is written then.
+``MatricePlafondsInvalide`` (a ``WorkflowError``) carrying every French error; nothing is written then.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from .models import GrilleMontantsPlafonds, LignePlafond
 from .regles import LignePlafondData, verifier_lignes
 
 
-class GrilleInvalide(WorkflowError):
+class MatricePlafondsInvalide(WorkflowError):
     """A ceiling table refused: ``erreurs`` lists every problem (« Ligne 4 : … »)."""
 
     def __init__(self, erreurs: list[str], message: str | None = None):
@@ -38,10 +38,10 @@ class GrilleInvalide(WorkflowError):
 
 def _valider(lignes: list[LignePlafondData]) -> None:
     if not lignes:
-        raise GrilleInvalide(["La matrice ne contient aucune ligne de plafond."])
+        raise MatricePlafondsInvalide(["La matrice ne contient aucune ligne de plafond."])
     erreurs = verifier_lignes(lignes)
     if erreurs:
-        raise GrilleInvalide(erreurs)
+        raise MatricePlafondsInvalide(erreurs)
 
 
 def _ecrire_lignes(grille: GrilleMontantsPlafonds, lignes: list[LignePlafondData]) -> None:
@@ -63,13 +63,13 @@ def grille_creer(*, appel: AppelAFinancement, lignes: list[LignePlafondData], ac
                  en_vigueur_le: datetime.date | None = None, source: str = "", commentaire: str = "",
                  illustrative: bool = False) -> GrilleMontantsPlafonds:
     """A new version of ``appel``'s ceiling table (in force from ``en_vigueur_le``, today by default).
-    Refused as a whole (``GrilleInvalide``) if one row is wrong or the date is outside the call's years."""
+    Refused as a whole (``MatricePlafondsInvalide``) if one row is wrong or the date is outside the call's years."""
     _valider(lignes)
     en_vigueur_le = en_vigueur_le or timezone.localdate()
     erreur = dates.erreur_en_vigueur(en_vigueur_le, appel=str(appel), candidature_debut=appel.candidature_debut,
                                      paiement_fin=appel.paiement_fin)
     if erreur:
-        raise GrilleInvalide([erreur], erreur)
+        raise MatricePlafondsInvalide([erreur], erreur)
     with transaction.atomic():
         grille = GrilleMontantsPlafonds.objects.create(
             appel=appel, version=prochaine_version(appel), en_vigueur_le=en_vigueur_le,
@@ -87,11 +87,11 @@ def grille_creer(*, appel: AppelAFinancement, lignes: list[LignePlafondData], ac
 def grille_importer(*, appel: AppelAFinancement, contenu: bytes, nom_fichier: str, acteur,
                     illustrative: bool = False, en_vigueur_le: datetime.date | None = None,
                     commentaire: str = "") -> GrilleMontantsPlafonds:
-    """Import a CSV/XLSX file as a new version: all its rows, or nothing (``GrilleInvalide`` with the
+    """Import a CSV/XLSX file as a new version: all its rows, or nothing (``MatricePlafondsInvalide`` with the
     per-row errors)."""
     lecture = lire_plafonds(contenu, nom_fichier)
     if lecture.erreurs:
-        raise GrilleInvalide(lecture.erreurs, f"Le fichier « {nom_fichier} » comporte {len(lecture.erreurs)} "
+        raise MatricePlafondsInvalide(lecture.erreurs, f"Le fichier « {nom_fichier} » comporte {len(lecture.erreurs)} "
                                               f"erreur{format_fr.s(len(lecture.erreurs))} : rien n'a été importé.")
     return grille_creer(appel=appel, lignes=lecture.lignes, acteur=acteur, en_vigueur_le=en_vigueur_le,
                         source=f"Import du fichier « {nom_fichier} »", commentaire=commentaire,

@@ -102,7 +102,7 @@ def plafonds(request: HttpRequest) -> HttpResponse:
             acteur=request.user,
             illustrative=data["illustrative"], en_vigueur_le=data["en_vigueur_le"], commentaire=data["commentaire"],
         )
-    except services.GrilleInvalide as exc:
+    except services.MatricePlafondsInvalide as exc:
         return _page_plafonds(request, form, erreurs_import=exc.erreurs, message_import=exc.message, status=400)
     messages.success(request, f"Version {grille.version} de la matrice des montants plafonds de « {grille.appel} » "
                               f"importée : {format_fr.pluriel(grille.lignes.count(), 'ligne')}, en vigueur à partir du "

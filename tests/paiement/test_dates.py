@@ -116,7 +116,7 @@ def test_date_d_execution_hors_fenetre_refusee(client, ordonne):
 def test_date_d_entree_en_vigueur_hors_des_annees_de_l_appel(client):
     appel = AppelFactory(candidature_debut=datetime.date(2024, 1, 10))
     for d in (*ABSURDES, datetime.date(2023, 12, 31), appel.paiement_fin + datetime.timedelta(days=1)):
-        with pytest.raises(services.GrilleInvalide) as refus:
+        with pytest.raises(services.MatricePlafondsInvalide) as refus:
             services.grille_creer(appel=appel, lignes=lignes(), acteur=None, en_vigueur_le=d)
         assert "hors des années de l'appel" in refus.value.message
     se_connecter(client, creer_utilisateur_avec_role(Role.ADMIN_ANS))

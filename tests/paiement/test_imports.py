@@ -36,7 +36,7 @@ def importer(appel, contenu: bytes, nom: str, **kwargs):
 
 def erreurs(contenu: bytes, nom: str = "matrice.csv") -> list[str]:
     appel = AppelFactory()
-    with pytest.raises(services.GrilleInvalide) as exc:
+    with pytest.raises(services.MatricePlafondsInvalide) as exc:
         importer(appel, contenu, nom)
     assert "rien n'a été importé" in exc.value.message
     assert not GrilleMontantsPlafonds.objects.exists() and not LignePlafond.objects.exists()

@@ -49,12 +49,12 @@ def test_version_en_vigueur():
 
 def test_chevauchement_refuse_rien_n_est_ecrit():
     appel = AppelFactory()
-    with pytest.raises(services.GrilleInvalide) as exc:
+    with pytest.raises(services.MatricePlafondsInvalide) as exc:
         grille(appel, spec=[(T.GHT, "0", "1000", "1"), (T.GHT, "999", None, "2")])
     assert exc.value.erreurs == ["Lignes 2 et 3 : les tranches « GHT » de 0 à 1 000 et à partir de 999 se chevauchent."]
     assert "rien n'a été enregistré" in exc.value.message
     assert not GrilleMontantsPlafonds.objects.exists() and not LignePlafond.objects.exists()
-    with pytest.raises(services.GrilleInvalide, match="1 erreur"):
+    with pytest.raises(services.MatricePlafondsInvalide, match="1 erreur"):
         services.grille_creer(appel=appel, lignes=[], acteur=None)
 
 
@@ -63,7 +63,7 @@ def test_remplacer_les_lignes():
     services.grille_remplacer_lignes(grille=g, lignes=lignes([(T.GHT, "0", None, "1.00")]), acteur=None)
     assert list(g.lignes.values_list("type_structure", "montant")) == [(T.GHT, D("1.00"))]
     assert TransitionLog.objects.filter(code="paiement.grille.modifiee", object_id=str(g.pk)).exists()
-    with pytest.raises(services.GrilleInvalide):
+    with pytest.raises(services.MatricePlafondsInvalide):
         services.grille_remplacer_lignes(grille=g, lignes=lignes([(T.GHT, "0", None, "1"), (T.GHT, "5", "9", "1")]),
                                          acteur=None)
     assert g.lignes.count() == 1

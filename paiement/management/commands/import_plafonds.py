@@ -57,7 +57,7 @@ class Command(BaseCommand):
                 illustrative=options["illustratif"], en_vigueur_le=options["en_vigueur_le"],
                 commentaire=options["commentaire"],
             )
-        except services.GrilleInvalide as exc:
+        except services.MatricePlafondsInvalide as exc:
             for erreur in exc.erreurs:
                 self.stderr.write(erreur)
             raise CommandError(exc.message) from None
