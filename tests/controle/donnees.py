@@ -1,8 +1,11 @@
-"""Builders for the control tests, through the real services: a complete declaration, its control,
-controllers, a control brought to a given state; and a cheap bulk builder for query-count tests."""
+"""Builders for the control tests, through the real services of the declaration and the control (the
+convention is signed by ``tests.factories.convention_signee`` unless ``reelle``): a complete
+declaration, its control, controllers, a control brought to a given state; and a cheap bulk builder
+for query-count tests."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 
 from django.core import mail
@@ -20,16 +23,23 @@ from tests.declarations.donnees import ajouter, candidature_signee
 LIEN_VISIO = "https://webconf.numerique.gouv.fr/controle-care"
 
 
-def declaration_complete(**kwargs):
-    c, referent, ars = candidature_signee(**kwargs)
+def declaration_complete(*, reelle: bool = False, **kwargs):
+    """A declaration with one line, submitted and declared complete by its ARS: (declaration, référent,
+    ARS). ``reelle``: the convention signed through its services and the on-commit effects of the
+    submission run (the declaration's receipt rendered); by default neither (a control's test)."""
+    c, referent, ars = candidature_signee(reelle=reelle, **kwargs)
     d = declarations.declaration_creer(candidature=c, acteur=referent)
     ajouter(d, referent)
-    with commit():
+    with _commit_si(reelle):
         declarations.declaration_deposer(declaration=d, acteur=referent, certifie=True)
-    with commit():
+    with _commit_si(reelle):
         declarations.declaration_declarer_complete(declaration=d, acteur=ars)
     mail.outbox.clear()
     return Declaration.objects.get(pk=d.pk), referent, ars
+
+
+def _commit_si(reelle: bool):
+    return commit() if reelle else contextlib.nullcontext()
 
 
 def controle_de(d: Declaration) -> Controle:
@@ -81,16 +91,22 @@ def tout_conforme(c: Controle, acteur) -> None:
 def controles_en_masse(n: int, controleurs: list) -> list[Controle]:
     """``n`` complete declarations with their control, built directly (query-count tests only: the
     states are set at creation, no service runs)."""
-    from tests.factories import AppelFactory, CandidatureFactory
+    from tests.factories import (
+        AppelFactory,
+        CandidatureFactory,
+        ControleFactory,
+        ConventionFactory,
+        DeclarationFactory,
+    )
 
     appel = AppelFactory()
+    dg = creer_utilisateur_avec_role(Role.DG_ANS)
     etats = [e for e, _ in Controle.Etat.choices]
     faits = []
     for i in range(n):
-        cand = CandidatureFactory(appel=appel)
-        d = Declaration.objects.create(candidature=cand, etat=Declaration.Etat.COMPLETE, decidee_le=timezone.now())
-        c = Controle.objects.create(declaration=d, etat=etats[i % len(etats)],
-                                    date_prevue=quand(i % 30) if i % len(etats) else None)
-        c.controleurs.set(controleurs[: 1 + i % len(controleurs)])
-        faits.append(c)
+        cv = ConventionFactory(candidature=CandidatureFactory(appel=appel), signee=True, contresignataire=dg)
+        d = DeclarationFactory(candidature=cv.candidature, complete=True)
+        faits.append(ControleFactory(declaration=d, etat=etats[i % len(etats)],
+                                     date_prevue=quand(i % 30) if i % len(etats) else None,
+                                     controleurs=controleurs[: 1 + i % len(controleurs)]))
     return faits

@@ -56,7 +56,8 @@ def dossier_controle(certificat, ans_monsieur):  # noqa: F811
     from candidatures.regles import TypeCandidature as T
     from tests.paiement.paiements import controle_valide
 
-    ctl, _, _ = controle_valide(raison_sociale=STRUCTURE, spec=[(T.PUBLIC_HORS_GHT, "0", None, "40000.00")])
+    ctl, _, _ = controle_valide(raison_sociale=STRUCTURE, spec=[(T.PUBLIC_HORS_GHT, "0", None, "40000.00")],
+                                reelle=True)
     return ctl
 
 

@@ -1,6 +1,5 @@
 import pytest
 
-from tests.candidatures.conventions import certificat  # noqa: F401 (fixture)
 from tests.candidatures.donnees import stockage_prive
 
 
@@ -11,8 +10,9 @@ def stockage(settings, tmp_path):
 
 
 @pytest.fixture
-def signee(certificat):  # noqa: F811
-    """A candidature whose convention is signed and countersigned, the declaration window open:
+def signee():
+    """A candidature whose convention is signed and countersigned (its states and versions built without
+    rendering nor sealing: ``tests.factories.convention_signee``), the declaration window open:
     (candidature, référent, ARS)."""
     from .donnees import candidature_signee
 

@@ -1,5 +1,6 @@
-"""Builders for the declaration tests, through the real services: a candidature whose convention is
-signed (the native signature, codes read from the test mailbox), lines of a bilan, XLSX files."""
+"""Builders for the declaration tests: a candidature whose convention is signed (by default brought
+to « signée » without rendering nor sealing, ``tests.factories.convention_signee``; ``reelle=True``:
+the native signature, codes read from the test mailbox), lines of a bilan, XLSX files."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from declarations import services
 from declarations.bilan_xlsx import COLONNES
 from declarations.models import Declaration
 from tests.candidatures.conventions import commit, dernier_code, dg_ans, dossier_complet, envoyee, signee_es
+from tests.factories import convention_signee
 
 
 def jours(n: int) -> datetime.date:
@@ -30,8 +32,13 @@ def ouvrir_fenetre(c: Candidature, *, debut: int = -10, fin: int = 100) -> None:
     appel.save(update_fields=["declaration_debut", "declaration_fin"])
 
 
-def signer(c: Candidature, dg=None) -> None:
-    """Send, sign (ES) and countersign (DG ANS) the convention of a complete candidature."""
+def signer(c: Candidature, dg=None, *, reelle: bool = False) -> None:
+    """Send, sign (ES) and countersign (DG ANS) the convention of a complete candidature: by default
+    its states, log rows and stored versions without WeasyPrint nor PAdES (a later stage's test);
+    ``reelle``: through the convention services (PDF rendered, two seals; needs ``certificat``)."""
+    if not reelle:
+        convention_signee(c, dg=dg)
+        return
     cv = signee_es(envoyee(c))
     dg = dg or dg_ans()
     with commit():
@@ -40,9 +47,11 @@ def signer(c: Candidature, dg=None) -> None:
         conventions.conventions_contresigner(acteur=dg, code=dernier_code(dg.email), ip="198.51.100.2")
 
 
-def candidature_signee(**kwargs):
+def candidature_signee(*, reelle: bool = False, **kwargs):
+    """A complete candidature (``dossier_complet``) whose convention is signed and countersigned, the
+    declaration window open: (candidature, référent, ARS)."""
     c, referent, ars = dossier_complet(**kwargs)
-    signer(c)
+    signer(c, reelle=reelle)
     ouvrir_fenetre(c)
     mail.outbox.clear()
     return Candidature.objects.get(pk=c.pk), referent, ars

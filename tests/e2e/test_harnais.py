@@ -46,8 +46,9 @@ def test_une_violation_de_la_csp_est_signalee(page, live_server):
     nav = Navigateur(page=page, base_url=live_server.url)
     nav.aller("/")
     assert nav.erreurs_csp == []
-    page.evaluate("() => { const s = document.createElement('script'); s.textContent = 'window.x = 1';"
-                  " document.body.appendChild(s); }")
-    page.wait_for_timeout(200)
+    # the browser reports the blocked inline script on its console: wait for that message, not a fixed time
+    with page.expect_console_message(lambda m: "Content Security Policy" in m.text):
+        page.evaluate("() => { const s = document.createElement('script'); s.textContent = 'window.x = 1';"
+                      " document.body.appendChild(s); }")
     assert nav.erreurs_csp and "Content Security Policy" in nav.erreurs_csp[0]
     assert page.evaluate("() => window.x") is None  # the inline script was blocked

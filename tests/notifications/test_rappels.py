@@ -308,8 +308,9 @@ def test_envoyer_rappels_reunit_les_genres_horaires(settings):
 # --- declarations ---------------------------------------------------------------------------------
 
 @pytest.fixture
-def signee(certificat):  # noqa: F811 — the platform certificate, for the convention's signatures
-    """A candidature whose convention is signed, its call's declaration window closing in 20 days."""
+def signee():
+    """A candidature whose convention is signed (``tests.factories.convention_signee``: no rendering nor
+    sealing), its call's declaration window closing in 20 days."""
     from tests.declarations.donnees import candidature_signee, ouvrir_fenetre
 
     c, referent, ars = candidature_signee()
@@ -465,7 +466,7 @@ def test_controle_non_decide_apres_la_fenetre_rappele_une_fois_a_l_ans(settings,
 
 # --- ANS: payments before the window closes -------------------------------------------------------
 
-def test_paiement_non_verse_rappele_une_fois_avant_la_cloture(settings, certificat):  # noqa: F811
+def test_paiement_non_verse_rappele_une_fois_avant_la_cloture(settings):
     from paiement import services as paiements
     from tests.paiement.paiements import agent, controle_valide, ouvrir_paiements, paiement_de
 
@@ -489,7 +490,7 @@ def test_paiement_non_verse_rappele_une_fois_avant_la_cloture(settings, certific
     assert Rappel.objects.filter(genre=Genre.PAIEMENT).count() == 1
 
 
-def test_paiement_rejete_ou_verse_pas_rappele(settings, certificat):  # noqa: F811
+def test_paiement_rejete_ou_verse_pas_rappele(settings):
     from paiement import services as paiements
     from tests.paiement.paiements import agent, controle_valide, ouvrir_paiements, paiement_de
 

@@ -41,7 +41,7 @@ def test_etape_de_controle_et_paiement(controle, paiement, attendu):
 
 
 @pytest.mark.django_db
-def test_compter_place_une_declaration_complete_au_controle(certificat):  # noqa: F811
+def test_compter_place_une_declaration_complete_au_controle():
     from declarations import services as ds
     from tests.candidatures.conventions import commit
     from tests.declarations.donnees import ajouter, candidature_signee

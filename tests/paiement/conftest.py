@@ -1,6 +1,5 @@
 import pytest
 
-from tests.candidatures.conventions import certificat  # noqa: F401 (fixture)
 from tests.candidatures.donnees import stockage_prive
 
 
@@ -11,7 +10,7 @@ def stockage(settings, tmp_path):
 
 
 @pytest.fixture
-def valide(certificat):  # noqa: F811
+def valide():
     """A validated control, its call's ceiling table and payment window open: (control, référent, ARS)."""
     from .paiements import controle_valide
 

@@ -4,13 +4,12 @@ and the control's services), its payment, ANS payment agents; a cheap bulk build
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
 
 from django.core import mail
 from django.utils import timezone
 
 from candidatures import services_convention as conventions
-from candidatures.models import Candidature, Convention
+from candidatures.models import Candidature
 from care_portal.comptes.roles import Role
 from controle import services as controles
 from controle.models import Controle
@@ -48,16 +47,17 @@ MOTIF_BAISSE = "Un site du périmètre est déjà financé par un autre programm
 
 
 def controle_valide(*, lignes: tuple[dict, ...] = ({},), plafond_convention: str | None = None, spec=None,
-                    **kwargs):
+                    reelle: bool = False, **kwargs):
     """A control in « objectifs atteints » (built through the declaration and control services), the
     call's payment window open: (control, référent ES, ARS). The call's ceiling table (``spec``) is
     loaded before the candidature is complete, so that its convention takes its amount from it;
-    ``plafond_convention``: the ANS lowers that amount (with a motive) before sending."""
+    ``plafond_convention``: the ANS lowers that amount (with a motive) before sending. The convention is
+    signed without rendering nor sealing (``tests.factories.convention_signee``) unless ``reelle``."""
     c, referent, ars = dossier_complet(lignes_plafond=spec if spec is not None else LIGNES, **kwargs)
     if plafond_convention is not None:
         conventions.convention_fixer_montant(convention=c.convention, acteur=admin_ans(),
                                              montant=plafond_convention, motif=MOTIF_BAISSE)
-    signer(c)
+    signer(c, reelle=reelle)
     ouvrir_fenetre(c)
     c = Candidature.objects.get(pk=c.pk)
     d = declarations.declaration_creer(candidature=c, acteur=referent)
@@ -96,22 +96,25 @@ def ordonnance(p: Paiement, valideur, ordonnateur) -> Paiement:
 
 
 def paiements_en_masse(n: int, appel=None) -> list[Paiement]:
-    """``n`` payments in every state on signed conventions, built directly (query-count tests only)."""
-    from declarations.models import Declaration
-    from tests.factories import AppelFactory, CandidatureFactory
+    """``n`` payments cycling through every state on signed conventions, their rows built directly by the
+    factories (query-count tests only: no service runs)."""
+    from tests.factories import (
+        AppelFactory,
+        CandidatureFactory,
+        ControleFactory,
+        ConventionFactory,
+        DeclarationFactory,
+        PaiementFactory,
+    )
 
     appel = appel or AppelFactory()
     debut = Paiement.objects.filter(convention__candidature__appel=appel).count()
+    dg = creer_utilisateur_avec_role(Role.DG_ANS)
     etats = [e for e, _ in Paiement.Etat.choices]
     faits = []
     for i in range(debut, debut + n):
-        cand = CandidatureFactory(appel=appel)
-        cv = Convention.objects.create(candidature=cand, numero=f"CV-MASSE-{appel.pk}-{i}", etat=Convention.Etat.SIGNEE,
-                                       plafond=Decimal("100000.00"), montant=Decimal("100000.00"))
-        d = Declaration.objects.create(candidature=cand, etat=Declaration.Etat.COMPLETE, decidee_le=timezone.now())
-        ctl = Controle.objects.create(declaration=d, etat=Controle.Etat.OBJECTIFS_ATTEINTS)
-        faits.append(Paiement.objects.create(
-            convention=cv, controle=ctl, reference=f"ECARE-M{appel.pk:03d}{i:06d}", etat=etats[i % len(etats)],
-            couts_eligibles=Decimal("1000.00"), plafond=Decimal("100000.00"), montant=Decimal("1000.00"),
-            iban="FR7630006000011234567890189"))
+        cv = ConventionFactory(candidature=CandidatureFactory(appel=appel), signee=True, contresignataire=dg)
+        d = DeclarationFactory(candidature=cv.candidature, complete=True)
+        ctl = ControleFactory(declaration=d, etat=Controle.Etat.OBJECTIFS_ATTEINTS)
+        faits.append(PaiementFactory(controle=ctl, etat=etats[i % len(etats)]))
     return faits

@@ -16,7 +16,7 @@ from .paiements import controle_valide
 
 @pytest.mark.services("PostgreSQL")
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)  # the referential of the data migrations
-def test_huit_tentatives_concurrentes_un_seul_paiement(certificat):
+def test_huit_tentatives_concurrentes_un_seul_paiement():
     ctl, _, _ = controle_valide()
     barriere = threading.Barrier(8)
     resultats, erreurs = [], []

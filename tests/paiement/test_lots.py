@@ -19,7 +19,7 @@ from tests.candidatures.conventions import commit
 
 from .paiements import agent, controle_valide, jours, ordonnance, paiement_de, rafraichir
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("certificat")]
+pytestmark = [pytest.mark.django_db]
 NS = {"p": sepa.NS}
 
 

@@ -53,7 +53,6 @@ def test_creation_sous_le_montant_de_la_convention_avec_son_calcul(valide):
     assert _codes(p) == ["paiement.paiement.cree"]
 
 
-@pytest.mark.usefixtures("certificat")
 def test_montant_abaisse_par_l_ans_utilise_par_le_paiement():
     ctl, _, _ = controle_valide(plafond_convention="800.00")
     cv = ctl.declaration.candidature.convention
@@ -65,7 +64,6 @@ def test_montant_abaisse_par_l_ans_utilise_par_le_paiement():
     assert "plafonné à 800,00 €" in p.calcul["explications"][-1]
 
 
-@pytest.mark.usefixtures("certificat")
 def test_couts_au_dessus_du_montant_plafonnes():
     ctl, _, _ = controle_valide(spec=[(T.PUBLIC_HORS_GHT, "0", None, "800.00")])
     p = paiement_de(ctl)
@@ -73,7 +71,6 @@ def test_couts_au_dessus_du_montant_plafonnes():
     assert "plafonné à 800,00 €" in p.calcul["explications"][-1]
 
 
-@pytest.mark.usefixtures("certificat")
 def test_couts_egaux_au_plafond_et_base_ttc():
     from declarations.models import ParametresAppel
 

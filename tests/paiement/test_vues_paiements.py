@@ -155,7 +155,7 @@ def test_creation_lot_telechargement_et_confirmation(client, paiement):
     assert Paiement.objects.get(pk=p.pk).reference_bancaire == "BQ-7"
 
 
-def test_page_es_sa_structure_seulement(client, paiement, certificat):
+def test_page_es_sa_structure_seulement(client, paiement):
     p, referent, _ = paiement
     cand = p.convention.candidature
     url = reverse("paiement:pour_candidature", args=[cand.pk])
@@ -168,7 +168,7 @@ def test_page_es_sa_structure_seulement(client, paiement, certificat):
     assert client.get(url).status_code == 302
 
 
-def test_page_plafonnee_le_dit(client, certificat):
+def test_page_plafonnee_le_dit(client):
     from candidatures.regles import TypeCandidature as T
 
     ctl, referent, _ = controle_valide(spec=[(T.PUBLIC_HORS_GHT, "0", None, "800.00")])

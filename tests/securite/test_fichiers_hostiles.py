@@ -71,7 +71,7 @@ def _verifier(echecs: list[str], f: corpus.Fichier, reponse, duree: float, atten
 # --- the bilan XLSX (declarations « importer », ES) -----------------------------------------------------------
 
 @pytest.fixture
-def declaration(certificat):  # noqa: F811 — pytest injects the conftest's fixture
+def declaration():
     from declarations import services
     from tests.declarations.donnees import candidature_signee
 
@@ -119,7 +119,7 @@ def test_import_de_la_matrice_des_plafonds(client):
 # --- the bank's confirmation (paiement « confirmation », ANS secretariat) -------------------------------------
 
 @pytest.fixture
-def ordonnance(certificat):  # noqa: F811
+def ordonnance():
     """An ordered payment: a confirmation file naming it would pay it."""
     from tests.paiement.paiements import agent, controle_valide, ordonnance, paiement_de
 
