@@ -75,7 +75,7 @@ def main() -> int:
         dossier = Path(tmp) / "signature"
         dossier.mkdir()
         settings.SIGNATURE_CERTIFICAT, settings.SIGNATURE_CLE = dossier / "plateforme.crt", dossier / "plateforme.key"
-        from candidatures.signature import pades
+        from care_portal.signature import pades
 
         pades.generer_certificat_auto_signe(settings.SIGNATURE_CERTIFICAT, settings.SIGNATURE_CLE)
 

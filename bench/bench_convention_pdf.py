@@ -60,8 +60,8 @@ def mesurer(pk: int, repetitions: int) -> dict:
     from django.test.utils import CaptureQueriesContext
 
     from candidatures import convention_pdf
-    from candidatures.signature import pades
     from care_portal.core.pdf import document_html
+    from care_portal.signature import pades
 
     t = time.perf_counter()
     pdf = convention_pdf.rendre_pdf(_lire(pk))

@@ -78,7 +78,7 @@ def rendre_html(convention: Convention) -> str:
 
 def rendre_pdf(convention: Convention) -> bytes:
     """The convention's PDF with its two empty signature fields."""
-    from .signature import pades
+    from care_portal.signature import pades
 
     pdf = document_html(rendre_html(convention)).write_pdf()
     return pades.preparer_champs(pdf)

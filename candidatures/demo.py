@@ -482,7 +482,7 @@ CIBLES_CONVENTION = ("a_generer", "envoyee", "signee_es", "signee", "expiree")
 
 def certificat_demo() -> str:
     """The platform certificate of the native signature: generated (self-signed) when missing."""
-    from .signature import pades
+    from care_portal.signature import pades
 
     certificat, cle = settings.SIGNATURE_CERTIFICAT, settings.SIGNATURE_CLE
     if certificat.exists() and cle.exists():

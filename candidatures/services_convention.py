@@ -30,6 +30,9 @@ from care_portal.core.travaux import confier
 from care_portal.documents import fabrique
 from care_portal.documents.models import Document
 from care_portal.notifications.services import envoyer_email
+from care_portal.signature import base as signature
+from care_portal.signature import pades
+from care_portal.signature.natif import ETAPE_DEMANDE, PadesNatif
 from care_portal.workflow.services import WorkflowError, journaliser, run_transition
 
 from . import plafonds, selectors
@@ -41,7 +44,6 @@ from .models import (
     LotContresignature,
     RappelFournisseur,
 )
-from .signature import base as signature
 
 logger = logging.getLogger(__name__)
 
@@ -109,13 +111,75 @@ def peut_contresigner(user) -> bool:
     return a_role_confirme(user, [Role.DG_ANS])
 
 
-def fournisseur() -> signature.Fournisseur | None:
-    """The configured provider; None = the portal's native signature."""
+def fournisseur_tiers() -> signature.Fournisseur | None:
+    """The third-party provider configured (Yousign: its webhooks reach the portal); None with the
+    portal's native signature."""
     if settings.SIGNATURE_FOURNISSEUR == "yousign":
-        from .signature.yousign import FournisseurYousign
+        from care_portal.signature.yousign import FournisseurYousign
 
         return FournisseurYousign.depuis_settings()
     return None
+
+
+def fournisseur(convention: Convention) -> signature.Fournisseur:
+    """The configured provider, for ``convention``: Yousign, or the portal's native signature (which
+    keeps the PDF versions as the convention's documents)."""
+    return fournisseur_tiers() or natif(convention)
+
+
+def natif(convention: Convention) -> PadesNatif:
+    return PadesNatif(DepotConvention(convention))
+
+
+class DepotConvention:
+    """The native provider's depot for one convention: its PDF versions are the convention's
+    documents (the generated PDF, signed by the establishment, signed and countersigned). A
+    convention sealed before its reference was stored (reference "") answers to "" too."""
+
+    CATEGORIES_PAR_ETAPE = {ETAPE_DEMANDE: (CATEGORIE_CONVENTION, ""), "es": (CATEGORIE_SIGNEE_ES, "-signee-etablissement"),
+                            "ans": (CATEGORIE_SIGNEE, "-signee")}
+
+    def __init__(self, convention: Convention) -> None:
+        self.convention = convention
+        self.document: Document | None = None  # the version kept last
+
+    def _verifier(self, reference: str) -> None:
+        attendue = self.convention.reference_fournisseur
+        if attendue and reference != attendue:
+            raise KeyError(reference)
+
+    def enregistrer(self, reference: str, pdf: bytes, *, etape: str, expire_le: datetime.date | None = None) -> None:
+        """The sending's prepared PDF is the generated document (the deadline is stored by the sending's
+        transition): kept again only if preparing it changed its bytes. A signature is a new version."""
+        categorie, suffixe = self.CATEGORIES_PAR_ETAPE[etape]
+        if etape == ETAPE_DEMANDE:
+            courant = document_courant(self.convention, categorie)
+            if courant is not None and courant.sha256 == pades.empreinte(pdf):
+                self.document = courant
+                return
+        else:
+            self._verifier(reference)
+        self.document = _deposer_version(self.convention, pdf, categorie, suffixe)
+
+    def _document(self) -> Document | None:
+        cv = self.convention
+        if cv.etat == Convention.Etat.SIGNEE:
+            return document_courant(cv, CATEGORIE_SIGNEE)
+        if cv.etat == Convention.Etat.SIGNEE_ES:
+            return document_courant(cv, CATEGORIE_SIGNEE_ES)
+        return document_courant(cv, CATEGORIE_CONVENTION)
+
+    def pdf(self, reference: str) -> bytes:
+        self._verifier(reference)
+        document = self._document()
+        if document is None:
+            raise KeyError(reference)
+        return _lire(document)
+
+    def expire_le(self, reference: str) -> datetime.date | None:
+        self._verifier(reference)
+        echeance = self.convention.echeance
+        return None if echeance is None else timezone.localtime(echeance, PARIS).date()
 
 
 def document_courant(convention: Convention, categorie: str) -> Document | None:
@@ -359,30 +423,26 @@ def envoyer(convention_id: int) -> str:
         return "rien"
     document = _generer_pdf(convention_id)
     c = cv.candidature
-    prestataire = fournisseur()
+    prestataire = fournisseur(cv)
     maintenant = timezone.now()
     echeance = echeance_de(maintenant, c.appel.delai_signature_jours)
-    if prestataire is None:
-        envoi = signature.Envoi(reference=f"native-{cv.pk}-{cv.envoi + 1}")
-        code_fournisseur = "native"
-    else:
-        code_fournisseur = prestataire.code
-        try:
-            envoi = prestataire.envoyer(
-                nom=f"Convention CaRE {cv.numero}", reference_interne=f"convention-{cv.pk}-{cv.envoi + 1}",
-                pdf=_lire(document), nom_fichier=document.nom_original,
-                signataires=signataires_de(c), expire_le=timezone.localtime(echeance, PARIS).date(),
-            )
-        except (signature.ErreurFournisseur, signature.RefusFournisseur) as erreur:
-            _echec_envoi(convention_id, str(erreur))
-            return "echec"
+    code_fournisseur = prestataire.code
+    try:
+        demande = prestataire.demander(
+            nom=f"Convention CaRE {cv.numero}", reference_interne=f"convention-{cv.pk}-{cv.envoi + 1}",
+            pdf=_lire(document), nom_fichier=document.nom_original,
+            signataires=signataires_de(c), expire_le=timezone.localtime(echeance, PARIS).date(),
+        )
+    except (signature.ErreurFournisseur, signature.RefusFournisseur) as erreur:
+        _echec_envoi(convention_id, str(erreur))
+        return "echec"
     with transaction.atomic():
         cv = _verrouiller(cv)
         if cv.envoi_demande_le is None:
             return "rien"
         transition = "envoyer" if cv.etat == Convention.Etat.A_GENERER else "renvoyer"
         run_transition(cv, transition, acteur=None, le=maintenant, echeance=echeance, fournisseur=code_fournisseur,
-                       reference=envoi.reference, signataires=envoi.signataires,
+                       reference=demande.reference, signataires=demande.signataires,
                        donnees={"echeance": echeance.isoformat(), "fournisseur": code_fournisseur},
                        update_fields=["envoi", "envoyee_le", "echeance", "fournisseur", "reference_fournisseur",
                                       "signataires_fournisseur", "signature_bloquee_le", "envoi_demande_le",
@@ -624,14 +684,10 @@ def convention_signer_es(*, convention: Convention, code: str, consentement: boo
 
 
 def _sceller_es(cv: Convention, code_obj: CodeSignature, ip: str | None) -> Document:
-    from .signature import pades
-
     c = cv.candidature
-    source = document_courant(cv, CATEGORIE_CONVENTION)
     maintenant = timezone.now()
-    pdf = _sceller(_lire(source), champ="signature_es", nom=c.signataire_nom, fonction=c.signataire_fonction,
-                   horodatage=maintenant, ip=_ip(ip), raison=pades.RAISON_ES)
-    document = _deposer_version(cv, pdf, CATEGORIE_SIGNEE_ES, "-signee-etablissement")
+    document = _sceller(cv, role="es", nom=c.signataire_nom, fonction=c.signataire_fonction,
+                        horodatage=maintenant, ip=_ip(ip))
     run_transition(cv, "signer_es", acteur=None, le=maintenant,
                    signataire=f"{c.signataire_nom}, {c.signataire_fonction}".strip(", "),
                    donnees={"document": str(document.pk), "sha256": document.sha256, "ip": _ip(ip),
@@ -642,15 +698,17 @@ def _sceller_es(cv: Convention, code_obj: CodeSignature, ip: str | None) -> Docu
     return document
 
 
-def _sceller(pdf: bytes, **kwargs) -> bytes:
-    """Seal with the platform certificate; its refusals become a WorkflowError (nothing is written)."""
-    from .signature import pades
-
+def _sceller(cv: Convention, *, role: str, **kwargs) -> Document:
+    """Sign ``role``'s field through the native provider (platform certificate), which keeps the new
+    version as the convention's document (returned); its refusals become a WorkflowError (nothing is
+    written)."""
+    depot = DepotConvention(cv)
     try:
-        return pades.sceller(pdf, **kwargs)
-    except pades.ErreurSignature as erreur:
+        PadesNatif(depot).signer(cv.reference_fournisseur, role=role, **kwargs)
+    except signature.RefusFournisseur as erreur:
         logger.error("signature: scellement refusé (%s)", erreur)
         raise WorkflowError(f"La signature n'a pas pu être apposée : {erreur}", code="scellement") from erreur
+    return depot.document
 
 
 def _bloquer(cv: Convention) -> None:
@@ -726,8 +784,6 @@ def contresignature_sceller(element_id: int) -> str:
     Idempotent: an element already done or failed, or a convention already countersigned, has no
     second effect. A refusal or a technical failure is stored on the element with its reason (the
     convention stays « signée par l'établissement » and may be chosen in another lot)."""
-    from .signature import pades
-
     try:
         with fabrique.atelier():  # the sealed version's bytes are erased if anything here fails
             element = (ElementContresignature.objects.select_for_update()
@@ -745,14 +801,12 @@ def contresignature_sceller(element_id: int) -> str:
                 raise WorkflowError("Le contresignataire n'a plus le rôle de directeur général de l'ANS.",
                                     code="droit")
             maintenant = timezone.now()
-            source = document_courant(cv, CATEGORIE_SIGNEE_ES)
-            if source is None:
+            if document_courant(cv, CATEGORIE_SIGNEE_ES) is None:
                 raise WorkflowError(f"La version signée par l'établissement de la convention {cv.numero} est "
                                     "introuvable.", code="document")
-            pdf = _sceller(_lire(source), champ="signature_ans", nom=acteur.get_full_name() or acteur.email,
-                           fonction=acteur.fonction or "Direction générale de l'ANS", horodatage=maintenant,
-                           ip=lot.ip or "inconnue", raison=pades.RAISON_ANS)
-            document = _deposer_version(cv, pdf, CATEGORIE_SIGNEE, "-signee")
+            document = _sceller(cv, role="ans", nom=acteur.get_full_name() or acteur.email,
+                                fonction=acteur.fonction or "Direction générale de l'ANS", horodatage=maintenant,
+                                ip=lot.ip or "inconnue")
             _finaliser(cv, document, acteur=acteur, le=maintenant,
                        donnees={"ip": lot.ip or "inconnue", "code": lot.code_id, "lot": lot.pk})
             return _clore(element, ElementContresignature.Etat.FAITE)
@@ -790,39 +844,39 @@ def _finaliser(cv: Convention, document: Document, *, acteur, le, donnees: dict)
                   pieces_jointes=[document_id])
 
 
-# --- provider callbacks (Yousign) ---------------------------------------------------------------------
+# --- provider calls (Yousign webhooks; stored as RappelFournisseur rows) -----------------------
 
-def rappel_traiter(rappel: signature.Rappel, *, fournisseur_code: str = "yousign") -> str:
-    """Apply a verified provider callback once. Returns what was done (for the log and the reply):
+def retour_traiter(retour: signature.RetourFournisseur, *, fournisseur_code: str = "yousign") -> str:
+    """Apply a verified provider call (webhook) once. Returns what was done (for the log and the reply):
     "doublon" (already received), "inconnu" (no convention has this reference: nothing changes),
     "ignore", or the transition done."""
     try:
         with transaction.atomic():
-            RappelFournisseur.objects.create(fournisseur=fournisseur_code, identifiant=rappel.identifiant,
-                                             type=rappel.type, reference=rappel.reference)
+            RappelFournisseur.objects.create(fournisseur=fournisseur_code, identifiant=retour.identifiant,
+                                             type=retour.type, reference=retour.reference)
     except IntegrityError:
         return "doublon"
     with transaction.atomic():
         cv = (Convention.objects.select_for_update(of=("self",)).select_related("candidature")
-              .filter(fournisseur=fournisseur_code, reference_fournisseur=rappel.reference).first())
+              .filter(fournisseur=fournisseur_code, reference_fournisseur=retour.reference).first())
         if cv is None:
             resultat = "inconnu"
-            logger.warning("signature: rappel %s pour une demande inconnue %s", rappel.type, rappel.reference)
+            logger.warning("signature: retour %s pour une demande inconnue %s", retour.type, retour.reference)
         else:
-            resultat = _appliquer_rappel(cv, rappel)
-        RappelFournisseur.objects.filter(fournisseur=fournisseur_code, identifiant=rappel.identifiant).update(
+            resultat = _appliquer_retour(cv, retour)
+        RappelFournisseur.objects.filter(fournisseur=fournisseur_code, identifiant=retour.identifiant).update(
             resultat=resultat)
     return resultat
 
 
-def _appliquer_rappel(cv: Convention, rappel: signature.Rappel) -> str:
-    le = rappel.horodatage or timezone.now()
-    if rappel.type == "signer.done" and rappel.signataire == cv.signataires_fournisseur.get("es"):
+def _appliquer_retour(cv: Convention, retour: signature.RetourFournisseur) -> str:
+    le = retour.horodatage or timezone.now()
+    if retour.type == "signer.done" and retour.signataire == cv.signataires_fournisseur.get("es"):
         if cv.etat != Convention.Etat.ENVOYEE:
             return "ignore"
         _signer_es_fournisseur(cv, le)
         return "signee_es"
-    if rappel.type == "signature_request.done":
+    if retour.type == "signature_request.done":
         if cv.etat not in (Convention.Etat.ENVOYEE, Convention.Etat.SIGNEE_ES):
             return "ignore"
         if cv.etat == Convention.Etat.ENVOYEE:
@@ -832,7 +886,7 @@ def _appliquer_rappel(cv: Convention, rappel: signature.Rappel) -> str:
         pk = cv.pk
         confier(recuperer_convention_signee_task, pk, objet=f"candidatures.convention:{pk}")
         return "terminee"
-    if rappel.type == "signature_request.expired":
+    if retour.type == "signature_request.expired":
         if cv.etat != Convention.Etat.ENVOYEE:
             return "ignore"
         _expirer(cv, le)
@@ -855,9 +909,9 @@ def recuperer_signee(convention_id: int) -> str:
     cv = Convention.objects.filter(pk=convention_id).first()
     if cv is None or cv.etat != Convention.Etat.SIGNEE_ES or not cv.reference_fournisseur:
         return "rien"
-    prestataire = fournisseur()
-    if prestataire is None:
-        return "rien"
+    prestataire = fournisseur(cv)
+    if prestataire.code != cv.fournisseur or isinstance(prestataire, PadesNatif):
+        return "rien"  # the native signature finishes the convention when it countersigns
     pdf = prestataire.document_signe(cv.reference_fournisseur)  # ErreurFournisseur → the task retries
     with fabrique.atelier():  # the final version's bytes are erased if anything here fails
         cv = _verrouiller(cv)

@@ -32,8 +32,9 @@ def expirer_conventions_task() -> int:
 @shared_task(name="candidatures.recuperer_convention_signee", bind=True, max_retries=8)
 def recuperer_convention_signee_task(self, convention_id: int) -> str:
     """Fetch the completed PDF from the provider after its "done" callback; retried with backoff."""
+    from care_portal.signature.base import ErreurFournisseur
+
     from .services_convention import recuperer_signee
-    from .signature.base import ErreurFournisseur
 
     try:
         return recuperer_signee(convention_id)

@@ -38,12 +38,12 @@ from care_portal.core import format_fr, travaux
 from care_portal.core.limitation import limiter
 from care_portal.documents.views import _adresse_ip
 from care_portal.referentiel.models import Region
+from care_portal.signature.base import RetourInvalide
 from care_portal.workflow.services import WorkflowError
 
 from . import plafonds, selectors
 from . import services_convention as services
 from .models import Convention
-from .signature.base import RappelInvalide
 
 logger = logging.getLogger(__name__)
 
@@ -364,15 +364,15 @@ def contresigner_lot(request: HttpRequest, pk: int) -> HttpResponse:
 @csrf_exempt
 @require_POST
 def rappel_yousign(request: HttpRequest) -> HttpResponse:
-    prestataire = services.fournisseur()
+    prestataire = services.fournisseur_tiers()
     if prestataire is None or prestataire.code != "yousign":
         raise Http404()
     try:
-        rappel = prestataire.lire_rappel(corps=request.body, entetes=request.headers)
-    except RappelInvalide as exc:
-        logger.warning("signature: rappel Yousign refusé (%s) depuis %s", exc, _adresse_ip(request))
+        retour = prestataire.lire_retour(corps=request.body, entetes=request.headers)
+    except RetourInvalide as exc:
+        logger.warning("signature: webhook Yousign refusé (%s) depuis %s", exc, _adresse_ip(request))
         return HttpResponse("signature invalide", status=401, content_type="text/plain")
-    resultat = services.rappel_traiter(rappel)
+    resultat = services.retour_traiter(retour)
     if resultat == "inconnu":
         return HttpResponse("demande inconnue", status=404, content_type="text/plain")
     return HttpResponse(resultat, status=200, content_type="text/plain")

@@ -1,7 +1,7 @@
 """The PDFs of a decided control (WeasyPrint), kept as documents of the control:
 
 - the **attestation d'atteinte des objectifs** (objectives reached only): one page with one signature
-  field, sealed with the platform certificate (PAdES, candidatures/signature/pades.py) on behalf of the
+  field, sealed with the platform certificate (PAdES, care_portal/signature/pades.py) on behalf of the
   deciding controller — or « Agence du Numérique en Santé » when the decision has no named author;
 - the **rapport de contrôle**: the checklist (objective, rules engine's frozen verdict, controller's
   verdict, comment), the modality and dates, the decision and its motive.
@@ -90,7 +90,7 @@ def preparer_champ(pdf: bytes) -> bytes:
 
 def attestation_pdf(c: Controle) -> bytes:
     """The attestation, sealed by the ANS (platform certificate)."""
-    from candidatures.signature import pades
+    from care_portal.signature import pades
 
     nom, fonction = signataire(c)
     pdf = preparer_champ(_pdf("controle/attestation.html", c))

@@ -496,7 +496,7 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
-# --- Electronic signature of the conventions (candidatures/signature) ----------------------
+# --- Electronic signature of the conventions (care_portal/signature) ----------------------
 # "native" (embedded default): e-mail one-time code, then the portal seals the PDF (PAdES, pyHanko)
 # with the platform certificate below; "yousign": the Yousign API v3.
 SIGNATURE_FOURNISSEUR = env.str("SIGNATURE_FOURNISSEUR", default="native")

@@ -12,9 +12,9 @@ from django.core import mail
 from candidatures import services
 from candidatures import services_convention as conventions
 from candidatures.models import Convention
-from candidatures.signature import pades
 from care_portal.comptes.roles import Role
 from care_portal.referentiel.models import StatutJuridique
+from care_portal.signature import pades
 from tests.factories import EntiteJuridiqueFactory, EtablissementGeographiqueFactory
 
 from . import donnees

@@ -25,20 +25,25 @@ YOUSIGN_* settings at it; or ``with FauxYousign() as faux: ...``.
 
 from __future__ import annotations
 
+import asyncio
 import datetime
+import functools
 import hashlib
 import hmac
 import json
 import re
+import tempfile
 import threading
 import time
 import uuid
 import zoneinfo
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from email import policy
 from email.parser import BytesParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import BytesIO
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -48,8 +53,10 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.writer import PdfFileWriter
+from pyhanko.sign import fields, signers
 
-from candidatures.signature.yousign import FournisseurYousign
+from care_portal.signature import pades
+from care_portal.signature.yousign import FournisseurYousign
 
 PREFIXE = "/v3"
 CHEMIN_RAPPEL = "/candidatures/signature/yousign/rappel/"
@@ -108,14 +115,41 @@ def _pages(pdf: bytes) -> int:
     return int(PdfFileReader(BytesIO(pdf)).root["/Pages"]["/Count"])
 
 
-def _pdf_signe(pdf: bytes, reference: str) -> bytes:
-    """The 'completed' version: the original plus an incremental update, so it differs from the
-    upload while remaining a valid PDF that starts with the original bytes."""
+def hors_boucle(fonction, /, *args, **kwargs):
+    """Call ``fonction`` here, or in a thread of its own when this thread runs an event loop (pyHanko
+    signs and validates through ``asyncio.run``; Playwright's sync API keeps a loop running)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return fonction(*args, **kwargs)
+    with ThreadPoolExecutor(max_workers=1) as executeur:
+        return executeur.submit(fonction, *args, **kwargs).result()
+
+
+@functools.cache
+def _certificat_yousign() -> signers.SimpleSigner:
+    """The fake's own signing key and certificate (self-signed, made once per test process)."""
+    with tempfile.TemporaryDirectory(prefix="faux-yousign-") as dossier:
+        certificat, cle = Path(dossier) / "yousign.crt", Path(dossier) / "yousign.key"
+        pades.generer_certificat_auto_signe(certificat, cle, nom_commun="Faux Yousign (tests)")
+        return signers.SimpleSigner.load(str(cle), str(certificat))
+
+
+def _pdf_signe(pdf: bytes, reference: str, signataires: list[str]) -> bytes:
+    """The 'completed' version, as Yousign returns it: the original plus incremental updates (a
+    marker with the request's id, then one PAdES signature per signer, made with the fake's
+    certificate), so it differs from the upload while remaining a valid PDF that starts with the
+    original bytes."""
     writer = IncrementalPdfFileWriter(BytesIO(pdf))
     writer.root[generic.NameObject("/FauxYousignSigne")] = generic.TextStringObject(reference)
     writer.update_root()
     sortie = BytesIO()
     writer.write(sortie)
+    for rang, signataire in enumerate(signataires, 1):
+        meta = signers.PdfSignatureMetadata(field_name=f"Signature{rang}", name=signataire, md_algorithm="sha256",
+                                            subfilter=fields.SigSeedSubFilter.PADES, reason="Yousign")
+        sortie = hors_boucle(signers.sign_pdf, IncrementalPdfFileWriter(BytesIO(sortie.getvalue())), meta,
+                             signer=_certificat_yousign())
     return sortie.getvalue()
 
 
@@ -260,7 +294,8 @@ class FauxYousign:
                 demande["status"] = "done"
                 for ref in demande["documents"]:
                     document = self.documents[ref["id"]]
-                    document["signe"] = _pdf_signe(document["pdf"], demande_id)
+                    document["signe"] = _pdf_signe(document["pdf"], demande_id,
+                                                   [s["id"] for s in self._signers_de(demande_id)])
             self._synchroniser(demande)
             evenements = [("signer.done", signer_id)]
             if demande["status"] == "done":

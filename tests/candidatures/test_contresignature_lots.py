@@ -15,9 +15,9 @@ from django.utils import timezone
 
 from candidatures import services_convention as conventions
 from candidatures.models import CodeSignature, Convention, ElementContresignature, LotContresignature
-from candidatures.signature import pades
 from care_portal.comptes.roles import Role
 from care_portal.documents.models import Document
+from care_portal.signature import pades
 from care_portal.workflow.services import WorkflowError
 
 from . import donnees

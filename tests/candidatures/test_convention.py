@@ -19,8 +19,8 @@ from django.utils import timezone
 
 from candidatures import services_convention as conventions
 from candidatures.models import CodeSignature, Convention
-from candidatures.signature import pades
 from care_portal.documents.models import Document
+from care_portal.signature import pades
 from care_portal.workflow.models import TransitionLog
 from care_portal.workflow.services import WorkflowError
 from paiement.models import LignePlafond

@@ -131,7 +131,7 @@ def test_etape_conventions(django_capture_on_commit_callbacks, settings, tmp_pat
     platform certificate is generated when missing; a second run changes nothing."""
     from candidatures import services_convention
     from candidatures.models import Convention
-    from candidatures.signature import pades
+    from care_portal.signature import pades
 
     settings.SIGNATURE_CERTIFICAT = tmp_path / "signature" / "plateforme.crt"
     settings.SIGNATURE_CLE = tmp_path / "signature" / "plateforme.key"

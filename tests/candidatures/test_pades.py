@@ -1,4 +1,4 @@
-"""PAdES sealing of the convention PDF (candidatures/signature/pades.py): real WeasyPrint PDFs, a real
+"""PAdES sealing of the convention PDF (care_portal/signature/pades.py): real WeasyPrint PDFs, a real
 self-signed platform certificate written in the test's directory, pyHanko's own validator."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from django.core.management import CommandError, call_command
 from pyhanko.pdf_utils.generic import decode_pdfdocencoding
 from pyhanko.pdf_utils.reader import PdfFileReader
 
-from candidatures.signature import pades
+from care_portal.signature import pades
 
 NIVEAUX_FORMULAIRE_AU_PLUS = {"NONE", "LTA_UPDATES", "FORM_FILLING"}
 # 29 March 2026, 01:30 UTC: half an hour after the switch to summer time, 03:30 in Paris.

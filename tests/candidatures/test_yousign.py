@@ -20,14 +20,14 @@ import httpx
 import pytest
 from pyhanko.pdf_utils.reader import PdfFileReader
 
-from candidatures.signature.base import (
+from care_portal.signature.base import (
     ErreurFournisseur,
-    RappelInvalide,
     RefusFournisseur,
+    RetourInvalide,
     Signataire,
     Statut,
 )
-from candidatures.signature.yousign import (
+from care_portal.signature.yousign import (
     CHAMP_ANS_X,
     CHAMP_ANS_Y,
     CHAMP_ES_X,
@@ -52,7 +52,7 @@ def _expire_le() -> datetime.date:
     return datetime.date.today() + datetime.timedelta(days=5)
 
 
-def _envoyer(fournisseur: FournisseurYousign, pdf: bytes | None = None, **options):
+def _demander(fournisseur: FournisseurYousign, pdf: bytes | None = None, **options):
     parametres = {
         "nom": "Convention CaRE — CHU Exemple",
         "reference_interne": "convention-42",
@@ -62,7 +62,7 @@ def _envoyer(fournisseur: FournisseurYousign, pdf: bytes | None = None, **option
         "expire_le": _expire_le(),
     }
     parametres.update(options)
-    return fournisseur.envoyer(**parametres)
+    return fournisseur.demander(**parametres)
 
 
 class Attentes(list):
@@ -107,12 +107,12 @@ def recepteur():
     recepteur.arreter()
 
 
-# --- envoyer ---------------------------------------------------------------------------------
+# --- demander ---------------------------------------------------------------------------------
 
 
 def test_envoyer_cree_remplit_et_active_la_demande(faux_yousign):
     pdf = pdf_exemple(3)
-    envoi = _envoyer(faux_yousign.fournisseur(), pdf=pdf)
+    envoi = _demander(faux_yousign.fournisseur(), pdf=pdf)
 
     appels = [(r.methode, r.chemin) for r in faux_yousign.requetes]
     ref = envoi.reference
@@ -166,7 +166,7 @@ def test_envoyer_cree_remplit_et_active_la_demande(faux_yousign):
 
 
 def test_le_champ_de_signature_est_sur_la_derniere_page(faux_yousign):
-    envoi = _envoyer(faux_yousign.fournisseur(), pdf=pdf_exemple(7), signataires=[ES])
+    envoi = _demander(faux_yousign.fournisseur(), pdf=pdf_exemple(7), signataires=[ES])
     champ = faux_yousign.signers[envoi.signataires["es"]]["fields"][0]
     assert champ["page"] == 7
     assert list(envoi.signataires) == ["es"]
@@ -175,14 +175,14 @@ def test_le_champ_de_signature_est_sur_la_derniere_page(faux_yousign):
 @pytest.mark.parametrize("signataires", [[], [ES, ES], [Signataire("A", "B", "a@b.fr", role="autre")]])
 def test_envoyer_refuse_des_signataires_incoherents_sans_appeler_yousign(faux_yousign, signataires):
     with pytest.raises(ValueError):
-        _envoyer(faux_yousign.fournisseur(), signataires=signataires)
+        _demander(faux_yousign.fournisseur(), signataires=signataires)
     assert faux_yousign.requetes == []
 
 
 def test_une_date_d_expiration_passee_est_refusee_avec_le_detail_de_yousign(faux_yousign):
     hier = datetime.date.today() - datetime.timedelta(days=2)
     with pytest.raises(RefusFournisseur) as erreur:
-        _envoyer(faux_yousign.fournisseur(), expire_le=hier)
+        _demander(faux_yousign.fournisseur(), expire_le=hier)
     message = str(erreur.value)
     assert "HTTP 400" in message and "expiration_date" in message and "greater than today" in message
     assert len(faux_yousign.requetes) == 1  # a refusal is not retried
@@ -190,13 +190,13 @@ def test_une_date_d_expiration_passee_est_refusee_avec_le_detail_de_yousign(faux
 
 def test_un_fichier_qui_n_est_pas_un_pdf_est_refuse(faux_yousign):
     with pytest.raises(RefusFournisseur, match="file : The file is not a valid PDF"):
-        _envoyer(faux_yousign.fournisseur(), pdf=b"%PDF-1.7 tronque")
+        _demander(faux_yousign.fournisseur(), pdf=b"%PDF-1.7 tronque")
     assert faux_yousign.requetes[-1].statut == 400
 
 
 def test_une_mauvaise_cle_donne_un_refus_401(faux_yousign):
     with pytest.raises(RefusFournisseur, match="HTTP 401"):
-        _envoyer(faux_yousign.fournisseur(api_key="pas-la-bonne-cle"))
+        _demander(faux_yousign.fournisseur(api_key="pas-la-bonne-cle"))
     assert [r.statut for r in faux_yousign.requetes] == [401]
     assert faux_yousign.demandes == {}
 
@@ -212,7 +212,7 @@ def test_une_demande_inconnue_donne_un_refus_404(faux_yousign):
 def test_deux_503_puis_succes(faux_yousign):
     attentes = Attentes()
     faux_yousign.pannes(2, statut=503)
-    envoi = _envoyer(faux_yousign.fournisseur(backoff=0.25, dormir=attentes))
+    envoi = _demander(faux_yousign.fournisseur(backoff=0.25, dormir=attentes))
 
     creations = faux_yousign.requetes_vers("POST", r"^/signature_requests$")
     assert [r.statut for r in creations] == [503, 503, 201]
@@ -224,27 +224,27 @@ def test_deux_503_puis_succes(faux_yousign):
 def test_reessais_epuises(faux_yousign):
     faux_yousign.pannes(10, statut=502)
     with pytest.raises(ErreurFournisseur, match=r"Yousign est indisponible \(HTTP 502\) après 3 tentative"):
-        _envoyer(faux_yousign.fournisseur(max_tentatives=3))
+        _demander(faux_yousign.fournisseur(max_tentatives=3))
     assert [r.statut for r in faux_yousign.requetes] == [502, 502, 502]
 
 
 def test_une_panne_au_milieu_de_l_envoi_est_reessayee(faux_yousign):
     faux_yousign.pannes(1, statut=500, motif=r"/signers$")
-    envoi = _envoyer(faux_yousign.fournisseur())
+    envoi = _demander(faux_yousign.fournisseur())
     assert [r.statut for r in faux_yousign.requetes_vers("POST", "/signers$")] == [500, 201, 201]
     assert len(faux_yousign.demandes[envoi.reference]["signers"]) == 2
 
 
 def test_429_respecte_retry_after(faux_yousign):
     attentes = Attentes()
-    envoi = _envoyer(faux_yousign.fournisseur())
+    envoi = _demander(faux_yousign.fournisseur())
     faux_yousign.pannes(1, statut=429, retry_after="7")
     assert faux_yousign.fournisseur(backoff=0.1, dormir=attentes).statut(envoi.reference) is Statut.EN_COURS
     assert attentes == [7.0]
 
 
 def test_retry_after_en_date_http_et_plafonne(faux_yousign):
-    envoi = _envoyer(faux_yousign.fournisseur())
+    envoi = _demander(faux_yousign.fournisseur())
     attentes = Attentes()
     dans_20_s = email.utils.formatdate(time.time() + 20, usegmt=True)
     faux_yousign.pannes(1, statut=503, retry_after=dans_20_s)
@@ -256,7 +256,7 @@ def test_retry_after_en_date_http_et_plafonne(faux_yousign):
 
 
 def test_delai_depasse_puis_succes(faux_yousign):
-    envoi = _envoyer(faux_yousign.fournisseur())
+    envoi = _demander(faux_yousign.fournisseur())
     faux_yousign.suspendre(1, secondes=2)
     debut = time.monotonic()
     assert faux_yousign.fournisseur(timeout=0.3).statut(envoi.reference) is Statut.EN_COURS
@@ -283,7 +283,7 @@ def test_activation_dont_la_reponse_est_perdue(faux_yousign):
     # Yousign activates the request but the answer never arrives: the retry is refused
     # (already active), and the provider checks the actual status instead of failing.
     faux_yousign.suspendre(1, secondes=2, traiter=True, motif=r"/activate$")
-    envoi = _envoyer(faux_yousign.fournisseur(timeout=0.3))
+    envoi = _demander(faux_yousign.fournisseur(timeout=0.3))
     activations = faux_yousign.requetes_vers("POST", "/activate$")
     assert len(activations) == 2 and activations[1].statut == 400
     assert faux_yousign.demandes[envoi.reference]["status"] == "ongoing"
@@ -294,18 +294,18 @@ def test_activation_dont_la_reponse_est_perdue(faux_yousign):
 
 def test_statuts_au_fil_de_la_signature(faux_yousign):
     fournisseur = faux_yousign.fournisseur()
-    envoi = _envoyer(fournisseur)
+    envoi = _demander(fournisseur)
     assert fournisseur.statut(envoi.reference) is Statut.EN_COURS
     faux_yousign.signer(envoi.reference, envoi.signataires["es"])
     assert fournisseur.statut(envoi.reference) is Statut.EN_COURS
     faux_yousign.signer(envoi.reference, envoi.signataires["ans"])
     assert fournisseur.statut(envoi.reference) is Statut.TERMINE
 
-    expiree = _envoyer(fournisseur)
+    expiree = _demander(fournisseur)
     faux_yousign.expirer(expiree.reference)
     assert fournisseur.statut(expiree.reference) is Statut.EXPIRE
 
-    refusee = _envoyer(fournisseur)
+    refusee = _demander(fournisseur)
     faux_yousign.refuser(refusee.reference, refusee.signataires["es"])
     assert fournisseur.statut(refusee.reference) is Statut.REFUSE
 
@@ -323,13 +323,13 @@ def test_statut_brouillon(faux_yousign):
     ("canceled", Statut.ANNULE), ("deleted", Statut.ANNULE),
 ])
 def test_autres_statuts_yousign(faux_yousign, brut, attendu):
-    envoi = _envoyer(faux_yousign.fournisseur())
+    envoi = _demander(faux_yousign.fournisseur())
     faux_yousign.demandes[envoi.reference]["status"] = brut
     assert faux_yousign.fournisseur().statut(envoi.reference) is attendu
 
 
 def test_statut_inconnu(faux_yousign):
-    envoi = _envoyer(faux_yousign.fournisseur())
+    envoi = _demander(faux_yousign.fournisseur())
     faux_yousign.demandes[envoi.reference]["status"] = "quantique"
     with pytest.raises(ErreurFournisseur, match="Statut Yousign inconnu"):
         faux_yousign.fournisseur().statut(envoi.reference)
@@ -338,7 +338,7 @@ def test_statut_inconnu(faux_yousign):
 def test_document_signe(faux_yousign):
     fournisseur = faux_yousign.fournisseur()
     pdf = pdf_exemple(2)
-    envoi = _envoyer(fournisseur, pdf=pdf)
+    envoi = _demander(fournisseur, pdf=pdf)
     with pytest.raises(RefusFournisseur, match="only available when the signature request is done"):
         fournisseur.document_signe(envoi.reference)
 
@@ -358,7 +358,7 @@ def test_depuis_settings(yousign_configure, settings):
     fournisseur = FournisseurYousign.depuis_settings()
     assert (fournisseur.base_url, fournisseur.timeout, fournisseur.max_tentatives, fournisseur.backoff) == (
         yousign_configure.url, 2.0, 3, 0.0)
-    envoi = _envoyer(fournisseur)
+    envoi = _demander(fournisseur)
     assert fournisseur.statut(envoi.reference) is Statut.EN_COURS
 
 
@@ -376,7 +376,7 @@ def test_la_cle_n_est_jamais_journalisee(faux_yousign, caplog):
     caplog.set_level(logging.DEBUG)
     fournisseur = faux_yousign.fournisseur()
     faux_yousign.pannes(1)
-    envoi = _envoyer(fournisseur)
+    envoi = _demander(fournisseur)
     with pytest.raises(RefusFournisseur) as refus:
         fournisseur.document_signe(envoi.reference)
     faux_yousign.pannes(3)
@@ -392,7 +392,7 @@ def test_la_cle_n_est_jamais_journalisee(faux_yousign, caplog):
 
 def test_rappel_livre_par_http_et_verifie(faux_yousign, recepteur):
     fournisseur = faux_yousign.fournisseur()
-    envoi = _envoyer(fournisseur)
+    envoi = _demander(fournisseur)
     faux_yousign.url_webhook = recepteur.url
     webhooks = faux_yousign.signer(envoi.reference, envoi.signataires["es"])
 
@@ -402,64 +402,64 @@ def test_rappel_livre_par_http_et_verifie(faux_yousign, recepteur):
         faux_yousign.webhook_secret.encode(), corps, hashlib.sha256).hexdigest()
     assert entetes["X-Yousign-Retry"] == "0" and entetes["User-Agent"] == "Yousign Webhook Bot"
 
-    rappel = fournisseur.lire_rappel(corps=corps, entetes=entetes)
+    retour = fournisseur.lire_retour(corps=corps, entetes=entetes)
     evenement = json.loads(corps)
-    assert rappel.identifiant == evenement["event_id"]
-    assert rappel.type == "signer.done"
-    assert rappel.reference == envoi.reference
-    assert rappel.signataire == envoi.signataires["es"]
-    assert rappel.horodatage == datetime.datetime.fromtimestamp(int(evenement["event_time"]), tz=datetime.UTC)
-    assert rappel.donnees["data"]["signature_request"]["external_id"] == "convention-42"
+    assert retour.identifiant == evenement["event_id"]
+    assert retour.type == "signer.done"
+    assert retour.reference == envoi.reference
+    assert retour.signataire == envoi.signataires["es"]
+    assert retour.horodatage == datetime.datetime.fromtimestamp(int(evenement["event_time"]), tz=datetime.UTC)
+    assert retour.donnees["data"]["signature_request"]["external_id"] == "convention-42"
 
 
 def test_la_derniere_signature_envoie_signer_done_puis_signature_request_done(faux_yousign, recepteur):
     fournisseur = faux_yousign.fournisseur()
-    envoi = _envoyer(fournisseur)
+    envoi = _demander(fournisseur)
     faux_yousign.signer(envoi.reference, envoi.signataires["es"])
     faux_yousign.url_webhook = recepteur.url
     faux_yousign.signer(envoi.reference, envoi.signataires["ans"])
-    rappels = [fournisseur.lire_rappel(corps=c, entetes=e) for c, e in recepteur.recus]
-    assert [(r.type, r.signataire) for r in rappels] == [
+    retours = [fournisseur.lire_retour(corps=c, entetes=e) for c, e in recepteur.recus]
+    assert [(r.type, r.signataire) for r in retours] == [
         ("signer.done", envoi.signataires["ans"]), ("signature_request.done", "")]
-    assert rappels[1].donnees["data"]["signature_request"]["status"] == "done"
+    assert retours[1].donnees["data"]["signature_request"]["status"] == "done"
 
 
 def test_rappel_d_expiration(faux_yousign):
     fournisseur = faux_yousign.fournisseur()
-    envoi = _envoyer(fournisseur)
+    envoi = _demander(fournisseur)
     webhook = faux_yousign.expirer(envoi.reference)
-    rappel = fournisseur.lire_rappel(corps=webhook.corps, entetes=webhook.entetes)
-    assert (rappel.type, rappel.reference, rappel.signataire) == ("signature_request.expired", envoi.reference, "")
+    retour = fournisseur.lire_retour(corps=webhook.corps, entetes=webhook.entetes)
+    assert (retour.type, retour.reference, retour.signataire) == ("signature_request.expired", envoi.reference, "")
 
 
 def test_rappel_pour_une_demande_inconnue_du_faux(faux_yousign):
     # The provider only checks the signature: deciding the reference is unknown is the caller's job.
     webhook = faux_yousign.construire_webhook("signer.done", "demande-jamais-envoyee", "signataire-x")
-    rappel = faux_yousign.fournisseur().lire_rappel(corps=webhook.corps, entetes=webhook.entetes)
-    assert (rappel.reference, rappel.signataire) == ("demande-jamais-envoyee", "signataire-x")
+    retour = faux_yousign.fournisseur().lire_retour(corps=webhook.corps, entetes=webhook.entetes)
+    assert (retour.reference, retour.signataire) == ("demande-jamais-envoyee", "signataire-x")
 
 
 def test_le_meme_evenement_livre_deux_fois_donne_le_meme_identifiant(faux_yousign, recepteur):
     fournisseur = faux_yousign.fournisseur()
-    envoi = _envoyer(fournisseur)
+    envoi = _demander(fournisseur)
     webhook = faux_yousign.construire_webhook("signer.done", envoi.reference, envoi.signataires["es"])
     assert faux_yousign.livrer(webhook, recepteur.url) == 200
     assert faux_yousign.livrer(webhook, recepteur.url, essai=1) == 200
 
     (corps1, entetes1), (corps2, entetes2) = recepteur.recus
     assert corps1 == corps2 and (entetes1["X-Yousign-Retry"], entetes2["X-Yousign-Retry"]) == ("0", "1")
-    premier = fournisseur.lire_rappel(corps=corps1, entetes=entetes1)
-    second = fournisseur.lire_rappel(corps=corps2, entetes=entetes2)
+    premier = fournisseur.lire_retour(corps=corps1, entetes=entetes1)
+    second = fournisseur.lire_retour(corps=corps2, entetes=entetes2)
     assert premier.identifiant == second.identifiant == webhook.evenement["event_id"]
     assert premier == second
 
 
 def test_les_en_tetes_sont_lus_sans_tenir_compte_de_la_casse(faux_yousign):
     fournisseur = faux_yousign.fournisseur()
-    envoi = _envoyer(fournisseur)
+    envoi = _demander(fournisseur)
     webhook = faux_yousign.construire_webhook("signature_request.done", envoi.reference)
     entetes = {k.lower(): v for k, v in webhook.entetes.items()}
-    assert fournisseur.lire_rappel(corps=webhook.corps, entetes=entetes).type == "signature_request.done"
+    assert fournisseur.lire_retour(corps=webhook.corps, entetes=entetes).type == "signature_request.done"
 
 
 def _signe(corps: bytes, secret: str) -> dict[str, str]:
@@ -468,32 +468,32 @@ def _signe(corps: bytes, secret: str) -> dict[str, str]:
 
 def test_rappel_dont_le_corps_a_ete_modifie(faux_yousign):
     fournisseur = faux_yousign.fournisseur()
-    envoi = _envoyer(fournisseur)
+    envoi = _demander(fournisseur)
     webhook = faux_yousign.construire_webhook("signature_request.done", envoi.reference)
     falsifie = webhook.corps.replace(b"signature_request.done", b"signature_request.expired")
     assert falsifie != webhook.corps
-    with pytest.raises(RappelInvalide, match="signature du rappel Yousign est invalide"):
-        fournisseur.lire_rappel(corps=falsifie, entetes=webhook.entetes)
+    with pytest.raises(RetourInvalide, match="signature du webhook Yousign est invalide"):
+        fournisseur.lire_retour(corps=falsifie, entetes=webhook.entetes)
 
 
 def test_rappel_signe_avec_un_autre_secret(faux_yousign):
     fournisseur = faux_yousign.fournisseur()
-    envoi = _envoyer(fournisseur)
+    envoi = _demander(fournisseur)
     webhook = faux_yousign.construire_webhook("signature_request.done", envoi.reference, secret="autre-secret")
-    with pytest.raises(RappelInvalide, match="signature du rappel Yousign est invalide"):
-        fournisseur.lire_rappel(corps=webhook.corps, entetes=webhook.entetes)
+    with pytest.raises(RetourInvalide, match="signature du webhook Yousign est invalide"):
+        fournisseur.lire_retour(corps=webhook.corps, entetes=webhook.entetes)
 
 
 @pytest.mark.parametrize("entete", [None, "", "sha256=", "deadbeef", "sha1=abc"])
 def test_rappel_sans_signature_valide(faux_yousign, entete):
     fournisseur = faux_yousign.fournisseur()
-    envoi = _envoyer(fournisseur)
+    envoi = _demander(fournisseur)
     webhook = faux_yousign.construire_webhook("signature_request.done", envoi.reference)
     entetes = {"Content-Type": "application/json"}
     if entete is not None:
         entetes["X-Yousign-Signature-256"] = entete
-    with pytest.raises(RappelInvalide):
-        fournisseur.lire_rappel(corps=webhook.corps, entetes=entetes)
+    with pytest.raises(RetourInvalide):
+        fournisseur.lire_retour(corps=webhook.corps, entetes=entetes)
 
 
 @pytest.mark.parametrize("corps", [
@@ -506,22 +506,22 @@ def test_rappel_sans_signature_valide(faux_yousign, entete):
 ])
 def test_rappel_illisible_mais_bien_signe(faux_yousign, corps):
     fournisseur = faux_yousign.fournisseur()
-    with pytest.raises(RappelInvalide, match="rappel Yousign"):
-        fournisseur.lire_rappel(corps=corps, entetes=_signe(corps, faux_yousign.webhook_secret))
+    with pytest.raises(RetourInvalide, match="webhook Yousign"):
+        fournisseur.lire_retour(corps=corps, entetes=_signe(corps, faux_yousign.webhook_secret))
 
 
 def test_rappel_refuse_sans_secret_configure(faux_yousign):
     corps = json.dumps({"event_id": "e1", "event_name": "signer.done",
                         "data": {"signature_request": {"id": "x"}}}).encode()
-    with pytest.raises(RappelInvalide, match="secret"):
-        faux_yousign.fournisseur(webhook_secret="").lire_rappel(corps=corps, entetes=_signe(corps, ""))
+    with pytest.raises(RetourInvalide, match="secret"):
+        faux_yousign.fournisseur(webhook_secret="").lire_retour(corps=corps, entetes=_signe(corps, ""))
 
 
 def test_horodatage_illisible_laisse_le_champ_vide(faux_yousign):
     corps = json.dumps({"event_id": "e1", "event_name": "signer.done", "event_time": "hier",
                         "data": {"signature_request": {"id": "sr"}, "signer": {"id": "s1"}}}).encode()
-    rappel = faux_yousign.fournisseur().lire_rappel(corps=corps, entetes=_signe(corps, faux_yousign.webhook_secret))
-    assert (rappel.reference, rappel.signataire, rappel.horodatage) == ("sr", "s1", None)
+    retour = faux_yousign.fournisseur().lire_retour(corps=corps, entetes=_signe(corps, faux_yousign.webhook_secret))
+    assert (retour.reference, retour.signataire, retour.horodatage) == ("sr", "s1", None)
 
 
 # --- the fake itself behaves like Yousign ----------------------------------------------------
@@ -549,7 +549,7 @@ def test_faux_activation_sans_signataire_refusee(faux_yousign):
 
 
 def test_faux_respecte_l_ordre_des_signataires(faux_yousign):
-    envoi = _envoyer(faux_yousign.fournisseur())
+    envoi = _demander(faux_yousign.fournisseur())
     with pytest.raises(ErreurSimulation, match="pas le tour"):
         faux_yousign.signer(envoi.reference, envoi.signataires["ans"])
     with pytest.raises(ErreurSimulation):
@@ -559,7 +559,7 @@ def test_faux_respecte_l_ordre_des_signataires(faux_yousign):
 def test_faux_en_contexte():
     with FauxYousign(api_key="k", webhook_secret="s") as faux:
         url = faux.url
-        envoi = _envoyer(faux.fournisseur())
+        envoi = _demander(faux.fournisseur())
         assert faux.fournisseur().statut(envoi.reference) is Statut.EN_COURS
     with pytest.raises(ErreurFournisseur, match="connexion impossible"):
         FournisseurYousign(base_url=url, api_key="k", max_tentatives=1).statut(envoi.reference)

@@ -11,10 +11,10 @@ import pytest
 from django.core import mail
 from django.utils import formats, timezone, translation
 
-from candidatures.signature import pades
 from care_portal.comptes.roles import Role
 from care_portal.documents.models import Document
 from care_portal.notifications.models import Envoi
+from care_portal.signature import pades
 from care_portal.workflow.services import WorkflowError
 from controle import services
 from controle.models import Controle, PieceControle

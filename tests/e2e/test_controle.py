@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from candidatures.signature import pades
 from care_portal.comptes.roles import Role
+from care_portal.signature import pades
 from controle.models import Controle, PieceControle
 from tests.candidatures.conventions import certificat  # noqa: F401 (fixture)
 from tests.comptes.helpers import code_totp, creer_utilisateur_avec_role

@@ -18,8 +18,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from candidatures import services_convention as conventions
 from candidatures.models import Convention
-from candidatures.signature import pades
 from care_portal.comptes.roles import Role
+from care_portal.signature import pades
 from tests.candidatures.conventions import certificat, dernier_code, dg_ans, dossier_complet, envoyee  # noqa: F401
 from tests.comptes.helpers import code_totp, creer_utilisateur_avec_role
 from tests.e2e.conftest import Navigateur, lien_du_mail

@@ -242,7 +242,7 @@ def redis_jetable():
 def env_pannes(settings, tmp_path, monkeypatch):
     """What the test process and its workers share: the storage, the platform certificate, and an outbox
     whose catch-up delays are seconds instead of minutes."""
-    from candidatures.signature import pades
+    from care_portal.signature import pades
 
     media = tmp_path / "media"
     media.mkdir()

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from candidatures.signature.pades import generer_certificat_auto_signe
+from care_portal.signature.pades import generer_certificat_auto_signe
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@
 Sending a convention follows Yousign's documented sequence: create the signature request (draft,
 ``ordered_signers`` so that the DG ANS countersigns after the establishment), upload the PDF as a
 ``signable_document``, add each signer with one signature field on the document's last page, then
-activate (Yousign e-mails each signer in turn). Callbacks are Yousign webhooks signed with
+activate (Yousign e-mails each signer in turn). Its calls to the portal (``RetourFournisseur``) are Yousign webhooks signed with
 HMAC-SHA256 of the raw body (``X-Yousign-Signature-256: sha256=<hex>``).
 
 Failures: time-outs, connection errors, HTTP 5xx and 429 are retried with exponential backoff
@@ -28,16 +28,17 @@ from typing import Any
 
 import httpx
 
-from candidatures.signature.base import (
-    Envoi,
+from care_portal.core import format_fr
+from care_portal.signature.base import (
+    DemandeSignature,
     ErreurFournisseur,
-    Rappel,
-    RappelInvalide,
     RefusFournisseur,
+    RetourFournisseur,
+    RetourInvalide,
     Signataire,
     Statut,
+    verifier_signataires,
 )
-from care_portal.core import format_fr
 
 logger = logging.getLogger(__name__)
 
@@ -123,20 +124,13 @@ class FournisseurYousign:
 
     # --- the interface ----------------------------------------------------------------------
 
-    def envoyer(self, *, nom: str, reference_interne: str, pdf: bytes, nom_fichier: str,
-                signataires: list[Signataire], expire_le: datetime.date) -> Envoi:
+    def demander(self, *, nom: str, reference_interne: str, pdf: bytes, nom_fichier: str,
+                 signataires: list[Signataire], expire_le: datetime.date) -> DemandeSignature:
         """Create, fill and activate a signature request; the signers sign in the given order.
 
         A failure midway leaves a draft at Yousign that no one is notified of; calling again
         creates a new request."""
-        if not signataires:
-            raise ValueError("Au moins un signataire est requis.")
-        roles = [s.role for s in signataires]
-        if len(set(roles)) != len(roles):
-            raise ValueError("Chaque rôle de signataire ne peut apparaître qu'une fois.")
-        for role in roles:
-            if role not in EMPLACEMENTS:
-                raise ValueError(f"Rôle de signataire inconnu : {role!r}.")
+        verifier_signataires(signataires)
 
         with self._client() as client:
             demande = self._json(self._appeler(client, "POST", "/signature_requests", json={
@@ -183,7 +177,7 @@ class FournisseurYousign:
 
             self._activer(client, reference)
         logger.info("Demande de signature Yousign %s activée (%s).", reference, reference_interne)
-        return Envoi(reference=reference, signataires=ids)
+        return DemandeSignature(reference=reference, signataires=ids)
 
     def statut(self, reference: str) -> Statut:
         with self._client() as client:
@@ -205,23 +199,23 @@ class FournisseurYousign:
             raise ErreurFournisseur("Yousign n'a pas renvoyé de document PDF signé.")
         return reponse.content
 
-    def lire_rappel(self, *, corps: bytes, entetes: Mapping[str, str]) -> Rappel:
+    def lire_retour(self, *, corps: bytes, entetes: Mapping[str, str]) -> RetourFournisseur:
         """Verify the webhook's HMAC against the raw body, then decode the event."""
         if not self._webhook_secret:
-            raise RappelInvalide("Le secret des rappels Yousign n'est pas configuré.")
+            raise RetourInvalide("Le secret des webhooks Yousign n'est pas configuré.")
         recue = _entete(entetes, ENTETE_SIGNATURE)
         if not recue:
-            raise RappelInvalide("Le rappel Yousign n'est pas signé (en-tête X-Yousign-Signature-256 absent).")
+            raise RetourInvalide("Le webhook Yousign n'est pas signé (en-tête X-Yousign-Signature-256 absent).")
         attendue = "sha256=" + hmac.new(self._webhook_secret.encode(), corps, hashlib.sha256).hexdigest()
         if not hmac.compare_digest(recue.strip().encode(), attendue.encode()):
-            raise RappelInvalide("La signature du rappel Yousign est invalide.")
+            raise RetourInvalide("La signature du webhook Yousign est invalide.")
 
         try:
             evenement = json.loads(corps)
         except (UnicodeDecodeError, ValueError):
-            raise RappelInvalide("Le corps du rappel Yousign n'est pas du JSON lisible.") from None
+            raise RetourInvalide("Le corps du webhook Yousign n'est pas du JSON lisible.") from None
         if not isinstance(evenement, dict):
-            raise RappelInvalide("Le corps du rappel Yousign n'est pas un objet JSON.")
+            raise RetourInvalide("Le corps du webhook Yousign n'est pas un objet JSON.")
         donnees = evenement.get("data")
         demande = donnees.get("signature_request") if isinstance(donnees, dict) else None
         signer = donnees.get("signer") if isinstance(donnees, dict) else None
@@ -229,10 +223,10 @@ class FournisseurYousign:
         reference = demande.get("id") if isinstance(demande, dict) else None
         if not (isinstance(identifiant, str) and identifiant and isinstance(type_, str) and type_
                 and isinstance(reference, str) and reference):
-            raise RappelInvalide(
-                "Le rappel Yousign est incomplet (event_id, event_name ou data.signature_request.id manquant)."
+            raise RetourInvalide(
+                "Le webhook Yousign est incomplet (event_id, event_name ou data.signature_request.id manquant)."
             )
-        return Rappel(
+        return RetourFournisseur(
             identifiant=identifiant,
             type=type_,
             reference=reference,

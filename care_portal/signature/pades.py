@@ -1,4 +1,4 @@
-"""PAdES sealing of the convention PDF by the platform (the ``native`` signature provider).
+"""PAdES sealing of PDFs by the platform (the engine of the ``native`` signature provider, natif.py).
 
 The convention PDF (WeasyPrint) ends with a « Page des signatures » that draws two framed boxes.
 ``preparer_champs`` adds two EMPTY signature fields over those boxes, on the last page, in an
@@ -63,6 +63,8 @@ from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
+from care_portal.signature.base import RefusFournisseur
+
 PARIS = ZoneInfo("Europe/Paris")
 
 CHAMP_ES = "signature_es"
@@ -91,8 +93,9 @@ _TAILLE_POLICE = 10
 _LARGEUR_LIGNE = 44  # characters of Courier per stamp line: keeps the text readable once fitted
 
 
-class ErreurSignature(Exception):
-    """Base of the errors of this module; the message is in French and may be shown to a user."""
+class ErreurSignature(RefusFournisseur):
+    """Base of the errors of this module; the message is in French and may be shown to a user. A
+    refusal for good, like any provider's (``base.RefusFournisseur``)."""
 
 
 class CertificatIndisponible(ErreurSignature):
@@ -335,12 +338,16 @@ def _contexte_validation(certificat) -> ValidationContext:
 # --- public API ----------------------------------------------------------------------------------
 
 
-def preparer_champs(pdf: bytes) -> bytes:
-    """Adds the two empty signature fields over the boxes of the last page (incremental update).
+def preparer_champs(pdf: bytes, noms: tuple[str, ...] | list[str] = tuple(CHAMPS)) -> bytes:
+    """Adds the empty signature fields ``noms`` (by default both) over the boxes of the last page
+    (incremental update).
 
-    Idempotent: a PDF that already carries both fields is returned unchanged (same bytes)."""
+    Idempotent: a PDF that already carries these fields is returned unchanged (same bytes)."""
+    inconnus = [nom for nom in noms if nom not in CHAMPS]
+    if inconnus:
+        raise ChampInconnu(f"Champ de signature inconnu : « {inconnus[0]} ».")
     presents = _champs_presents(_lecteur(pdf))
-    manquants = [nom for nom in CHAMPS if nom not in presents]
+    manquants = [nom for nom in noms if nom not in presents]
     if not manquants:
         return pdf
     writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
@@ -353,6 +360,11 @@ def preparer_champs(pdf: bytes) -> bytes:
     sortie = BytesIO()
     writer.write(sortie)
     return sortie.getvalue()
+
+
+def champs_signature(pdf: bytes) -> dict[str, bool]:
+    """The PDF's signature fields: name → already signed?"""
+    return _champs_presents(_lecteur(pdf))
 
 
 def sceller(pdf: bytes, *, champ: str, nom: str, fonction: str, horodatage: datetime.datetime, ip: str,
