@@ -11,12 +11,17 @@ configuration table.
 from __future__ import annotations
 
 import secrets
+import warnings
 from datetime import timedelta
 from pathlib import Path
 
 import environ
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+
+# pyHanko (the PAdES signature, loaded at start-up with care_portal.signature) imports cryptography's DSA
+# class, which cryptography marks deprecated: a third-party notice on every command's stderr, not ours to fix.
+warnings.filterwarnings("ignore", message="DSA is deprecated", module=r"pyhanko\.")
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
