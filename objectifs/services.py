@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
-from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -166,20 +165,12 @@ def _exiger_ght(c: Candidature, quoi: str) -> None:
 
 # --- files ---------------------------------------------------------------------------------------------
 
-@contextmanager
-def _fichiers():
-    """The documents stored inside the service lose their bytes if it fails (``documents.fabrique.atelier``,
-    the one clean-up). Yields a list the service may keep what it stored in."""
-    with fabrique.atelier():
-        yield []
-
-
-def _deposer(deposes: list[Document], fichier, *, acteur, proprietaire: models.Model, categorie: str,
+def _deposer(fichier, *, acteur, proprietaire: models.Model, categorie: str,
              remplace: Document | None = None) -> Document:
-    document = documents.document_deposer(fichier=fichier, acteur=acteur, proprietaire=proprietaire,
-                                          categorie=categorie, remplace=remplace)
-    deposes.append(document)
-    return document
+    """Store an uploaded proof; inside the service's ``fabrique.atelier()``, its bytes go if the service
+    fails."""
+    return documents.document_deposer(fichier=fichier, acteur=acteur, proprietaire=proprietaire,
+                                      categorie=categorie, remplace=remplace)
 
 
 def _doc(d: Document | None) -> dict | None:
@@ -198,7 +189,7 @@ def active_directory_ajouter(*, candidature: Candidature, nom: str, structures: 
     structures = list(structures or [])
     if not structures:
         raise WorkflowError(f"Indiquez au moins un établissement desservi par l'AD « {nom} ».", code="structures")
-    with _fichiers() as deposes, transaction.atomic():
+    with fabrique.atelier():  # the proofs stored here lose their bytes if it fails
         c = _verrouiller(candidature, acteur, ajout=True)
         lignes = _structures(c, structures)
         if ActiveDirectory.objects.filter(candidature=c, nom__iexact=nom).exists():
@@ -207,7 +198,7 @@ def active_directory_ajouter(*, candidature: Candidature, nom: str, structures: 
         ad.structures.set(lignes)
         d = None
         if description:
-            d = _deposer(deposes, description, acteur=acteur, proprietaire=ad, categorie="description_infrastructure")
+            d = _deposer(description, acteur=acteur, proprietaire=ad, categorie="description_infrastructure")
         journaliser(c, "objectifs.active_directory.ajoute", acteur=acteur, donnees={
             "active_directory": ad.pk, "nom": nom, "structures": [ligne.finess for ligne in lignes],
             "description": _doc(d)})
@@ -224,7 +215,7 @@ def active_directory_modifier(*, active_directory: ActiveDirectory, nom: str,
     structures = list(structures or [])
     if not structures:
         raise WorkflowError(f"Indiquez au moins un établissement desservi par l'AD « {nom} ».", code="structures")
-    with _fichiers() as deposes, transaction.atomic():
+    with fabrique.atelier():  # the proofs stored here lose their bytes if it fails
         c = _verrouiller(active_directory.candidature, acteur)
         ad = ActiveDirectory.objects.select_for_update().get(pk=active_directory.pk, candidature=c)
         lignes = _structures(c, structures)
@@ -238,7 +229,7 @@ def active_directory_modifier(*, active_directory: ActiveDirectory, nom: str,
         if description:
             actuel = (Document.objects.du_proprietaire(ad, "description_infrastructure").courants()
                       .order_by("-depose_le").first())
-            d = _deposer(deposes, description, acteur=acteur, proprietaire=ad, categorie="description_infrastructure",
+            d = _deposer(description, acteur=acteur, proprietaire=ad, categorie="description_infrastructure",
                          remplace=actuel)
         journaliser(c, "objectifs.active_directory.modifie", acteur=acteur, donnees={
             "active_directory": ad.pk, "avant": avant,
@@ -270,7 +261,7 @@ def audit_ads_ajouter(*, active_directory: ActiveDirectory, date: datetime.date,
     score = _score(score)
     if not rapport:
         raise WorkflowError("Joignez le rapport ORADAD / ADS de l'audit.", code="rapport")
-    with _fichiers() as deposes, transaction.atomic():
+    with fabrique.atelier():  # the proofs stored here lose their bytes if it fails
         c = _verrouiller(active_directory.candidature, acteur, ajout=True)
         ad = ActiveDirectory.objects.get(pk=active_directory.pk, candidature=c)
         date = _date_audit(date, c, "de l'audit ADS")
@@ -281,7 +272,7 @@ def audit_ads_ajouter(*, active_directory: ActiveDirectory, date: datetime.date,
                 audit = AuditADS.objects.create(active_directory=ad, date=date, score=score, cree_par=acteur)
         except IntegrityError as exc:
             raise _doublon_audit(ad, date) from exc
-        audit.rapport = _deposer(deposes, rapport, acteur=acteur, proprietaire=audit, categorie="rapport_ads")
+        audit.rapport = _deposer(rapport, acteur=acteur, proprietaire=audit, categorie="rapport_ads")
         audit.save(update_fields=["rapport"])
         journaliser(c, "objectifs.audit_ads.ajoute", acteur=acteur, donnees={
             "audit": audit.pk, "active_directory": ad.nom, "date": date.isoformat(), "score": score,
@@ -292,7 +283,7 @@ def audit_ads_ajouter(*, active_directory: ActiveDirectory, date: datetime.date,
 def audit_ads_modifier(*, audit: AuditADS, date: datetime.date, score: int, acteur, rapport=None) -> AuditADS:
     """Correct an ADS audit (date, score) and optionally give a new version of its report."""
     score = _score(score)
-    with _fichiers() as deposes, transaction.atomic():
+    with fabrique.atelier():  # the proofs stored here lose their bytes if it fails
         c = _verrouiller(audit.active_directory.candidature, acteur)
         a = AuditADS.objects.select_for_update().select_related("active_directory").get(
             pk=audit.pk, active_directory__candidature=c)
@@ -303,7 +294,7 @@ def audit_ads_modifier(*, audit: AuditADS, date: datetime.date, score: int, acte
         a.date, a.score = date, score
         champs = ["date", "score"]
         if rapport:
-            a.rapport = _deposer(deposes, rapport, acteur=acteur, proprietaire=a, categorie="rapport_ads",
+            a.rapport = _deposer(rapport, acteur=acteur, proprietaire=a, categorie="rapport_ads",
                                  remplace=a.rapport)
             champs.append("rapport")
         a.save(update_fields=champs)
@@ -369,7 +360,7 @@ def audit_exposition_ajouter(*, candidature: Candidature, date: datetime.date, o
     if not rapport:
         raise WorkflowError("Joignez le rapport de l'audit d'exposition.", code="rapport")
     elements = _lire_perimetre(perimetre, fichier_csv)
-    with _fichiers() as deposes, transaction.atomic():
+    with fabrique.atelier():  # the proofs stored here lose their bytes if it fails
         c = _verrouiller(candidature, acteur, ajout=True)
         date = _date_audit(date, c, "de l'audit d'exposition")
         lignes = _structures(c, structures)
@@ -379,7 +370,7 @@ def audit_exposition_ajouter(*, candidature: Candidature, date: datetime.date, o
             **{f"vulnerabilites_{k}": v for k, v in comptes.items()})
         audit.structures.set(lignes)
         n = _ajouter_elements(audit, elements)
-        audit.rapport = _deposer(deposes, rapport, acteur=acteur, proprietaire=audit, categorie="rapport_exposition")
+        audit.rapport = _deposer(rapport, acteur=acteur, proprietaire=audit, categorie="rapport_exposition")
         audit.save(update_fields=["rapport"])
         journaliser(c, "objectifs.audit_exposition.ajoute", acteur=acteur, donnees={
             "audit": audit.pk, "date": date.isoformat(), "outil": audit.libelle_outil,
@@ -428,12 +419,12 @@ def exercice_crise_ajouter(*, candidature: Candidature, structure: PerimetreLign
     if not document:
         raise WorkflowError("Joignez le rapport d'exercice ou l'attestation.", code="rapport")
     categorie = "rapport_exercice" if type_preuve == ExerciceCrise.TypePreuve.RAPPORT else "attestation_exercice"
-    with _fichiers() as deposes, transaction.atomic():
+    with fabrique.atelier():  # the proofs stored here lose their bytes if it fails
         c = _verrouiller(candidature, acteur, ajout=True)
         ligne = _structure(c, structure)
         e = ExerciceCrise.objects.create(candidature=c, structure=ligne, date=date, kit=kit, type_preuve=type_preuve,
                                          fournisseur=fournisseur, cree_par=acteur)
-        e.document = _deposer(deposes, document, acteur=acteur, proprietaire=e, categorie=categorie)
+        e.document = _deposer(document, acteur=acteur, proprietaire=e, categorie=categorie)
         e.save(update_fields=["document"])
         journaliser(c, "objectifs.exercice_crise.ajoute", acteur=acteur, donnees={
             "exercice": e.pk, "structure": ligne.finess, "date": date.isoformat(), "kit": kit,
@@ -509,7 +500,7 @@ def gouvernance_enregistrer(*, candidature: Candidature, referent_projet: str, e
     """Record the GHT's governance (D1.O6.A): référent and whether the support's director named them,
     single AD team, AD topics in the IS convergence master plan (facts: yes / no / None = not stated);
     each document given becomes the next version."""
-    with _fichiers() as deposes, transaction.atomic():
+    with fabrique.atelier():  # the proofs stored here lose their bytes if it fails
         c = _verrouiller(candidature, acteur)
         _exiger_ght(c, "La gouvernance du GHT")
         g, cree = GouvernanceGHT.objects.select_for_update().get_or_create(candidature=c,
@@ -520,13 +511,13 @@ def gouvernance_enregistrer(*, candidature: Candidature, referent_projet: str, e
         g.sdsi_volet_organisationnel = _fait(sdsi_volet_organisationnel)
         g.sdsi_volet_technique = _fait(sdsi_volet_technique)
         if schema_gouvernance:
-            g.schema_gouvernance = _deposer(deposes, schema_gouvernance, acteur=acteur, proprietaire=g,
+            g.schema_gouvernance = _deposer(schema_gouvernance, acteur=acteur, proprietaire=g,
                                             categorie="schema_gouvernance", remplace=g.schema_gouvernance)
         if equipe_projet:
-            g.equipe_projet = _deposer(deposes, equipe_projet, acteur=acteur, proprietaire=g,
+            g.equipe_projet = _deposer(equipe_projet, acteur=acteur, proprietaire=g,
                                        categorie="equipe_projet", remplace=g.equipe_projet)
         if schema_directeur:
-            g.schema_directeur = _deposer(deposes, schema_directeur, acteur=acteur, proprietaire=g,
+            g.schema_directeur = _deposer(schema_directeur, acteur=acteur, proprietaire=g,
                                           categorie="schema_directeur", remplace=g.schema_directeur)
         g.save()
         journaliser(c, "objectifs.gouvernance.enregistree", acteur=acteur, donnees={
@@ -552,7 +543,7 @@ def convergence_enregistrer(*, candidature: Candidature, deja_convergee: bool, a
     montant = None if budget in (None, "") else _montant(budget, "Budget de la convergence")
     if date_convergence is not None and not isinstance(date_convergence, datetime.date):
         raise WorkflowError("La date de convergence prévue n'est pas une date.", code="date")
-    with _fichiers() as deposes, transaction.atomic():
+    with fabrique.atelier():  # the proofs stored here lose their bytes if it fails
         c = _verrouiller(candidature, acteur)
         _exiger_ght(c, "La convergence des AD")
         v, cree = ConvergenceAD.objects.select_for_update().get_or_create(candidature=c,
@@ -567,7 +558,7 @@ def convergence_enregistrer(*, candidature: Candidature, deja_convergee: bool, a
         if document:
             categorie = "description_ad_converge" if v.deja_convergee else "trajectoire_convergence"
             precedent = v.document if v.document and v.document.categorie == categorie else None
-            v.document = _deposer(deposes, document, acteur=acteur, proprietaire=v, categorie=categorie,
+            v.document = _deposer(document, acteur=acteur, proprietaire=v, categorie=categorie,
                                   remplace=precedent)
         v.save()
         v.structures.set(lignes)

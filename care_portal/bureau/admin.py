@@ -6,25 +6,17 @@ from __future__ import annotations
 from django.contrib import admin
 
 from care_portal.comptes.selectors import habilitations
+from care_portal.core.admin import LectureSeuleAdmin
 
 from .models import Affectation, Etiquette, Note
 
 
-class LectureSeuleAdminANS(admin.ModelAdmin):
+class LectureSeuleAdminANS(LectureSeuleAdmin):
     def has_module_permission(self, request):
         return request.user.is_active and request.user.is_staff and habilitations(request.user).est_admin
 
     def has_view_permission(self, request, obj=None):
         return self.has_module_permission(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Affectation)

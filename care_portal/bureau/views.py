@@ -252,6 +252,12 @@ def _nom(user) -> str:
     return user.get_full_name() or user.email
 
 
+def _exiger_valide(form) -> None:
+    """A panel form that does not validate refuses the action with its errors, in French."""
+    if not form.is_valid():
+        raise WorkflowError(" ".join(erreurs_du_formulaire(form)))
+
+
 @require_POST
 @roles_requis(*ROLES)
 def prendre(request: HttpRequest, pk: int) -> HttpResponse:
@@ -269,8 +275,7 @@ def affecter(request: HttpRequest, pk: int) -> HttpResponse:
         form = AffecterForm(request.POST, collegues=collegues(agence) if agence else None)
         if agence is None:
             raise WorkflowError("Ce dossier n'est pas instruit par votre agence.")
-        if not form.is_valid():
-            raise WorkflowError(" ".join(erreurs_du_formulaire(form)))
+        _exiger_valide(form)
         agent = form.cleaned_data["agent"]
         services.affectation_affecter(dossier=d, agent=agent, acteur=request.user)
         return "Le dossier vous est affecté." if agent.pk == request.user.pk else f"Dossier affecté à {_nom(agent)}."
@@ -309,8 +314,7 @@ def ne_plus_suivre(request: HttpRequest, pk: int) -> HttpResponse:
 def note_ajouter(request: HttpRequest, pk: int) -> HttpResponse:
     def action(d):
         form = NoteForm(request.POST, mentionnables=mentionnables(d).exclude(pk=request.user.pk))
-        if not form.is_valid():
-            raise WorkflowError(" ".join(erreurs_du_formulaire(form)))
+        _exiger_valide(form)
         note = services.note_ajouter(dossier=d, texte=form.cleaned_data["texte"], acteur=request.user,
                                      mentions=form.cleaned_data["mentions"])
         n = note.mentions.count()
@@ -323,8 +327,7 @@ def note_ajouter(request: HttpRequest, pk: int) -> HttpResponse:
 def etiquette_poser(request: HttpRequest, pk: int) -> HttpResponse:
     def action(d):
         form = PoseForm(request.POST, etiquettes=selectors.etiquettes_pour_dossier(request.user, d))
-        if not form.is_valid():
-            raise WorkflowError(" ".join(erreurs_du_formulaire(form)))
+        _exiger_valide(form)
         e = form.cleaned_data["etiquette"]
         services.etiquette_poser(dossier=d, etiquette=e, acteur=request.user)
         return f"Étiquette « {e.libelle} » ajoutée."
@@ -336,8 +339,7 @@ def etiquette_poser(request: HttpRequest, pk: int) -> HttpResponse:
 def etiquette_retirer(request: HttpRequest, pk: int) -> HttpResponse:
     def action(d):
         form = PoseForm(request.POST, etiquettes=selectors.etiquettes_pour_dossier(request.user, d))
-        if not form.is_valid():
-            raise WorkflowError(" ".join(erreurs_du_formulaire(form)))
+        _exiger_valide(form)
         e = form.cleaned_data["etiquette"]
         services.etiquette_retirer(dossier=d, etiquette=e, acteur=request.user)
         return f"Étiquette « {e.libelle} » retirée."

@@ -197,11 +197,15 @@ def etapes() -> list[Etape]:
     return sorted(_registre.etapes.values(), key=lambda e: e.ordre)
 
 
-def etape(code: str) -> Etape:
+def _trouver(table: dict, code: str, quoi: str = ""):
     try:
-        return _registre.etapes[code]
+        return table[code]
     except KeyError as exc:
-        raise EtapeInconnue(code) from exc
+        raise EtapeInconnue(f"{quoi} {code}".strip()) from exc
+
+
+def etape(code: str) -> Etape:
+    return _trouver(_registre.etapes, code)
 
 
 def codes() -> list[str]:
@@ -260,10 +264,7 @@ def rappels(frequence: str | None = None) -> list[Rappel]:
 
 
 def rappel(code: str) -> Rappel:
-    try:
-        return _registre.rappels[code]
-    except KeyError as exc:
-        raise EtapeInconnue(f"rappel {code}") from exc
+    return _trouver(_registre.rappels, code, "rappel")
 
 
 def codes_rappels() -> list[str]:
@@ -293,10 +294,7 @@ def actions(h) -> list[ActionGroupee]:
 
 
 def action(code: str) -> ActionGroupee:
-    try:
-        return _registre.actions[code]
-    except KeyError as exc:
-        raise EtapeInconnue(f"action {code}") from exc
+    return _trouver(_registre.actions, code, "action")
 
 
 def champs_recherche() -> list[str]:
