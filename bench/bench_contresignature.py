@@ -2,7 +2,7 @@
 
 Builds, in an isolated database (a temporary SQLite file, or a ``<name>_bench`` database when
 DATABASE_URL is set), ``--nombre`` conventions « signée par l'établissement » cheaply
-(tests/candidatures/lots.py: one convention through the real services — generation, sending, the
+(tests/conventions/lots.py: one convention through the real services — generation, sending, the
 signatory's code, the ES seal —, the others made complete by the factories, each with the bytes of that
 ES-signed PDF deposited through the documents service), then plays the DG's flow with Django's test
 client, lot after lot, as in production (tasks published to a broker, not run in the request):
@@ -93,11 +93,11 @@ def _jouer(args, CaptureQueriesContext, reset_queries) -> int:
     from django.urls import reverse
     from django.utils import timezone
 
-    from candidatures.models import CodeSignature, Convention, ElementContresignature, LotContresignature
     from care_portal.celery import app
-    from tests.candidatures.conventions import dernier_code, dg_ans
-    from tests.candidatures.lots import conventions_signees_es, modele_signe_es
+    from conventions.models import CodeSignature, Convention, ElementContresignature, LotContresignature
     from tests.candidatures.test_views import se_connecter
+    from tests.conventions.conventions import dernier_code, dg_ans
+    from tests.conventions.lots import conventions_signees_es, modele_signe_es
 
     debut = time.perf_counter()
     modele = modele_signe_es()
@@ -108,7 +108,7 @@ def _jouer(args, CaptureQueriesContext, reset_queries) -> int:
     dg = dg_ans()
     client = Client()
     se_connecter(client, dg)
-    url = reverse("candidatures:contresigner")
+    url = reverse("conventions:contresigner")
     mesures: dict[str, list[tuple[float, int]]] = defaultdict(list)
 
     def requete(nom: str, methode: str, chemin: str, donnees=None, attendu: int = 200):
@@ -136,7 +136,7 @@ def _jouer(args, CaptureQueriesContext, reset_queries) -> int:
                 nom, (arguments, nommes, _) = message.headers["task"], message.decode()
                 t = time.perf_counter()
                 app.tasks[nom].apply(arguments, nommes, task_id=message.headers["id"])
-                if chronos is not None and nom == "candidatures.contresigner_convention":
+                if chronos is not None and nom == "conventions.contresigner":
                     chronos.append(time.perf_counter() - t)
                 faits += 1
             file.close()

@@ -1,6 +1,6 @@
-"""Time of the convention's PDF generation (``candidatures.convention_pdf.rendre_pdf``).
+"""Time of the convention's PDF generation (``conventions.pdf.rendre_pdf``).
 
-``rendre_pdf`` is what the sending task (``candidatures.envoyer_convention`` → ``envoyer`` →
+``rendre_pdf`` is what the sending task (``conventions.envoyer`` → ``envoyer`` →
 ``_generer_pdf``) runs before storing the document: the HTML template, WeasyPrint, then pyHanko's
 incremental update adding the two empty signature fields (``pades.preparer_champs``). Storing the
 document (SHA-256, copy to the storage, log row) is not timed.
@@ -49,7 +49,7 @@ def _pages(pdf: bytes) -> int:
 
 def _lire(pk: int):
     """The convention as ``services_convention._generer_pdf`` reads it."""
-    from candidatures.models import Convention
+    from conventions.models import Convention
 
     return Convention.objects.select_related("candidature__appel", "candidature__entite_juridique",
                                              "candidature__region_instructrice", "candidature__ght").get(pk=pk)
@@ -59,9 +59,9 @@ def mesurer(pk: int, repetitions: int) -> dict:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from candidatures import convention_pdf
     from care_portal.core.pdf import document_html
     from care_portal.signature import pades
+    from conventions import pdf as convention_pdf
 
     t = time.perf_counter()
     pdf = convention_pdf.rendre_pdf(_lire(pk))
@@ -131,7 +131,7 @@ def main() -> None:
             call_command("seed_demo", scale=args.scale, etapes=["referentiel", "comptes", "candidatures"],
                          stdout=io.StringIO())
             print(f"seed_demo --scale {args.scale:g} : {time.perf_counter() - debut:.1f} s")
-            from candidatures.models import Convention
+            from conventions.models import Convention
 
             conventions = list(Convention.objects.annotate(n=Count("candidature__perimetre"))
                                .select_related("candidature").order_by("n", "pk"))

@@ -36,9 +36,10 @@ def _pages(jeu) -> list[tuple[str, str, str, object]]:
     """(label, role, url, baseline queryset: the rows the page shows, for the bare view)."""
     from django.urls import reverse
 
-    from candidatures.models import Candidature, Convention
+    from candidatures.models import Candidature
     from care_portal.notifications.models import Notification
     from controle.models import Controle
+    from conventions.models import Convention
     from declarations.models import Declaration, LigneBilan
     from objectifs.models import ActiveDirectory
     from paiement.models import Paiement
@@ -80,7 +81,7 @@ def _pages(jeu) -> list[tuple[str, str, str, object]]:
         ("Lot SEPA", "secretariat_ans", reverse("paiement:lot_detail", args=[jeu.lot.pk]),
          pai.filter(lot=jeu.lot)[:50]),
         ("Simulateur", "secretariat_ans", reverse("paiement:simulateur"), cand.all()[:1]),
-        ("Contresignature", "dg_ans", reverse("candidatures:contresigner"),
+        ("Contresignature", "dg_ans", reverse("conventions:contresigner"),
          Convention.objects.filter(etat="signee_es").select_related("candidature__entite_juridique",
                                                                     "candidature__ght", "candidature__appel")[:50]),
     ]

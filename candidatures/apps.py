@@ -60,22 +60,15 @@ def messages_deposables(user) -> QuerySet:
     return Message.objects.filter(pk__in=en_creation, auteur=user)
 
 
-def conventions_visibles(user) -> QuerySet:
-    from . import selectors
-    from .models import Convention
-
-    return Convention.objects.filter(candidature__in=selectors.candidatures_pour(user))
-
-
 class CandidaturesConfig(AppConfig):
     name = "candidatures"
-    verbose_name = "Candidatures et conventions"
+    verbose_name = "Candidatures"
 
     def ready(self) -> None:
         from care_portal.documents import acces
 
         from . import selectors, services
-        from .models import Candidature, Convention, Message, PerimetreLigne
+        from .models import Candidature, Message, PerimetreLigne
         from .regles import PREUVES_PREREQUIS
 
         # The receipt ("recepisse") is not an uploadable category: only the portal writes it (recepisse.py).
@@ -84,8 +77,6 @@ class CandidaturesConfig(AppConfig):
         acces.enregistrer(PerimetreLigne, lignes_visibles, lignes_modifiables, categories=PREUVES_PREREQUIS)
         acces.enregistrer(Message, messages_visibles, messages_deposables,
                           categories={services.CATEGORIE_PIECE_JOINTE})
-        # Convention PDFs are written by the portal only (generated, sealed): no user category.
-        acces.enregistrer(Convention, conventions_visibles, lambda user: Convention.objects.none(), categories=())
 
         from . import etape
 

@@ -178,9 +178,6 @@ class FiltreFileForm(forms.Form):
     etat = forms.ChoiceField(label="État", required=False, choices=ETATS_FILE)
     type = forms.ChoiceField(label="Type de structure", required=False,
                              choices=[("", "Tous les types"), *TypeCandidature.CHOICES])
-    convention = forms.ChoiceField(label="Convention", required=False, choices=[
-        ("", "Toutes"), ("a_generer", "À envoyer"), ("envoyee", "Envoyée pour signature"),
-        ("signee_es", "Signée par l'établissement"), ("signee", "Signée et contresignée"), ("expiree", "Expirée")])
     departement = forms.ModelChoiceField(label="Département", required=False, queryset=Departement.objects.none(),
                                          empty_label="Tous les départements", to_field_name="code")
     region = forms.ModelChoiceField(label="Région", required=False, queryset=Region.objects.none(),

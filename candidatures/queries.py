@@ -23,7 +23,7 @@ from care_portal.workflow.chronologie import Evenement
 from care_portal.workflow.models import TransitionLog
 
 from . import journal, selectors, services
-from .models import Candidature, Convention, PerimetreLigne
+from .models import Candidature, PerimetreLigne
 from .regles import PREUVES_PREREQUIS, ResultatPrerequis, TypeCandidature
 
 # --- the ES side --------------------------------------------------------------------------------------
@@ -127,12 +127,6 @@ def file_instruction(user, filtres: dict[str, Any] | None = None, *, avec_etat: 
     if avec_etat:
         etat = filtres.get("etat")
         qs = qs.filter(etat=etat) if etat else qs.exclude(etat=Candidature.Etat.BROUILLON)
-    if filtres.get("convention"):
-        if filtres["convention"] == Convention.Etat.A_GENERER:  # complete, convention not sent yet
-            qs = qs.filter(etat=Candidature.Etat.COMPLETE).filter(
-                Q(convention__isnull=True) | Q(convention__etat=Convention.Etat.A_GENERER))
-        else:
-            qs = qs.filter(convention__etat=filtres["convention"])
     if filtres.get("type"):
         qs = qs.filter(type_candidature=filtres["type"])
     if filtres.get("departement"):

@@ -20,7 +20,6 @@ from care_portal.notifications.rappels import PARIS, cle, deja, lien_dossier, li
 from care_portal.notifications.services import envoyer_email
 
 BROUILLON = "brouillon"
-CONVENTION = "convention"
 ARS_ATTENTE = "ars_attente"
 
 def rappels_brouillons(*, maintenant: datetime.datetime) -> int:
@@ -54,53 +53,6 @@ def rappels_brouillons(*, maintenant: datetime.datetime) -> int:
                 )
                 lier([rappel], envoi)
                 envoyes += 1
-    return envoyes
-
-def _jalon_atteint(cv, maintenant: datetime.datetime) -> int | None:
-    """The latest reminder day (of CARE_RAPPEL_CONVENTION_JOURS) reached by ``maintenant``, Paris wall clock."""
-    from .services_convention import echeance_de
-
-    atteints = [j for j in sorted(settings.CARE_RAPPEL_CONVENTION_JOURS) if echeance_de(cv.envoyee_le, j) <= maintenant]
-    return atteints[-1] if atteints else None
-
-
-def rappels_conventions(*, maintenant: datetime.datetime) -> int:
-    from .models import Convention
-    from .services_convention import lien_dossier, lien_signature
-
-    premier = min(settings.CARE_RAPPEL_CONVENTION_JOURS, default=None)
-    if premier is None:
-        return 0
-    envoyes = 0
-    candidates = list(Convention.objects.filter(
-        etat=Convention.Etat.ENVOYEE, signature_bloquee_le__isnull=True, echeance__gt=maintenant,
-        envoyee_le__lte=maintenant - datetime.timedelta(days=premier) + datetime.timedelta(hours=2),
-    ).values_list("pk", flat=True))
-    for pk in candidates:
-        with transaction.atomic():
-            cv = (Convention.objects.select_for_update(of=("self",))
-                  .select_related("candidature__ght", "candidature__entite_juridique").filter(pk=pk).first())
-            if (cv is None or cv.etat != Convention.Etat.ENVOYEE or cv.signature_bloquee_le is not None
-                    or cv.echeance is None or cv.echeance <= maintenant):
-                continue  # signed, expired or blocked meanwhile
-            jour = _jalon_atteint(cv, maintenant)
-            if jour is None:
-                continue
-            echeance = timezone.localtime(cv.echeance, PARIS)
-            rappel = cle(cv.candidature_id, CONVENTION, echeance.date(), cible=f"envoi-{cv.envoi}-j{jour}")
-            if rappel is None:
-                continue
-            c = cv.candidature
-            envoi = envoyer_email(
-                [c.signataire_email], f"Rappel : convention CaRE {cv.numero} à signer avant le {echeance:%d/%m/%Y à %H:%M}",
-                "rappel_convention",
-                {"convention": cv, "candidature": c, "echeance": echeance, "jour": jour,
-                 "delai": c.appel.delai_signature_jours if c.appel_id else None,
-                 "lien": lien_signature(cv) if cv.fournisseur == "native" else "", "lien_dossier": lien_dossier(cv)},
-                copies=[c.referent_email, c.rssi_email, c.dsi_email],
-            )
-            lier([rappel], envoi)
-            envoyes += 1
     return envoyes
 
 def rappels_ars_attente(*, maintenant: datetime.datetime) -> int:
@@ -151,6 +103,5 @@ def rappels_ars_attente(*, maintenant: datetime.datetime) -> int:
 def enregistrer() -> None:
     etapes.enregistrer_rappels(
         etapes.Rappel(BROUILLON, "Candidature non déposée avant la clôture", rappels_brouillons, frequence="horaire"),
-        etapes.Rappel(CONVENTION, "Convention non signée", rappels_conventions, frequence="horaire"),
         etapes.Rappel(ARS_ATTENTE, "Candidature en attente d'instruction", rappels_ars_attente, frequence="horaire"),
     )

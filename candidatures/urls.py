@@ -3,7 +3,7 @@ dossier's messages. Every action is a POST (README: access pattern; STYLE.md: vi
 
 from django.urls import path
 
-from . import views, views_convention
+from . import views
 
 app_name = "candidatures"
 
@@ -23,14 +23,4 @@ urlpatterns = [
     path("<int:pk>/complete/", views.declarer_complete, name="declarer_complete"),
     path("<int:pk>/rejeter/", views.rejeter, name="rejeter"),
     path("<int:pk>/messages/", views.message_envoyer, name="message_envoyer"),
-    # the convention
-    path("<int:pk>/convention/", views_convention.convention, name="convention"),
-    path("<int:pk>/convention/envoyer/", views_convention.envoyer, name="convention_envoyer"),
-    path("<int:pk>/convention/renvoyer/", views_convention.renvoyer, name="convention_renvoyer"),
-    path("<int:pk>/convention/relancer/", views_convention.relancer, name="convention_relancer"),
-    path("convention/signer/<str:jeton>/", views_convention.signer, name="convention_signer"),
-    path("convention/signer/<str:jeton>/pdf/", views_convention.pdf, name="convention_pdf"),
-    path("conventions/contresigner/", views_convention.contresigner, name="contresigner"),
-    path("conventions/contresigner/lots/<int:pk>/", views_convention.contresigner_lot, name="contresigner_lot"),
-    path("signature/yousign/rappel/", views_convention.rappel_yousign, name="rappel_yousign"),
 ]

@@ -13,6 +13,7 @@ urlpatterns = [
     path("bureau/", include("care_portal.bureau.urls")),  # the agents' desk (issue 21)
     path("documents/", include("care_portal.documents.urls")),
     path("candidatures/", include("candidatures.urls")),
+    path("candidatures/", include("conventions.urls")),  # the same paths as before the move (issue 15)
     path("objectifs/", include("objectifs.urls")),
     path("declarations/", include("declarations.urls")),
     path("paiement/", include("paiement.urls")),

@@ -28,7 +28,7 @@ def _completer(appel, manquantes: int, rng: random.Random) -> int:
     """Bring ``manquantes`` more declarations of the demo call to « complète »: the submitted ones first
     (their ARS decides), those awaiting a complement (answered by their référent), then new ones on conventions signed for the purpose (declarations demo)."""
     from candidatures.demo import ars_de, referent_de
-    from candidatures.models import Convention
+    from conventions.models import Convention
     from declarations import demo as declarations_demo
     from declarations import services as declarations
     from declarations.models import Declaration

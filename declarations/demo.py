@@ -52,9 +52,10 @@ def _signer_davantage(appel, manquantes: int) -> int:
     """Bring up to ``manquantes`` conventions of the demo call to « signée » (the demo DG countersigns):
     those signed by the ES first, then those sent, then those still to send (sent by the demo admin);
     one convention of each of those states is always left as it is, so that the demo keeps them all."""
-    from candidatures.demo import DOMAINE, _signer_demo, contresigner_demo, envoyer_demo
-    from candidatures.models import Convention
+    from candidatures.demo import DOMAINE
     from care_portal.comptes.models import User
+    from conventions.demo import _signer_demo, contresigner_demo, envoyer_demo
+    from conventions.models import Convention
 
     dg = User.objects.filter(email=f"dg@{DOMAINE}").first()
     admin = User.objects.filter(email=f"admin@{DOMAINE}").first()
@@ -146,8 +147,8 @@ def a_remplir(conventions):
 
 
 def creer_declarations_demo(rng: random.Random, *, national: bool = False) -> list[str]:
-    from candidatures.models import Convention
     from care_portal.referentiel.models import AppelAFinancement
+    from conventions.models import Convention
 
     from .models import ParametresAppel
 

@@ -23,8 +23,9 @@ ARS_DECLARATION = "ars_declaration"
 
 def rappels_declarations(*, maintenant: datetime.datetime) -> int:
     from candidatures import selectors
-    from candidatures.models import Candidature, Convention
+    from candidatures.models import Candidature
     from care_portal.referentiel.models import AppelAFinancement
+    from conventions.models import Convention
 
     from .models import Declaration
 

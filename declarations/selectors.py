@@ -11,11 +11,12 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from candidatures.models import Candidature, Convention
+from candidatures.models import Candidature
 from candidatures.selectors import candidatures_pour
 from care_portal.comptes.selectors import habilitations, regions_pour
 from care_portal.documents.models import Document
 from care_portal.referentiel.models import AppelAFinancement
+from conventions.models import Convention
 
 from . import bilan
 from .models import BaseEligible, Declaration, Instantane, LigneBilan, ParametresAppel

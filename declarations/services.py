@@ -19,12 +19,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from candidatures import selectors as candidatures_selectors
-from candidatures.models import Candidature, Convention
+from candidatures.models import Candidature
 from candidatures.services import peut_deposer, peut_editer, peut_instruire
 from care_portal.core import etapes
 from care_portal.core.travaux import confier
 from care_portal.notifications.services import envoyer_email
 from care_portal.workflow.services import WorkflowError, journaliser, run_transition
+from conventions.models import Convention
 
 from . import bilan, selectors
 from .models import Declaration, Instantane, LigneBilan

@@ -1,5 +1,5 @@
 """The payment app. ``ready()`` registers the ceiling grid as the provider of the conventions' ceiling
-(``candidatures.plafonds``) and declares the SEPA batch as a document owner (care_portal.documents.acces):
+(``conventions.plafonds``) and declares the SEPA batch as a document owner (care_portal.documents.acces):
 its transfer file is written by the portal only and read by the ANS payment agents (secretariat,
 administration)."""
 
@@ -11,8 +11,8 @@ class PaiementConfig(AppConfig):
     verbose_name = "Paiements"
 
     def ready(self) -> None:
-        from candidatures import plafonds
         from care_portal.documents import acces
+        from conventions import plafonds
 
         from . import selectors
         from .models import LotVirement

@@ -163,7 +163,7 @@ class Paiement(FSMModelMixin, models.Model):
         PAYE = "paye", "Payé"
         REJETE = "rejete", "Rejeté"
 
-    convention = models.ForeignKey("candidatures.Convention", on_delete=models.PROTECT, related_name="paiements",
+    convention = models.ForeignKey("conventions.Convention", on_delete=models.PROTECT, related_name="paiements",
                                    verbose_name="convention")
     controle = models.OneToOneField("controle.Controle", on_delete=models.PROTECT, related_name="paiement",
                                     verbose_name="contrôle")

@@ -106,9 +106,9 @@ def simuler_plafond(structure: GHT | EntiteJuridique, appel: AppelAFinancement,
 
 def plafond_de_candidature(candidature, jour: datetime.date | None = None):
     """The ceiling of a candidature's structure from its call's grid row in force on ``jour`` (the
-    simulator's rule), as ``candidatures.plafonds.PlafondConvention``: the provider that
+    simulator's rule), as ``conventions.plafonds.PlafondConvention``: the provider that
     ``paiement.apps`` registers for the convention stage (candidatures never imports paiement)."""
-    from candidatures.plafonds import PlafondConvention
+    from conventions.plafonds import PlafondConvention
 
     appel = candidature.appel
     simulation = simuler_plafond(structure_de(candidature), appel, jour)
@@ -338,7 +338,7 @@ def tableau_finances(appel: AppelAFinancement) -> TableauFinances:
     structure type. Four aggregate queries, whatever the number of payments."""
     from django.db.models import Count, Sum
 
-    from candidatures.models import Convention
+    from conventions.models import Convention
 
     from .models import Paiement
     from .regles import libelle_type

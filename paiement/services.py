@@ -180,8 +180,8 @@ def paiement_creer(*, controle, acteur=None, jour: datetime.date | None = None):
     payment window, with its amount and computation. Refused (``code="existe"``) when the convention
     already has one: the convention's row is locked and the database constraint backs it."""
     from candidatures.banque import verifier_coordonnees
-    from candidatures.models import Convention
     from controle.models import Controle
+    from conventions.models import Convention
 
     from . import selectors
     from .models import Paiement

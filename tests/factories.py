@@ -7,7 +7,6 @@ from decimal import Decimal
 import factory
 from factory.django import DjangoModelFactory
 
-from candidatures.models import Convention
 from care_portal.comptes.roles import Role
 from care_portal.referentiel.finess import cle_luhn
 from care_portal.referentiel.models import (
@@ -18,6 +17,7 @@ from care_portal.referentiel.models import (
     StatutJuridique,
 )
 from controle.models import Controle
+from conventions.models import Convention
 from declarations.models import Declaration
 from paiement.models import Paiement
 
@@ -194,13 +194,13 @@ class CandidatureFactory(DjangoModelFactory):
 # services), stores each version as a small real PDF through the documents service (no rendering,
 # no seal), and hands off to the next stage as the countersigning does (the declaration « brouillon »
 # opens). The tests of the convention PDF and of the seals keep the real path
-# (tests/candidatures/conventions.py).
+# (tests/conventions/conventions.py).
 
 def _deposer_version_pdf(cv, categorie: str, suffixe: str = ""):
     from django.core.files.base import ContentFile
 
-    from candidatures.convention_pdf import nom_du_fichier
     from care_portal.documents.services import document_deposer
+    from conventions.pdf import nom_du_fichier
     from tests.documents import contenus
 
     return document_deposer(fichier=ContentFile(contenus.pdf(), name=nom_du_fichier(cv, suffixe)), acteur=None,
@@ -215,10 +215,10 @@ def convention_signee(candidature, *, dg=None, ip: str = "203.0.113.7", jusqua: 
     from django.db import transaction
     from django.utils import timezone
 
-    from candidatures import services_convention as sc
-    from candidatures.models import Convention
     from care_portal.core import etapes
     from care_portal.workflow.services import journaliser, run_transition
+    from conventions import services as sc
+    from conventions.models import Convention
     from tests.comptes.helpers import creer_utilisateur_avec_role
 
     etapes_visees = ("envoyee", "signee_es", "signee")
@@ -233,7 +233,7 @@ def convention_signee(candidature, *, dg=None, ip: str = "203.0.113.7", jusqua: 
                              f"(ici : {cv.etat}, montant {cv.montant}).")
         c = cv.candidature
         document = _deposer_version_pdf(cv, sc.CATEGORIE_CONVENTION)
-        journaliser(cv, "candidatures.convention.generee", acteur=None,
+        journaliser(cv, "conventions.convention.generee", acteur=None,
                     donnees={"document": str(document.pk), "sha256": document.sha256, "taille": document.taille})
         maintenant = timezone.now()
         echeance = sc.echeance_de(maintenant, c.appel.delai_signature_jours)

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-from candidatures import services_convention as sc
-from candidatures.models import Convention
 from care_portal.documents.models import Document
+from conventions import services as sc
+from conventions.models import Convention
 from declarations.models import Declaration
-from tests.candidatures.conventions import certificat, dossier_complet  # noqa: F401 (fixture)
 from tests.candidatures.donnees import codes_du_journal, stockage_prive
+from tests.conventions.conventions import certificat, dossier_complet  # noqa: F401 (fixture)
 from tests.declarations.donnees import signer
 from tests.factories import (
     ControleFactory,

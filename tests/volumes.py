@@ -57,9 +57,10 @@ class Jeu:
 
     @classmethod
     def creer(cls, prefixe: str = "vol") -> Jeu:
-        from candidatures.models import Candidature, Convention
+        from candidatures.models import Candidature
         from care_portal.comptes.roles import Role
         from care_portal.referentiel.models import Departement
+        from conventions.models import Convention
         from declarations.models import Declaration
         from paiement.models import GrilleMontantsPlafonds, LignePlafond
 
@@ -167,10 +168,11 @@ class Jeu:
         """``n`` dossiers of other structures, in Gironde (the ARS's region) and Paris, cycling through
         every stage and state: candidatures, conventions, declarations (with lines and a frozen
         submission), controls, payments, a SEPA batch."""
-        from candidatures.models import Candidature, Convention
+        from candidatures.models import Candidature
         from care_portal.referentiel.models import Departement, EntiteJuridique, StatutJuridique
         from care_portal.workflow.models import TransitionLog
         from controle.models import Controle
+        from conventions.models import Convention
         from declarations.models import Declaration, Instantane, LigneBilan
         from objectifs.models import Objectif
         from paiement.models import LotVirement, Paiement

@@ -65,7 +65,7 @@ class Entree:
     url_name: str
     ordre: int
     visible: Callable[[Any], bool]
-    requete: str = ""  # a filter of the page, e.g. "convention=a_generer"
+    requete: str = ""  # a filter of the page, e.g. "etat=a_generer"
     groupe: str = ""  # entries of one group (≥ 2 for the user) open as a DSFR sub-menu of that name
 
     def url(self) -> str:

@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "care_portal.bureau",  # the agents' desk: assignment, notes, labels, search, bulk actions (issue 21)
     "care_portal.bureau.archives",  # the bulk actions' reports and ZIP archives (label bureau_archives)
     "candidatures",
+    "conventions",
     "objectifs",
     "declarations",
     "controle",
@@ -214,7 +215,7 @@ CELERY_BEAT_SCHEDULE = {
     "documents-relancer-analyses": {"task": "documents.relancer_analyses", "schedule": 15 * 60},
     "documents-nettoyer-orphelins": {"task": "documents.nettoyer_orphelins", "schedule": 24 * 60 * 60},
     "bureau-purger-archives": {"task": "bureau.purger_archives", "schedule": 60 * 60},  # bulk ZIP archives (issue 21)
-    "conventions-expirer": {"task": "candidatures.expirer_conventions", "schedule": 10 * 60},
+    "conventions-expirer": {"task": "conventions.expirer", "schedule": 10 * 60},
     # notifications (issue 10): reminders and digest, keyed by unique constraints (a re-run sends nothing)
     "notifications-rappels": {"task": "notifications.envoyer_rappels", "schedule": 60 * 60},
     "notifications-rappels-audits": {"task": "notifications.envoyer_rappels_audits", "schedule": 6 * 60 * 60},

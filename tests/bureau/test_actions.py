@@ -15,7 +15,7 @@ from django.core import mail
 from django.utils import timezone
 
 from candidatures import services as candidatures_services
-from candidatures.models import Candidature, Convention
+from candidatures.models import Candidature
 from care_portal.bureau import actions
 from care_portal.bureau.archives import services
 from care_portal.bureau.archives.models import Execution, LigneExecution
@@ -27,6 +27,7 @@ from care_portal.referentiel.models import StatutJuridique
 from care_portal.workflow.models import TransitionLog
 from care_portal.workflow.selectors import journal_de
 from care_portal.workflow.services import WorkflowError, journaliser
+from conventions.models import Convention
 from tests.candidatures import donnees
 from tests.factories import AppelFactory, EntiteJuridiqueFactory, EtablissementGeographiqueFactory
 
@@ -287,7 +288,7 @@ def test_relance_refusee_hors_de_la_region(ars, appel):
 
 
 def test_envoyer_la_convention_selon_les_droits_du_service(ars, appel):
-    from tests.candidatures.conventions import LIGNES_PLAFOND, grille_plafonds
+    from tests.conventions.conventions import LIGNES_PLAFOND, grille_plafonds
 
     grille_plafonds(appel, LIGNES_PLAFOND)
     a_envoyer = complete(nouveau_dossier("CH de Libourne", appel=appel), ars)
@@ -310,11 +311,11 @@ def test_envoyer_la_convention_selon_les_droits_du_service(ars, appel):
         "refuse", "Pas encore de convention : la candidature n'a pas été déclarée complète (état : déposée).")
     cv.refresh_from_db()
     assert cv.envoi_demande_le is not None
-    assert journal_de(cv).filter(code="candidatures.convention.envoi_demande", acteur=admin).exists()
+    assert journal_de(cv).filter(code="conventions.convention.envoi_demande", acteur=admin).exists()
     # asked again while the sending is under way: refused by the service, nothing doubled
     execution = lancer(admin, "envoyer_convention", [a_envoyer])
     assert lignes(execution)[a_envoyer.pk] == ("refuse", "L'envoi de cette convention est déjà en cours.")
-    assert journal_de(cv).filter(code="candidatures.convention.envoi_demande").count() == 1
+    assert journal_de(cv).filter(code="conventions.convention.envoi_demande").count() == 1
 
 
 def test_renvoyer_une_convention_expiree(ars, appel, django_capture_on_commit_callbacks):
@@ -325,7 +326,7 @@ def test_renvoyer_une_convention_expiree(ars, appel, django_capture_on_commit_ca
     cv = Convention.objects.get(candidature=c)
     assert lignes(execution)[c.pk] == (
         "fait", f"Convention n° {cv.numero} renvoyée à son signataire, avec un nouveau délai de signature.")
-    assert journal_de(cv).filter(code="candidatures.convention.renvoi_demande", acteur=ars).exists()
+    assert journal_de(cv).filter(code="conventions.convention.renvoi_demande", acteur=ars).exists()
 
 
 def test_actions_offertes_selon_le_profil(ars):

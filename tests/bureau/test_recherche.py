@@ -10,9 +10,9 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from candidatures.models import Convention
 from care_portal.bureau import recherche, selectors
 from care_portal.core import etapes
+from conventions.models import Convention
 from tests.factories import EtablissementGeographiqueFactory, GHTFactory
 
 from .donnees import Monde, deposee

@@ -124,34 +124,3 @@ def test_appel_deplace_quand_sa_fenetre_est_passee(db):
     assert demo.appel_demo(datetime.date(2027, 2, 1))[1] == "inchangé"
     appel, etat = demo.appel_demo(datetime.date(2027, 6, 1))
     assert etat.startswith("fenêtres déplacées") and appel.candidature_debut == datetime.date(2027, 5, 2)
-
-
-def test_etape_conventions(django_capture_on_commit_callbacks, settings, tmp_path):
-    """The conventions of the complete demo candidatures reach several states through the services; the
-    platform certificate is generated when missing; a second run changes nothing."""
-    from candidatures import services_convention
-    from candidatures.models import Convention
-    from care_portal.signature import pades
-
-    settings.SIGNATURE_CERTIFICAT = tmp_path / "signature" / "plateforme.crt"
-    settings.SIGNATURE_CLE = tmp_path / "signature" / "plateforme.key"
-    with django_capture_on_commit_callbacks(execute=True):
-        sortie = seed("referentiel", "comptes", "plafonds", "candidatures", "conventions")
-    assert "auto-signé, généré pour la démonstration" in sortie
-    conventions = Convention.objects.filter(candidature__appel__code=demo.CODE_APPEL)
-    # every amount comes from the demo grid (loaded before the candidatures), some lowered with a motive
-    assert conventions.exists() and not conventions.filter(montant__isnull=True).exists()
-    assert not conventions.filter(grille_version__isnull=True).exists()
-    for cv in conventions:
-        assert cv.montant <= cv.plafond and (cv.montant == cv.plafond or cv.motif_montant == demo.MOTIF_BAISSE_DEMO)
-    etats = set(conventions.values_list("etat", flat=True))
-    assert {Convention.Etat.ENVOYEE, Convention.Etat.SIGNEE_ES} <= etats
-    signee = conventions.filter(etat__in=[Convention.Etat.SIGNEE_ES, Convention.Etat.SIGNEE]).first()
-    document = (services_convention.document_courant(signee, services_convention.CATEGORIE_SIGNEE)
-                or services_convention.document_courant(signee, services_convention.CATEGORIE_SIGNEE_ES))
-    assert all(r.conforme for r in pades.valider(services_convention._lire(document)))
-    avant = list(conventions.order_by("pk").values_list("pk", "etat", "envoi"))
-    with django_capture_on_commit_callbacks(execute=True):
-        sortie = seed("conventions")
-    assert "(existant)" in sortie
-    assert list(conventions.order_by("pk").values_list("pk", "etat", "envoi")) == avant

@@ -312,13 +312,14 @@ ES = ["Mes candidatures", "Mes déclarations", "Mes contrôles", "Mes paiements"
 NAVIGATION = {
     Role.REFERENT_ES: ["Mon établissement", *ES, "Invitations", "Rattachements à confirmer"],
     Role.DSI: ["Mon établissement", *ES],
-    Role.REFERENT_ARS: ["File régionale", "Dossiers", "Candidatures à instruire", "Déclarations à vérifier", "Demandes d'aide",
+    Role.REFERENT_ARS: ["File régionale", "Dossiers", "Candidatures à instruire", "Conventions", "Déclarations à vérifier", "Demandes d'aide",
                         "Rattachements"],
-    Role.CONTROLEUR_ANS: ["Vue nationale", "Dossiers", "Candidatures et conventions", "Déclarations", "Planning des contrôles",
+    Role.CONTROLEUR_ANS: ["Vue nationale", "Dossiers", "Candidatures", "Conventions", "Déclarations", "Planning des contrôles",
                           "Demandes d'aide"],
-    Role.SECRETARIAT_ANS: ["Vue nationale", "Dossiers", "Candidatures et conventions", "Conventions à envoyer", "Déclarations",
+    Role.SECRETARIAT_ANS: ["Vue nationale", "Dossiers", "Candidatures", "Conventions", "Conventions à envoyer",
+                           "Déclarations",
                            "Paiements", "Finances", "Demandes d'aide"],
-    Role.ADMIN_ANS: ["Administration", "Vue nationale", "Dossiers", "Candidatures et conventions", "Conventions à envoyer",
+    Role.ADMIN_ANS: ["Administration", "Vue nationale", "Dossiers", "Candidatures", "Conventions", "Conventions à envoyer",
                      "Déclarations", "Planning des contrôles", "Paiements", "Finances", "Montants plafonds",
                      "Demandes d'aide", "Rattachements"],
 }
@@ -370,7 +371,7 @@ def test_entete_plusieurs_roles(client):
     assert re.search(r"Contrôleur ANS<br>\s*Agence du Numérique en Santé", entete)
     assert "et aussi : DSI de l&#x27;établissement — Clinique Une" in entete
     assert liens_navigation(html) == ["Vue nationale", "Mon établissement", "Dossiers", "Mes candidatures",
-                                      "Candidatures et conventions", "Mes déclarations", "Déclarations",
+                                      "Candidatures", "Conventions", "Mes déclarations", "Déclarations",
                                       "Mes contrôles", "Planning des contrôles", "Mes paiements",
                                       "Mes demandes d'aide", "Demandes d'aide"]
 
@@ -540,9 +541,10 @@ def _dossiers_en_masse(n: int, *, debut: int = 0, deps=("33", "75")) -> None:
 
     from django.utils import timezone
 
-    from candidatures.models import Candidature, Convention
+    from candidatures.models import Candidature
     from candidatures.regles import TypeCandidature
     from care_portal.referentiel.models import Departement, EntiteJuridique
+    from conventions.models import Convention
     from tests.factories import AppelFactory, finess_pour
 
     appel = AppelFactory(code="care-d1-masse")

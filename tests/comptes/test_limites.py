@@ -1,6 +1,6 @@
 """Rate limits (care_portal/core/limitation.py) on sign-up, password reset, e-mail verification
 resend and the FINESS searches: the N+1th request gets a French 429 page, nothing is created,
-nothing is sent. (The convention signing codes: tests/candidatures/test_convention_limites.py.)"""
+nothing is sent. (The convention signing codes: tests/conventions/test_convention_limites.py.)"""
 
 from __future__ import annotations
 

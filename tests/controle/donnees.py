@@ -16,8 +16,8 @@ from controle import services
 from controle.models import Controle
 from declarations import services as declarations
 from declarations.models import Declaration
-from tests.candidatures.conventions import commit
 from tests.comptes.helpers import creer_utilisateur_avec_role
+from tests.conventions.conventions import commit
 from tests.declarations.donnees import ajouter, candidature_signee
 
 LIEN_VISIO = "https://webconf.numerique.gouv.fr/controle-care"

@@ -21,7 +21,7 @@ from controle.models import Controle, PieceControle
 from controle.pieces import generer_pieces
 from controle.tasks import generer_pieces_task
 from tests.candidatures import donnees as cdonnees
-from tests.candidatures.conventions import commit
+from tests.conventions.conventions import commit
 
 from .donnees import (
     LIEN_VISIO,

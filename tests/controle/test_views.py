@@ -12,8 +12,8 @@ from django.urls import reverse
 from care_portal.comptes.roles import Role
 from controle.models import Controle
 from tests.candidatures import donnees as cdonnees
-from tests.candidatures.conventions import commit
 from tests.candidatures.test_views import se_connecter, texte
+from tests.conventions.conventions import commit
 from tests.factories import EntiteJuridiqueFactory
 
 from .donnees import (

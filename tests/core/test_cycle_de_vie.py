@@ -13,8 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from candidatures import services as candidatures
-from candidatures import services_convention as conventions
-from candidatures.models import Candidature, Convention
+from candidatures.models import Candidature
 from care_portal.comptes.roles import Role
 from care_portal.comptes.views.espace import suivi_du_dossier
 from care_portal.core import etapes
@@ -22,12 +21,15 @@ from care_portal.referentiel.models import StatutJuridique
 from care_portal.workflow.chronologie import chronologie
 from controle import services as controles
 from controle.models import Controle
+from conventions import services as conventions
+from conventions.models import Convention
 from declarations import services as declarations
 from declarations.models import Declaration
 from paiement import services as paiements
 from paiement.models import Paiement
 from tests.candidatures import donnees
-from tests.candidatures.conventions import (
+from tests.comptes.helpers import agent_verifie, connecter, creer_utilisateur_avec_role
+from tests.conventions.conventions import (
     certificat,  # noqa: F401 (fixture)
     commit,
     dernier_code,
@@ -36,7 +38,6 @@ from tests.candidatures.conventions import (
     grille_plafonds,
     signee_es,
 )
-from tests.comptes.helpers import agent_verifie, connecter, creer_utilisateur_avec_role
 from tests.declarations.donnees import ajouter, ouvrir_fenetre
 from tests.factories import AppelFactory, EntiteJuridiqueFactory, EtablissementGeographiqueFactory
 from tests.paiement.paiements import ouvrir_paiements
@@ -45,8 +46,8 @@ pytestmark = pytest.mark.django_db
 
 MENUS = {
     "es": ["Mes candidatures", "Mes déclarations", "Mes contrôles", "Mes paiements"],
-    "ars": ["Candidatures à instruire", "Déclarations à vérifier"],
-    "ans": ["Candidatures et conventions", "Déclarations", "Planning des contrôles", "Paiements", "Finances"],
+    "ars": ["Candidatures à instruire", "Conventions", "Déclarations à vérifier"],
+    "ans": ["Candidatures", "Conventions", "Déclarations", "Planning des contrôles", "Paiements", "Finances"],
 }
 
 
@@ -195,7 +196,7 @@ def test_conventions_a_envoyer_depuis_le_menu_de_l_ans(client, certificat):  # n
     """The ANS's menu entry « Conventions à envoyer » (registered by the convention stage) lists the
     complete candidatures whose convention is still to send, and only those; the ES and the ARS do not
     have it."""
-    from tests.candidatures.conventions import dossier_complet
+    from tests.conventions.conventions import dossier_complet
 
     a_envoyer, _, ars = dossier_complet(raison_sociale="Centre hospitalier de Blaye")
     envoyee_c, _, _ = dossier_complet(raison_sociale="Centre hospitalier d'Arcachon", ars=ars)
@@ -203,10 +204,10 @@ def test_conventions_a_envoyer_depuis_le_menu_de_l_ans(client, certificat):  # n
     admin = creer_utilisateur_avec_role(Role.ADMIN_ANS)
     agent_verifie(client, admin)
     html = client.get(reverse("comptes:vue_nationale")).content.decode()
-    url = reverse("candidatures:file") + "?convention=a_generer"
+    url = reverse("conventions:liste") + "?etat=a_generer"
     assert f'href="{url}"' in html  # menu and home shortcut
     page = client.get(url)
-    noms = {c.structure_libelle for c in page.context["page_obj"]}
+    noms = {cv.candidature.structure_libelle for cv in page.context["page_obj"]}
     assert noms == {"Centre hospitalier de Blaye"}
     assert 'aria-current="page">Conventions à envoyer' in page.content.decode()
     autre = Client()

@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from care_portal.core.format_fr import date_longue, minuscule_initiale, montant, nombre, pluriel, pourcentage
-from tests.candidatures.conventions import certificat, commit  # noqa: F401 (fixture)
 from tests.candidatures.test_views import se_connecter
+from tests.conventions.conventions import certificat, commit  # noqa: F401 (fixture)
 from tests.declarations.conftest import declaration, signee, stockage  # noqa: F401 (fixtures)
 
 FINE, INSECABLE = "\u202f", "\u00a0"
@@ -95,7 +95,7 @@ def test_file_des_declarations_montants_et_dates_en_francais(client, declaration
 def test_convention_montant_et_dates_en_francais(client, signee):  # noqa: F811
     c, referent, _ = signee
     se_connecter(client, referent)
-    page = unescape(client.get(reverse("candidatures:convention", args=[c.pk])).content.decode())
+    page = unescape(client.get(reverse("conventions:detail", args=[c.pk])).content.decode())
     montant_cv = c.convention.montant
     assert montant(montant_cv) in page and not MAL_FORMATE.search(page)
     assert re.search(r"\d{1,2}(er)? (janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre"

@@ -13,8 +13,8 @@ import re
 import pytest
 from pypdf import PdfReader
 
-from tests.candidatures.conventions import certificat  # noqa: F401 (fixture)
 from tests.candidatures.donnees import stockage_prive
+from tests.conventions.conventions import certificat  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -63,12 +63,12 @@ def dossier_controle(certificat, ans_monsieur):  # noqa: F811
 
 def _pdfs(ctl) -> dict[str, bytes]:
     from candidatures import recepisse as recepisse_candidature
-    from candidatures import services_convention as conventions
     from care_portal.core.pdf import document_html
     from controle import pieces
+    from conventions import services as conventions
     from declarations import recepisse as recepisse_declaration
     from declarations.selectors import dernier_instantane
-    from tests.candidatures.conventions import lire
+    from tests.conventions.conventions import lire
 
     d = ctl.declaration
     c = d.candidature
@@ -99,7 +99,7 @@ def test_chaque_pdf_du_portail_se_lit_en_francais_sans_reste_de_gabarit(dossier_
 
 
 def test_la_convention_s_accorde_au_signataire(dossier_controle, settings):
-    from candidatures import convention_pdf
+    from conventions import pdf as convention_pdf
 
     cv = dossier_controle.declaration.candidature.convention
     settings.CARE_ANS_SIGNATAIRE_CIVILITE = "madame"

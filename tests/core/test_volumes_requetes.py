@@ -36,16 +36,16 @@ def _pages(jeu: Jeu, role: str) -> list[str]:
                         reverse("candidatures:mes_candidatures"), reverse("declarations:mes_declarations"),
                         reverse("controle:mes_controles"), reverse("paiement:mes_paiements")],
         "referent_ars": [reverse("comptes:file_ars"), reverse("candidatures:file"),
-                         reverse("candidatures:file") + "?convention=a_generer", reverse("declarations:file"),
+                         reverse("conventions:liste") + "?etat=a_generer", reverse("declarations:file"),
                          reverse("comptes:rattachements"), reverse("candidatures:detail", args=[c.pk]),
                          reverse("notifications:centre")],
-        "controleur_ans": [reverse("comptes:vue_nationale"), reverse("candidatures:file"),
+        "controleur_ans": [reverse("comptes:vue_nationale"), reverse("candidatures:file"), reverse("conventions:liste"),
                            reverse("candidatures:file") + "?tri=-depot&etat=complete", reverse("declarations:file"),
                            reverse("controle:planning"), reverse("controle:planning") + "?etat=planifie"],
         "secretariat_ans": [reverse("paiement:liste"), reverse("paiement:liste") + "?etat=paye",
                             reverse("paiement:finances"), reverse("paiement:simulateur"),
                             reverse("notifications:centre")],
-        "dg_ans": [reverse("candidatures:contresigner")],
+        "dg_ans": [reverse("conventions:contresigner")],
     }[role]
 
 

@@ -12,12 +12,12 @@ from django.core import mail
 from django.utils import timezone
 from openpyxl import Workbook
 
-from candidatures import services_convention as conventions
 from candidatures.models import Candidature
+from conventions import services as conventions
 from declarations import services
 from declarations.bilan_xlsx import COLONNES
 from declarations.models import Declaration
-from tests.candidatures.conventions import commit, dernier_code, dg_ans, dossier_complet, envoyee, signee_es
+from tests.conventions.conventions import commit, dernier_code, dg_ans, dossier_complet, envoyee, signee_es
 from tests.factories import convention_signee
 
 

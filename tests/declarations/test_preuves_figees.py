@@ -14,8 +14,8 @@ from care_portal.workflow.services import WorkflowError
 from declarations import services
 from declarations.models import Instantane
 from objectifs import services as objectifs
-from tests.candidatures.conventions import commit
 from tests.candidatures.test_views import se_connecter
+from tests.conventions.conventions import commit
 from tests.objectifs.donnees import jours, lignes, pdf
 
 from .donnees import ajouter

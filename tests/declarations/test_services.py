@@ -11,17 +11,17 @@ import pytest
 from django.core import mail
 from django.db import IntegrityError, connection, transaction
 
-from candidatures.models import Convention
 from care_portal.comptes.roles import Role
 from care_portal.documents.models import Document
 from care_portal.workflow.services import WorkflowError
+from conventions.models import Convention
 from declarations import services
 from declarations.models import BaseEligible, Declaration, Instantane, LigneBilan, ParametresAppel, Recepisse
 from declarations.recepisse import generer_recepisse
 from objectifs import services as objectifs_services
 from objectifs.selectors import verdicts_de
 from tests.candidatures import donnees as cdonnees
-from tests.candidatures.conventions import commit, dossier_complet
+from tests.conventions.conventions import commit, dossier_complet
 
 from .donnees import ajouter, jours, ligne, ouvrir_fenetre, rafraichir
 

@@ -14,8 +14,8 @@ from care_portal.comptes.roles import Role
 from declarations import services
 from declarations.models import Declaration, LigneBilan
 from tests.candidatures import donnees as cdonnees
-from tests.candidatures.conventions import commit
 from tests.candidatures.test_views import se_connecter, texte
+from tests.conventions.conventions import commit
 
 from .donnees import BONNE_LIGNE, ajouter, jours, rafraichir, xlsx
 

@@ -18,9 +18,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from care_portal.comptes.roles import Role
 from care_portal.signature import pades
 from controle.models import Controle, PieceControle
-from tests.candidatures.conventions import certificat  # noqa: F401 (fixture)
 from tests.comptes.helpers import code_totp, creer_utilisateur_avec_role
 from tests.controle.donnees import LIEN_VISIO, declaration_complete
+from tests.conventions.conventions import certificat  # noqa: F401 (fixture)
 from tests.e2e.conftest import Navigateur
 from tests.e2e.test_candidature import se_connecter, second_navigateur  # noqa: F401 (fixture)
 from tests.e2e.test_declaration import dans_un_fil, message

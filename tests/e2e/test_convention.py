@@ -16,12 +16,12 @@ from django.core import mail
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from candidatures import services_convention as conventions
-from candidatures.models import Convention
 from care_portal.comptes.roles import Role
 from care_portal.signature import pades
-from tests.candidatures.conventions import certificat, dernier_code, dg_ans, dossier_complet, envoyee  # noqa: F401
+from conventions import services as conventions
+from conventions.models import Convention
 from tests.comptes.helpers import code_totp, creer_utilisateur_avec_role
+from tests.conventions.conventions import certificat, dernier_code, dg_ans, dossier_complet, envoyee  # noqa: F401
 from tests.e2e.conftest import Navigateur, lien_du_mail
 from tests.e2e.test_candidature import se_connecter, second_navigateur  # noqa: F401 (fixture)
 from tests.e2e.test_declaration import dans_un_fil
@@ -69,7 +69,7 @@ def test_convention_signee_contresignee_et_telechargee(navigateur: Navigateur, s
     invitation = mail_a(c.signataire_email, f"Convention CaRE {cv.numero} à signer avant le")
     lien = lien_du_mail(invitation, es.base_url)
     se_connecter(es, signataire.email)
-    es.aller(reverse("candidatures:convention", args=[c.pk]))
+    es.aller(reverse("conventions:detail", args=[c.pk]))
     assert "En attente de la signature de l'établissement" in texte(page)
     bouton = page.get_by_role("link", name="Lire et signer la convention")
     # the page offers a link of its own (signed again, with its own timestamp) to the same sending
@@ -104,7 +104,7 @@ def test_convention_signee_contresignee_et_telechargee(navigateur: Navigateur, s
     dg_nav.page.get_by_label("Code de vérification").fill(code_totp(appareil))
     dg_nav.soumettre(dg_nav.page.get_by_role("button", name="Valider"))
     dg_nav.aller(lien_du_mail(a_contresigner, dg_nav.base_url))
-    assert dg_nav.chemin() == reverse("candidatures:contresigner")
+    assert dg_nav.chemin() == reverse("conventions:contresigner")
     assert dg_nav.page.get_by_role("heading", level=1).inner_text() == "Conventions à contresigner"
     case = dg_nav.page.get_by_label(re.compile(re.escape(cv.numero)))
     assert case.is_checked()
@@ -116,7 +116,7 @@ def test_convention_signee_contresignee_et_telechargee(navigateur: Navigateur, s
     assert f"Un code à 6 chiffres vient d'être envoyé à {dg.email}" in texte(dg_nav.page)
     dg_nav.page.get_by_label("Code reçu par e-mail").fill(dernier_code(dg.email))
     dg_nav.soumettre(dg_nav.page.get_by_role("button", name="Contresigner", exact=True))
-    assert dg_nav.chemin() == reverse("candidatures:contresigner")
+    assert dg_nav.chemin() == reverse("conventions:contresigner")
     assert f"1 convention contresignée : {cv.numero}." in texte(dg_nav.page)
     assert "Aucune convention n'attend votre contre-signature." in texte(dg_nav.page)
     cv.refresh_from_db()
@@ -129,7 +129,7 @@ def test_convention_signee_contresignee_et_telechargee(navigateur: Navigateur, s
     se_connecter(es, referente.email)
     es.aller(reverse("candidatures:detail", args=[c.pk]))
     es.suivre(page.locator("#lien-convention"))
-    assert es.chemin() == reverse("candidatures:convention", args=[c.pk])
+    assert es.chemin() == reverse("conventions:detail", args=[c.pk])
     assert "Convention signée et contresignée" in texte(page)
     with page.expect_download() as telechargement:
         page.get_by_role("link", name="Convention signée et contresignée").click()
@@ -167,5 +167,5 @@ def test_le_signataire_lit_le_pdf_de_son_lien(navigateur: Navigateur, settings, 
     # the reading is on the dossier's log, with the document read
     from care_portal.workflow.models import TransitionLog
 
-    lecture_journal = TransitionLog.objects.get(code="candidatures.convention.consultee")
+    lecture_journal = TransitionLog.objects.get(code="conventions.convention.consultee")
     assert lecture_journal.donnees["document"] == str(a_signer.pk) and lecture_journal.acteur is None

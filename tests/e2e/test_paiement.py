@@ -15,8 +15,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from care_portal.comptes.roles import Role
 from paiement import sepa
 from paiement.models import Paiement
-from tests.candidatures.conventions import certificat  # noqa: F401 (fixture)
 from tests.comptes.helpers import creer_utilisateur_avec_role
+from tests.conventions.conventions import certificat  # noqa: F401 (fixture)
 from tests.e2e.conftest import Navigateur
 from tests.e2e.test_candidature import se_connecter, second_navigateur  # noqa: F401 (fixture)
 from tests.e2e.test_declaration import dans_un_fil

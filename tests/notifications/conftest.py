@@ -1,7 +1,7 @@
 import pytest
 
-from tests.candidatures.conventions import certificat  # noqa: F401 — the platform certificate, for conventions
 from tests.candidatures.donnees import stockage_prive
+from tests.conventions.conventions import certificat  # noqa: F401 — the platform certificate, for conventions
 
 
 @pytest.fixture(autouse=True)

@@ -11,17 +11,19 @@ from django.utils import timezone
 
 from candidatures import rappels as rappels_candidatures
 from candidatures import services as cs
-from candidatures import services_convention as conventions
-from candidatures.models import Candidature, Convention
+from candidatures.models import Candidature
 from care_portal.notifications import rappels
 from care_portal.notifications.models import Envoi, Notification, Rappel
 from controle import rappels as rappels_controle
+from conventions import rappels as rappels_conventions
+from conventions import services as conventions
+from conventions.models import Convention
 from declarations import rappels as rappels_declarations_mod
 from declarations.models import Declaration
 from objectifs import rappels as rappels_objectifs
 from paiement import rappels as rappels_paiement
-from tests.candidatures import conventions as cv_outils
 from tests.candidatures import donnees as dc
+from tests.conventions import conventions as cv_outils
 from tests.factories import AppelFactory, EntiteJuridiqueFactory, EtablissementGeographiqueFactory
 from tests.objectifs import donnees as do
 
@@ -131,7 +133,7 @@ def convention_envoyee(certificat):
 def convention_a(job_instant: datetime.datetime) -> int:
     mail.outbox.clear()
     with le(job_instant):
-        return executer(rappels_candidatures.rappels_conventions, maintenant=timezone.now())
+        return executer(rappels_conventions.rappels_conventions, maintenant=timezone.now())
 
 
 def test_convention_rappelee_au_jour_2_et_au_jour_4(convention_envoyee):

@@ -43,7 +43,7 @@ def test_etape_de_controle_et_paiement(controle, paiement, attendu):
 @pytest.mark.django_db
 def test_compter_place_une_declaration_complete_au_controle():
     from declarations import services as ds
-    from tests.candidatures.conventions import commit
+    from tests.conventions.conventions import commit
     from tests.declarations.donnees import ajouter, candidature_signee
 
     c, referent, ars = candidature_signee()

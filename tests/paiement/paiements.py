@@ -8,16 +8,16 @@ import datetime
 from django.core import mail
 from django.utils import timezone
 
-from candidatures import services_convention as conventions
 from candidatures.models import Candidature
 from care_portal.comptes.roles import Role
 from controle import services as controles
 from controle.models import Controle
+from conventions import services as conventions
 from declarations import services as declarations
 from paiement import services
 from paiement.models import Paiement
-from tests.candidatures.conventions import admin_ans, dossier_complet
 from tests.comptes.helpers import creer_utilisateur_avec_role
+from tests.conventions.conventions import admin_ans, dossier_complet
 from tests.declarations.donnees import ajouter, ouvrir_fenetre, signer
 
 from .donnees import LIGNES

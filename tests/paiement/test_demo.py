@@ -84,9 +84,10 @@ def test_etape_paiements_dans_chaque_etat(django_capture_on_commit_callbacks, se
     assert paye.montant == min(paye.couts_eligibles, paye.plafond) and paye.lot is not None
     # after the whole chain, every stage's records are still in every state (the later stages' demos
     # leave one of each behind) and the stage registry places dossiers at every stage
-    from candidatures.models import Candidature, Convention
+    from candidatures.models import Candidature
     from care_portal.notifications import tableaux
     from controle.models import Controle
+    from conventions.models import Convention
     from declarations.models import Declaration
 
     du_demo = {"candidature__appel__code": candidatures_demo.CODE_APPEL}

@@ -15,7 +15,7 @@ from candidatures.models import Candidature
 from care_portal.workflow.services import WorkflowError
 from paiement import sepa, services
 from paiement.models import Paiement
-from tests.candidatures.conventions import commit
+from tests.conventions.conventions import commit
 
 from .paiements import agent, controle_valide, jours, ordonnance, paiement_de, rafraichir
 

@@ -9,14 +9,15 @@ import pytest
 from django.core import mail
 from django.db import IntegrityError, transaction
 
-from candidatures.models import Candidature, Convention
+from candidatures.models import Candidature
 from candidatures.regles import TypeCandidature as T
 from care_portal.comptes.roles import Role
 from care_portal.workflow.models import TransitionLog
 from care_portal.workflow.services import WorkflowError
+from conventions.models import Convention
 from paiement import services
 from paiement.models import Paiement
-from tests.candidatures.conventions import commit
+from tests.conventions.conventions import commit
 from tests.factories import AppelFactory
 
 from .paiements import agent, controle_valide, jours, ordonnance, ouvrir_paiements, paiement_de, rafraichir

@@ -14,8 +14,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from candidatures.models import Convention
 from care_portal.comptes.roles import Role
+from conventions.models import Convention
 from paiement import selectors
 from paiement.models import Paiement
 from tests.candidatures.test_views import se_connecter, texte

@@ -9,8 +9,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Avg, Count
 
-from candidatures.models import Candidature, Convention
+from candidatures.models import Candidature
 from controle.models import Controle
+from conventions.models import Convention
 from declarations.models import Declaration
 from paiement.models import Paiement
 from tests.candidatures.donnees import stockage_prive

@@ -10,15 +10,15 @@ import hashlib
 import pytest
 from django.core.files.storage import default_storage
 
-from candidatures import services_convention as conventions
-from candidatures.models import Convention
 from care_portal.core.models import Travail
 from care_portal.core.travaux import relancer_travaux
 from care_portal.documents import services as documents
 from care_portal.documents.models import Document
 from care_portal.notifications.models import Envoi
 from care_portal.notifications.services import envoyer_email
-from tests.candidatures.conventions import admin_ans, dossier_complet, lire
+from conventions import services as conventions
+from conventions.models import Convention
+from tests.conventions.conventions import admin_ans, dossier_complet, lire
 
 from .conftest import Relais, attendre, url_base
 
@@ -44,7 +44,7 @@ def _rien_de_perdu(cv: Convention) -> None:
     mails = list(_mails_convention(cv))
     assert len(mails) == 1 and mails[0].statut == Envoi.Statut.ENVOYE
     assert not Travail.objects.exclude(etat=Travail.Etat.FAIT).filter(objet__in=[
-        f"candidatures.convention:{cv.pk}", f"notifications.envoi:{mails[0].pk}"]).exists()
+        f"conventions.convention:{cv.pk}", f"notifications.envoi:{mails[0].pk}"]).exists()
 
 
 def test_broker_arrete_pendant_l_action_puis_revenu(redis_jetable, workers):
@@ -56,7 +56,7 @@ def test_broker_arrete_pendant_l_action_puis_revenu(redis_jetable, workers):
     cv = conventions.convention_envoyer(convention=c.convention, acteur=admin_ans())
     cv.refresh_from_db()
     assert cv.envoi_demande_le is not None and cv.etat == Convention.Etat.A_GENERER
-    travail = Travail.objects.get(objet=f"candidatures.convention:{cv.pk}")
+    travail = Travail.objects.get(objet=f"conventions.convention:{cv.pk}")
     assert travail.etat == Travail.Etat.A_ENVOYER and "Broker indisponible" in travail.derniere_erreur
     relancer_travaux()  # the catch-up while the broker is still down: nothing lost, nothing done
     assert Travail.objects.get(pk=travail.pk).etat == Travail.Etat.A_ENVOYER
@@ -82,7 +82,7 @@ def test_worker_tue_au_milieu_de_la_tache(redis_jetable, workers, tmp_path):
     premier.tuer()
     assert default_storage.exists(cle_orpheline)
     assert not Document.objects.filter(cle_stockage=cle_orpheline).exists()  # rolled back with the worker
-    assert Travail.objects.get(objet=f"candidatures.convention:{cv.pk}").etat == Travail.Etat.CONFIE
+    assert Travail.objects.get(objet=f"conventions.convention:{cv.pk}").etat == Travail.Etat.CONFIE
 
     workers()  # another worker (a restarted pod); the catch-up publishes the lost work again
     attendre(lambda: _envoyee(cv.pk) and _mails_convention(cv).filter(statut=Envoi.Statut.ENVOYE).exists(),

@@ -1,7 +1,7 @@
 import pytest
 
-from tests.candidatures.conventions import certificat  # noqa: F401 (fixture)
 from tests.candidatures.donnees import stockage_prive
+from tests.conventions.conventions import certificat  # noqa: F401 (fixture)
 
 
 @pytest.fixture(autouse=True)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from candidatures import services_convention as conventions
-from candidatures.models import Convention
 from care_portal.signature.base import Fournisseur
 from care_portal.signature.natif import PadesNatif
 from care_portal.signature.yousign import FournisseurYousign
+from conventions import services as conventions
+from conventions.models import Convention
 
 
 def test_natif_par_defaut(settings):

@@ -33,8 +33,8 @@ from care_portal.signature.base import (
 )
 from care_portal.signature.natif import DepotMemoire, PadesNatif
 from care_portal.signature.yousign import ENTETE_SIGNATURE, FournisseurYousign
-from tests.candidatures.conventions import certificat  # noqa: F401 (fixture used by name)
-from tests.candidatures.faux_yousign import FauxYousign, hors_boucle, pdf_exemple
+from tests.conventions.conventions import certificat  # noqa: F401 (fixture used by name)
+from tests.conventions.faux_yousign import FauxYousign, hors_boucle, pdf_exemple
 
 ES = Signataire(prenom="Alice", nom="Martin", email="alice.martin@chu-exemple.fr", fonction="Directrice", role="es")
 ANS = Signataire(prenom="Bruno", nom="Durand", email="dg@esante.gouv.fr", fonction="Directeur général", role="ans")

@@ -11,11 +11,12 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from candidatures import services_convention as conventions
-from candidatures.models import Convention
 from care_portal.comptes.roles import Role
+from conventions import services as conventions
+from conventions.models import Convention
+from tests.candidatures import donnees
+from tests.candidatures.test_views import se_connecter
 
-from . import donnees
 from .conventions import (  # noqa: F401
     admin_ans,
     certificat,
@@ -26,7 +27,6 @@ from .conventions import (  # noqa: F401
     envoyee,
     signee_es,
 )
-from .test_views import se_connecter
 
 pytestmark = pytest.mark.django_db
 
@@ -40,8 +40,8 @@ def dossier(certificat):
     return dossier_complet()
 
 
-def _url(c, nom="convention"):
-    return reverse(f"candidatures:{nom}", args=[c.pk])
+def _url(c, nom="detail"):
+    return reverse(f"conventions:{nom}", args=[c.pk])
 
 
 def test_page_de_la_convention_selon_les_roles(dossier, client):
@@ -67,20 +67,20 @@ def test_page_de_la_convention_selon_les_roles(dossier, client):
 def test_l_ans_envoie_au_montant_de_la_matrice(dossier, client):
     c, referent, ars = dossier
     se_connecter(client, referent)
-    assert client.post(_url(c, "convention_envoyer"), {"montant": "1000", "motif": "x"}).status_code == 403
+    assert client.post(_url(c, "envoyer"), {"montant": "1000", "motif": "x"}).status_code == 403
     client.logout()
     se_connecter(client, ars)
-    assert client.post(_url(c, "convention_envoyer"), {"montant": "1000", "motif": "x"}).status_code == 403
+    assert client.post(_url(c, "envoyer"), {"montant": "1000", "motif": "x"}).status_code == 403
     client.logout()
     admin = admin_ans()
     se_connecter(client, admin)
     page = texte(client.get(_url(c)))
     assert "Générer et envoyer la convention" in page
     assert "matrice des montants plafonds v1" in page and "180 000,00 €" in page.replace("\u202f", " ").replace("\xa0", " ")
-    refus = client.post(_url(c, "convention_envoyer"), {"montant": "beaucoup"})
+    refus = client.post(_url(c, "envoyer"), {"montant": "beaucoup"})
     assert refus.status_code == 400 and "nombre d'euros" in texte(refus)
     with commit():
-        reponse = client.post(_url(c, "convention_envoyer"), {"montant": "180 000,00", "motif": ""})
+        reponse = client.post(_url(c, "envoyer"), {"montant": "180 000,00", "motif": ""})
     assert reponse.status_code == 302
     cv = Convention.objects.get(pk=c.convention.pk)
     assert cv.etat == Convention.Etat.ENVOYEE and cv.montant == cv.plafond
@@ -89,7 +89,7 @@ def test_l_ans_envoie_au_montant_de_la_matrice(dossier, client):
 def test_montant_au_dessus_du_plafond_refuse_par_la_page(certificat, client):
     c, _, _ = dossier_complet(lignes_plafond=[("public_hors_ght", "0", None, "40000.00")])
     se_connecter(client, admin_ans())
-    refus = client.post(_url(c, "convention_envoyer"), {"montant": "150 000,00", "motif": "Erreur de saisie"})
+    refus = client.post(_url(c, "envoyer"), {"montant": "150 000,00", "motif": "Erreur de saisie"})
     assert refus.status_code == 400
     page = texte(refus).replace("\u202f", " ").replace("\xa0", " ")
     assert "dépasse le plafond de la matrice pour cette structure (40 000,00 €, matrice v1)" in page
@@ -101,10 +101,10 @@ def test_montant_au_dessus_du_plafond_refuse_par_la_page(certificat, client):
 def test_montant_abaisse_par_la_page_exige_un_motif(dossier, client):
     c, _, _ = dossier
     se_connecter(client, admin_ans())
-    refus = client.post(_url(c, "convention_envoyer"), {"montant": "100000", "motif": ""})
+    refus = client.post(_url(c, "envoyer"), {"montant": "100000", "motif": ""})
     assert refus.status_code == 400 and 'id="motif-erreur"' in texte(refus)
     with commit():
-        reponse = client.post(_url(c, "convention_envoyer"), {"montant": "100000", "motif": "Un site est retiré."})
+        reponse = client.post(_url(c, "envoyer"), {"montant": "100000", "motif": "Un site est retiré."})
     assert reponse.status_code == 302
     cv = Convention.objects.get(pk=c.convention.pk)
     assert str(cv.montant) == "100000.00" and cv.motif_montant == "Un site est retiré."
@@ -117,7 +117,7 @@ def test_sans_matrice_la_page_le_dit(certificat, client):
     se_connecter(client, admin_ans())
     page = texte(client.get(_url(c)))
     assert 'id="sans-plafond"' in page and "Aucune matrice des montants plafonds n'est en vigueur" in page
-    refus = client.post(_url(c, "convention_envoyer"), {"montant": "", "motif": ""})
+    refus = client.post(_url(c, "envoyer"), {"montant": "", "motif": ""})
     assert refus.status_code == 400 and "ne peut pas être envoyée sans montant" in texte(refus)
 
 
@@ -126,25 +126,25 @@ def test_renvoyer_reserve_a_l_ars_et_a_l_ans(dossier, client):
     cv = envoyee(c)
     Convention.objects.filter(pk=cv.pk).update(etat=Convention.Etat.EXPIREE)
     se_connecter(client, referent)
-    assert client.post(_url(c, "convention_renvoyer")).status_code == 403
+    assert client.post(_url(c, "renvoyer")).status_code == 403
     client.logout()
     se_connecter(client, ars)
     assert "Renvoyer la convention" in texte(client.get(_url(c)))
     with commit():
-        assert client.post(_url(c, "convention_renvoyer")).status_code == 302
+        assert client.post(_url(c, "renvoyer")).status_code == 302
     assert Convention.objects.get(pk=cv.pk).etat == Convention.Etat.ENVOYEE
     # sending again a convention that is waiting for its signature is refused, with a message
-    reponse = client.post(_url(c, "convention_renvoyer"))
+    reponse = client.post(_url(c, "renvoyer"))
     assert reponse.status_code == 400 and "expirée" in texte(reponse)
 
 
 def test_le_signataire_signe_par_son_lien(dossier, client):
     c, _, _ = dossier
     cv = envoyee(c)
-    url = reverse("candidatures:convention_signer", args=[conventions.jeton_signature(cv)])
+    url = reverse("conventions:signer", args=[conventions.jeton_signature(cv)])
     page = client.get(url)
     assert page.status_code == 200 and "Recevoir un code par e-mail" in texte(page)
-    pdf = client.get(reverse("candidatures:convention_pdf", args=[conventions.jeton_signature(cv)]))
+    pdf = client.get(reverse("conventions:pdf", args=[conventions.jeton_signature(cv)]))
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     assert b"".join(pdf.streaming_content).startswith(b"%PDF")
     mail.outbox.clear()
@@ -163,11 +163,11 @@ def test_le_signataire_signe_par_son_lien(dossier, client):
     # the link after the signature
     apres = client.get(url)
     assert apres.status_code == 410 and "déjà été signée" in texte(apres)
-    assert client.get(reverse("candidatures:convention_pdf", args=[conventions.jeton_signature(cv)])).status_code == 404
+    assert client.get(reverse("conventions:pdf", args=[conventions.jeton_signature(cv)])).status_code == 404
 
 
 def test_lien_falsifie(client):
-    reponse = client.get(reverse("candidatures:convention_signer", args=["pas-un-jeton"]))
+    reponse = client.get(reverse("conventions:signer", args=["pas-un-jeton"]))
     assert reponse.status_code == 404 and "n'est pas valide" in texte(reponse)
 
 
@@ -175,7 +175,7 @@ def test_file_du_dg_et_contresignature_groupee(dossier, client):
     c, referent, _ = dossier
     a = signee_es(envoyee(c))
     b = signee_es(envoyee(dossier_complet(raison_sociale="CH de Blaye")[0]))
-    url = reverse("candidatures:contresigner")
+    url = reverse("conventions:contresigner")
     for refuse in (referent, admin_ans()):
         se_connecter(client, refuse)
         assert client.get(url).status_code == 403
@@ -216,7 +216,7 @@ def test_documents_de_la_convention_invisibles_a_une_autre_structure(dossier, cl
 
 
 def test_rappel_yousign_inactif_en_mode_natif(client):
-    assert client.post(reverse("candidatures:rappel_yousign"), data=b"{}",
+    assert client.post(reverse("conventions:rappel_yousign"), data=b"{}",
                        content_type="application/json").status_code == 404
 
 
@@ -232,7 +232,7 @@ def test_envoi_en_attente_de_traitement_relance_par_l_ans_sans_double_envoi(doss
     c, referent, ars = dossier
     # the ANS sent it; the broker lost the work (its on-commit publication never ran)
     conventions.convention_envoyer(convention=c.convention, acteur=admin_ans())
-    travail = Travail.objects.get(objet=f"candidatures.convention:{c.convention.pk}")
+    travail = Travail.objects.get(objet=f"conventions.convention:{c.convention.pk}")
     assert travail.etat == Travail.Etat.A_ENVOYER
     se_connecter(client, admin_ans())
     assert "En attente de traitement" not in texte(client.get(_url(c)))  # not yet past the threshold
@@ -245,13 +245,13 @@ def test_envoi_en_attente_de_traitement_relance_par_l_ans_sans_double_envoi(doss
     client.logout()
     se_connecter(client, referent)
     assert "Relancer l'envoi" not in texte(client.get(_url(c)))
-    assert client.post(_url(c, "convention_relancer")).status_code == 403
+    assert client.post(_url(c, "relancer")).status_code == 403
     assert Travail.objects.get(pk=travail.pk).envois == 0
 
     client.logout()
     se_connecter(client, admin_ans())
     with commit():
-        reponse = client.post(_url(c, "convention_relancer"))
+        reponse = client.post(_url(c, "relancer"))
     assert reponse.status_code == 302
     cv = Convention.objects.get(pk=c.convention.pk)
     assert cv.etat == Convention.Etat.ENVOYEE and cv.envoi == 1
@@ -259,7 +259,7 @@ def test_envoi_en_attente_de_traitement_relance_par_l_ans_sans_double_envoi(doss
     assert sum("à signer avant" in m.subject for m in mail.outbox) == 1
     # relaunching again: nothing left to relaunch, no second sending
     with commit():
-        reponse = client.post(_url(c, "convention_relancer"))
+        reponse = client.post(_url(c, "relancer"))
     assert reponse.status_code == 400
     assert Convention.objects.get(pk=c.convention.pk).envoi == 1
     assert sum("à signer avant" in m.subject for m in mail.outbox) == 1

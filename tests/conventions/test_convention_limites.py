@@ -12,8 +12,9 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from candidatures import services_convention as conventions
-from candidatures.models import CodeSignature
+from conventions import services as conventions
+from conventions.models import CodeSignature
+from tests.candidatures.test_views import se_connecter
 
 from .conventions import (  # noqa: F401
     admin_ans,
@@ -24,7 +25,6 @@ from .conventions import (  # noqa: F401
     envoyee,
     signee_es,
 )
-from .test_views import se_connecter
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +45,7 @@ def test_code_du_signataire_limite_par_convention(dossier, client, settings):
     settings.CARE_LIMITES = {**settings.CARE_LIMITES, "code_signature": {"ip": "100/h", "compte": "1/h"}}
     c, _, _ = dossier
     cv = envoyee(c)
-    url = reverse("candidatures:convention_signer", args=[conventions.jeton_signature(cv)])
+    url = reverse("conventions:signer", args=[conventions.jeton_signature(cv)])
     mail.outbox.clear()
     with commit():
         assert client.post(url, {"action": "code"}, REMOTE_ADDR="10.6.0.1").status_code == 302
@@ -60,7 +60,7 @@ def test_code_du_signataire_limite_par_adresse_ip(dossier, client, settings):
     settings.CARE_LIMITES = {**settings.CARE_LIMITES, "code_signature": {"ip": "1/h", "compte": "100/h"}}
     c, _, _ = dossier
     cv = envoyee(c)
-    url = reverse("candidatures:convention_signer", args=[conventions.jeton_signature(cv)])
+    url = reverse("conventions:signer", args=[conventions.jeton_signature(cv)])
     with commit():
         assert client.post(url, {"action": "code"}).status_code == 302
     codes = CodeSignature.objects.count()
@@ -74,7 +74,7 @@ def test_code_du_dg_limite_par_compte(dossier, client, settings):
     a = signee_es(envoyee(c))
     dg = dg_ans()
     se_connecter(client, dg)
-    url = reverse("candidatures:contresigner")
+    url = reverse("conventions:contresigner")
     with commit():
         assert client.post(url, {"action": "code", "conventions": [a.pk]}).status_code == 200
     codes, envoyes = CodeSignature.objects.count(), len(mail.outbox)
@@ -90,7 +90,7 @@ ATTENTE = re.compile(r"Un code vient de vous être envoyé : vous pourrez en dem
 def test_second_code_du_signataire_dans_la_minute_dit_combien_attendre(dossier, client):
     c, _, _ = dossier
     cv = envoyee(c)
-    url = reverse("candidatures:convention_signer", args=[conventions.jeton_signature(cv)])
+    url = reverse("conventions:signer", args=[conventions.jeton_signature(cv)])
     with commit():
         assert client.post(url, {"action": "code"}).status_code == 302
     codes, envoyes = CodeSignature.objects.count(), len(mail.outbox)
@@ -110,7 +110,7 @@ def test_second_code_du_dg_dans_la_minute_dit_combien_attendre(dossier, client):
     c, _, _ = dossier
     a = signee_es(envoyee(c))
     se_connecter(client, dg_ans())
-    url = reverse("candidatures:contresigner")
+    url = reverse("conventions:contresigner")
     with commit():
         assert client.post(url, {"action": "code", "conventions": [a.pk]}).status_code == 200
     codes = CodeSignature.objects.count()

@@ -10,14 +10,13 @@ import pytest
 from django.core import mail
 
 from candidatures import services
-from candidatures import services_convention as conventions
-from candidatures.models import Convention
 from care_portal.comptes.roles import Role
 from care_portal.referentiel.models import StatutJuridique
 from care_portal.signature import pades
+from conventions import services as conventions
+from conventions.models import Convention
+from tests.candidatures import donnees
 from tests.factories import EntiteJuridiqueFactory, EtablissementGeographiqueFactory
-
-from . import donnees
 
 CODE = re.compile(r"code de signature eCaRE est : (\d{6})")
 

@@ -13,14 +13,15 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from candidatures import services_convention as conventions
-from candidatures.models import CodeSignature, Convention, ElementContresignature, LotContresignature
 from care_portal.comptes.roles import Role
 from care_portal.documents.models import Document
 from care_portal.signature import pades
 from care_portal.workflow.services import WorkflowError
+from conventions import services as conventions
+from conventions.models import CodeSignature, Convention, ElementContresignature, LotContresignature
+from tests.candidatures import donnees
+from tests.candidatures.test_views import se_connecter
 
-from . import donnees
 from .conventions import (  # noqa: F401
     admin_ans,
     certificat,
@@ -32,11 +33,10 @@ from .conventions import (  # noqa: F401
     lire,
 )
 from .lots import conventions_signees_es, modele_signe_es
-from .test_views import se_connecter
 
 pytestmark = pytest.mark.django_db
 
-URL = "candidatures:contresigner"
+URL = "conventions:contresigner"
 E = ElementContresignature.Etat
 
 
@@ -76,7 +76,7 @@ def test_un_lot_par_la_vue_scelle_chaque_convention(modele, client):
         reponse = client.post(reverse(URL), {"action": "contresigner", "code": dernier_code(dg.email)})
     lot = LotContresignature.objects.get()
     # the request only checked the code and opened the lot; the tasks ran after the commit
-    assert reponse.status_code == 302 and reponse["Location"] == reverse("candidatures:contresigner_lot",
+    assert reponse.status_code == 302 and reponse["Location"] == reverse("conventions:contresigner_lot",
                                                                           args=[lot.pk])
     assert set(Convention.objects.filter(pk__in=choisies).values_list("etat", flat=True)) == {Convention.Etat.SIGNEE}
     assert Convention.objects.get(pk=autres[2].pk).etat == Convention.Etat.SIGNEE_ES
@@ -88,7 +88,7 @@ def test_un_lot_par_la_vue_scelle_chaque_convention(modele, client):
         assert cv.contresignataire == dg and _signees(cv) == 1
         *_, ans = pades.valider(lire(conventions.document_courant(cv, conventions.CATEGORIE_SIGNEE)))
         assert ans.conforme and ans.champ == "signature_ans" and ans.couvre_tout_le_document
-        assert donnees.codes_du_journal(cv)[-1] == "candidatures.convention.contresigner"
+        assert donnees.codes_du_journal(cv)[-1] == "conventions.convention.contresigner"
     # each establishment got its signed convention
     assert {m.to[0] for m in mail.outbox if "signée" in m.subject} == {
         Convention.objects.get(pk=pk).candidature.signataire_email for pk in choisies}
@@ -150,7 +150,7 @@ def test_une_tache_lancee_deux_fois_n_a_qu_un_effet(modele):
         assert conventions.contresignature_sceller(element.pk) == "rien"
     cv = Convention.objects.get(pk=modele.pk)
     assert cv.etat == Convention.Etat.SIGNEE and _signees(cv) == 1
-    assert donnees.codes_du_journal(cv).count("candidatures.convention.contresigner") == 1
+    assert donnees.codes_du_journal(cv).count("conventions.convention.contresigner") == 1
     assert len([m for m in mail.outbox if "signée" in m.subject]) == 1
 
 
@@ -179,11 +179,11 @@ def test_convention_plus_en_attente_echoue_avec_son_motif(modele, client):
     assert "n'attend plus de contresignature" in b.erreur and _signees(autre) == 0
     # progress: 0 done, 1 remaining, 1 failed with its reason; the page reloads itself meanwhile
     se_connecter(client, dg)
-    page = texte(client.get(reverse("candidatures:contresigner_lot", args=[lot.pk])))
+    page = texte(client.get(reverse("conventions:contresigner_lot", args=[lot.pk])))
     assert 'id="nb-faites">0<' in page and 'id="nb-restantes">1<' in page and 'id="nb-echecs">1<' in page
     assert 'http-equiv="refresh" content="3"' in page and autre.numero in page and b.erreur in page
     assert conventions.contresignature_sceller(a.pk) == E.FAITE
-    page = texte(client.get(reverse("candidatures:contresigner_lot", args=[lot.pk])))
+    page = texte(client.get(reverse("conventions:contresigner_lot", args=[lot.pk])))
     assert 'id="nb-faites">1<' in page and 'id="nb-restantes">0<' in page and "Lot terminé." in page
     assert 'http-equiv="refresh"' not in page
 
@@ -198,7 +198,7 @@ def test_echec_technique_garde_le_motif_et_n_ecrit_rien(modele, settings):
     assert element.erreur and _signees(modele) == 0
     assert Convention.objects.get(pk=modele.pk).etat == Convention.Etat.SIGNEE_ES
     # failed: back in the queue for another lot
-    from candidatures.selectors_contresignature import conventions_a_contresigner
+    from conventions.selectors import conventions_a_contresigner
 
     assert list(conventions_a_contresigner()) == [Convention.objects.get(pk=modele.pk)]
 
@@ -206,7 +206,7 @@ def test_echec_technique_garde_le_motif_et_n_ecrit_rien(modele, settings):
 def test_une_convention_en_cours_de_scellement_ne_se_choisit_pas_deux_fois(modele):
     dg = dg_ans()
     _lot(dg, [modele])
-    from candidatures.selectors_contresignature import conventions_a_contresigner
+    from conventions.selectors import conventions_a_contresigner
 
     assert not conventions_a_contresigner().exists()
     _vieillir_codes(dg)
@@ -235,7 +235,7 @@ def test_roles_refuses(modele, client):
         se_connecter(client, user)
         assert client.get(reverse(URL)).status_code == 403
         assert client.post(reverse(URL), {"action": "code", "selection": "suivantes"}).status_code == 403
-        assert client.get(reverse("candidatures:contresigner_lot", args=[lot.pk])).status_code == 403
+        assert client.get(reverse("conventions:contresigner_lot", args=[lot.pk])).status_code == 403
         with pytest.raises(WorkflowError) as refus:
             conventions.code_envoyer_dg(acteur=user, conventions=[modele])
         assert refus.value.code == "droit"
@@ -244,7 +244,7 @@ def test_roles_refuses(modele, client):
     # another DG does not see this DG's lot
     client.logout()
     se_connecter(client, donnees.ans(Role.DG_ANS, email="dg.adjoint@esante.gouv.fr"))
-    assert client.get(reverse("candidatures:contresigner_lot", args=[lot.pk])).status_code == 404
+    assert client.get(reverse("conventions:contresigner_lot", args=[lot.pk])).status_code == 404
     # a DG who lost the role before the task ran: the task refuses with the reason
     dg.rattachements.all().delete()
     [element] = lot.elements.all()

@@ -36,7 +36,7 @@ from care_portal.signature.yousign import (
     CHAMP_LARGEUR,
     FournisseurYousign,
 )
-from tests.candidatures.faux_yousign import (  # noqa: F401 (fixtures used by name)
+from tests.conventions.faux_yousign import (  # noqa: F401 (fixtures used by name)
     ErreurSimulation,
     FauxYousign,
     faux_yousign,

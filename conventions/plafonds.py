@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .models import Candidature
+    from candidatures.models import Candidature
 
 SANS_FOURNISSEUR = ("Aucune matrice des montants plafonds n'est branchée sur le portail : le montant de la "
                     "convention ne peut pas être calculé.")

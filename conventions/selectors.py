@@ -87,3 +87,39 @@ def avancement(lot: LotContresignature) -> Avancement:
     echecs = [e for e in elements if e.etat == E.ECHEC]
     return Avancement(lot=lot, total=len(elements), faites=len(faites),
                       restantes=sum(e.etat == E.A_SCELLER for e in elements), echecs=echecs, contresignees=faites)
+
+
+# --- the list of conventions (ANS: all; ARS: its regions) --------------------------------------------
+
+def conventions_pour(user) -> QuerySet[Convention]:
+    """The conventions of the candidatures ``user`` may see (another structure's or region's: none)."""
+    from candidatures import selectors as candidatures_selectors
+
+    return Convention.objects.filter(candidature__in=candidatures_selectors.candidatures_pour(user))
+
+
+@dataclass(frozen=True)
+class CompteEtat:
+    etat: str
+    libelle: str
+    nombre: int
+
+
+def liste(user, *, etat: str = "", region: Region | None = None, recherche: str = "") -> tuple[QuerySet, list]:
+    """The conventions ``user`` sees, filtered (the same search as the countersigning queue), the oldest
+    first, and the count of each state under the region and search filters (one query)."""
+    qs = conventions_pour(user)
+    if region is not None:
+        qs = qs.filter(candidature__region_instructrice=region)
+    recherche = (recherche or "").strip()
+    if recherche:
+        qs = qs.filter(Q(numero__icontains=recherche) | Q(candidature__entite_juridique__raison_sociale__icontains=recherche)
+                       | Q(candidature__entite_juridique__finess=recherche) | Q(candidature__ght__code__iexact=recherche)
+                       | Q(candidature__ght__nom__icontains=recherche))
+    par_etat = dict(qs.order_by().values_list("etat").annotate(n=Count("pk")))
+    comptes = [CompteEtat(e.value, e.label, par_etat.get(e.value, 0)) for e in Convention.Etat]
+    if etat:
+        qs = qs.filter(etat=etat)
+    qs = (qs.select_related("candidature__region_instructrice", "candidature__entite_juridique", "candidature__ght")
+          .order_by("cree_le", "pk"))
+    return qs, comptes

@@ -12,11 +12,11 @@ import hashlib
 import pytest
 from django.utils import timezone
 
-from candidatures import services_convention as conventions
-from candidatures.models import Convention, RappelFournisseur
+from conventions import services as conventions
+from conventions.models import Convention, RappelFournisseur
+from tests.candidatures.donnees import codes_du_journal
 
 from .conventions import admin_ans, certificat, commit, dg_ans, dossier_complet, envoyee, lire  # noqa: F401
-from .donnees import codes_du_journal
 from .faux_yousign import CHEMIN_RAPPEL, faux_yousign, yousign_configure  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -62,7 +62,7 @@ def test_webhooks_jusqu_a_la_convention_signee(faux, client):
     assert Convention.objects.get(pk=cv.pk).etat == Convention.Etat.SIGNEE_ES
     # the same event delivered again has no second effect
     assert _poster(client, signe_es).content == b"doublon"
-    assert codes_du_journal(cv).count("candidatures.convention.signer_es") == 1
+    assert codes_du_journal(cv).count("conventions.convention.signer_es") == 1
 
     signe_ans, termine = faux.signer(ref, ids["ans"])
     assert _poster(client, signe_ans).status_code == 200
@@ -109,7 +109,7 @@ def test_yousign_injoignable_puis_relance(faux, client):
     faux.pannes(10)  # every call answers 503
     cv = envoyee(c)
     assert cv.etat == Convention.Etat.A_GENERER and "Yousign est indisponible" in cv.erreur_envoi
-    assert "candidatures.convention.envoi_echoue" in codes_du_journal(cv)
+    assert "conventions.convention.envoi_echoue" in codes_du_journal(cv)
     # the ES référent cannot retry; the ARS can
     from care_portal.workflow.services import WorkflowError
 
@@ -131,7 +131,7 @@ def test_refus_definitif_de_yousign(faux, settings):
 
 
 def _es(c):
-    from .donnees import membre
+    from tests.candidatures.donnees import membre
 
     return membre("referent_es", c.entite_juridique)
 

@@ -1,5 +1,6 @@
 """Convention pages (STYLE.md: selector → service → redirect + message; every action is a POST).
 
+    liste                ANS / ARS (its regions)   the conventions by state (counts), region, search; pages of 25
     convention           all who see the dossier   state, deadline and time left, documents, the actions
     envoyer              ANS admin / secrétariat   POST: the amount (the grid's ceiling, or lower with a
                                                    motive), then generation and sending
@@ -31,6 +32,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from candidatures import selectors
+from candidatures.queries import regions_de_la_file
 from care_portal.comptes.access import roles_requis
 from care_portal.comptes.roles import ROLES_ANS, ROLES_ARS, ROLES_ES, Role
 from care_portal.comptes.selectors import obtenir_ou_404
@@ -41,13 +44,39 @@ from care_portal.referentiel.models import Region
 from care_portal.signature.base import RetourInvalide
 from care_portal.workflow.services import WorkflowError
 
-from . import plafonds, selectors
-from . import services_convention as services
+from . import plafonds, services
 from .models import Convention
 
 logger = logging.getLogger(__name__)
 
 ROLES_DOSSIER = tuple(ROLES_ES | ROLES_ARS | ROLES_ANS)
+
+
+PAR_PAGE_LISTE = 25
+
+
+@roles_requis(*ROLES_ANS, *ROLES_ARS)
+@require_GET
+def liste(request: HttpRequest) -> HttpResponse:
+    """The conventions the agent sees, by state, with their counts; the link of each opens its page."""
+    from care_portal.core.pagination import paginer
+
+    from . import selectors as lecture
+
+    etats = {e.value for e in Convention.Etat}
+    etat = request.GET.get("etat", "")
+    etat = etat if etat in etats else ""
+    filtres = _filtres_contresignature(request.GET)
+    conventions, comptes = lecture.liste(request.user, etat=etat, **filtres)
+    pagination = paginer(request, conventions, PAR_PAGE_LISTE)
+    autres = request.GET.copy()
+    for cle in ("etat", "page"):
+        autres.pop(cle, None)
+    return render(request, "conventions/liste.html", {
+        "title": "Conventions", "comptes": comptes, "etat_choisi": etat, "total": sum(c.nombre for c in comptes),
+        "filtres_sans_etat": autres.urlencode(), "region_choisie": filtres["region"],
+        "recherche": filtres["recherche"], "regions": regions_de_la_file(request.user), **pagination,
+    })
 
 
 def _convention(request: HttpRequest, pk: int) -> Convention:
@@ -120,11 +149,11 @@ def _contexte(request: HttpRequest, cv: Convention, **surcharges) -> dict:
 @roles_requis(*ROLES_DOSSIER)
 def convention(request: HttpRequest, pk: int) -> HttpResponse:
     cv = _convention(request, pk)
-    return render(request, "candidatures/convention/detail.html", _contexte(request, cv))
+    return render(request, "conventions/detail.html", _contexte(request, cv))
 
 
 def _vers(cv: Convention) -> HttpResponse:
-    return redirect("candidatures:convention", pk=cv.candidature_id)
+    return redirect("conventions:detail", pk=cv.candidature_id)
 
 
 @roles_requis(Role.ADMIN_ANS, Role.SECRETARIAT_ANS)
@@ -137,7 +166,7 @@ def envoyer(request: HttpRequest, pk: int) -> HttpResponse:
     except WorkflowError as exc:
         champ = {"montant": {"erreur_montant": exc.message}, "motif": {"erreur_motif": exc.message}}.get(
             exc.code, {"alerte": {"titre": "La convention n'a pas été envoyée", "message": exc.message}})
-        return render(request, "candidatures/convention/detail.html",
+        return render(request, "conventions/detail.html",
                       _contexte(request, _convention(request, pk), montant_saisi=montant, motif_saisi=motif,
                                 **champ), status=400)
     messages.success(request, "Convention en cours de génération et d'envoi au signataire.")
@@ -149,7 +178,7 @@ def _action(request: HttpRequest, pk: int, service, succes: str, titre: str) -> 
     try:
         service(convention=cv, acteur=request.user)
     except WorkflowError as exc:
-        return render(request, "candidatures/convention/detail.html",
+        return render(request, "conventions/detail.html",
                       _contexte(request, _convention(request, pk),
                                 alerte={"titre": titre, "message": exc.message}), status=400)
     messages.success(request, succes)
@@ -176,7 +205,7 @@ def _par_jeton(request: HttpRequest, jeton: str) -> Convention | HttpResponse:
     try:
         return services.convention_par_jeton(jeton)
     except WorkflowError as exc:
-        return render(request, "candidatures/convention/lien_invalide.html",
+        return render(request, "conventions/lien_invalide.html",
                       {"title": "Lien de signature invalide", "message": exc.message}, status=404)
 
 
@@ -190,10 +219,10 @@ def signer(request: HttpRequest, jeton: str) -> HttpResponse:
                 "temps_restant": _temps_restant(cv)}
     raison = services.etat_du_lien(cv)
     if raison:
-        return render(request, "candidatures/convention/lien_invalide.html",
+        return render(request, "conventions/lien_invalide.html",
                       {"title": "Signature impossible", "message": raison, "cv": cv}, status=410)
     if request.method == "GET":
-        return render(request, "candidatures/convention/signer.html", contexte)
+        return render(request, "conventions/signer.html", contexte)
     action = request.POST.get("action")
     try:
         if action == "code":
@@ -202,24 +231,24 @@ def signer(request: HttpRequest, jeton: str) -> HttpResponse:
             services.code_envoyer_signataire(convention=cv)
             messages.success(request, f"Un code à 6 chiffres vient d'être envoyé à {cv.candidature.signataire_email}. "
                                       "Il est valable 10 minutes.")
-            return redirect("candidatures:convention_signer", jeton=jeton)
+            return redirect("conventions:signer", jeton=jeton)
         if action == "signer":
             services.convention_signer_es(convention=cv, code=request.POST.get("code", ""),
                                           consentement=request.POST.get("consentement") == "oui",
                                           ip=_adresse_ip(request))
-            return render(request, "candidatures/convention/signee.html",
+            return render(request, "conventions/signee.html",
                           {"title": "Convention signée", "cv": Convention.objects.get(pk=cv.pk)})
     except services.CodeTropTot as exc:
         # 429 like the portal's other rate limits (core.limitation): nothing is wrong with the request, it
         # is too early; Retry-After gives the wait. The page is the signing page with an information alert.
-        return _attendre(render(request, "candidatures/convention/signer.html", {**contexte, "attente": exc.message},
+        return _attendre(render(request, "conventions/signer.html", {**contexte, "attente": exc.message},
                                 status=429), exc)
     except WorkflowError as exc:
         cv.refresh_from_db()
         statut = 410 if exc.code in ("etat", "bloque") else 400
-        return render(request, "candidatures/convention/signer.html",
+        return render(request, "conventions/signer.html",
                       {**contexte, "cv": cv, "erreur": exc.message, "erreur_code": exc.code}, status=statut)
-    return render(request, "candidatures/convention/signer.html",
+    return render(request, "conventions/signer.html",
                   {**contexte, "erreur": "Action inconnue."}, status=400)
 
 
@@ -256,7 +285,7 @@ def _filtres_contresignature(donnees) -> dict:
 def _contexte_contresignature(request: HttpRequest, filtres: dict, **surcharges) -> dict:
     from care_portal.core.pagination import paginer
 
-    from . import selectors_contresignature as lecture
+    from . import selectors as lecture
 
     file = lecture.conventions_a_contresigner(**filtres)
     pagination = paginer(request, file, PAR_PAGE_CONTRESIGNATURE)
@@ -273,7 +302,7 @@ def _contexte_contresignature(request: HttpRequest, filtres: dict, **surcharges)
 
 def _choix(request: HttpRequest, filtres: dict) -> list[int]:
     """The conventions a code is asked for: the next N of the filtered queue, or those ticked."""
-    from . import selectors_contresignature as lecture
+    from . import selectors as lecture
 
     if request.POST.get("selection") == "suivantes":
         try:
@@ -294,11 +323,11 @@ def _choix(request: HttpRequest, filtres: dict) -> list[int]:
 def contresigner(request: HttpRequest) -> HttpResponse:
     """The queue, filtered and paginated; POST ``code``: one code for the ticked conventions or the next
     N of the filtered queue; POST ``contresigner``: check the code, open the lot (sealed by tasks)."""
-    from . import selectors_contresignature as lecture
+    from . import selectors as lecture
 
     filtres = _filtres_contresignature(request.POST if request.method == "POST" else request.GET)
     if request.method == "GET":
-        return render(request, "candidatures/convention/contresigner.html",
+        return render(request, "conventions/contresigner.html",
                       _contexte_contresignature(request, filtres))
     action = request.POST.get("action")
     try:
@@ -309,7 +338,7 @@ def contresigner(request: HttpRequest) -> HttpResponse:
                                             conventions=Convention.objects.filter(pk__in=_choix(request, filtres)))
             messages.success(request, f"Un code à 6 chiffres vient d'être envoyé à {request.user.email}.")
             choisies = list(code.conventions.order_by("pk").values_list("numero", flat=True))
-            return render(request, "candidatures/convention/contresigner.html",
+            return render(request, "conventions/contresigner.html",
                           _contexte_contresignature(request, filtres, code_envoye=True, choisies=choisies))
         if action == "contresigner":
             lot = services.conventions_contresigner(acteur=request.user, code=request.POST.get("code", ""),
@@ -318,16 +347,16 @@ def contresigner(request: HttpRequest) -> HttpResponse:
             if not etat.termine:
                 messages.success(request, f"Code accepté : {etat.total} convention{'s' if etat.total > 1 else ''} "
                                           "en cours de contresignature.")
-                return redirect("candidatures:contresigner_lot", pk=lot.pk)
+                return redirect("conventions:contresigner_lot", pk=lot.pk)
             _message_lot_termine(request, etat)
-            return redirect("candidatures:contresigner")
+            return redirect("conventions:contresigner")
         raise WorkflowError("Action inconnue.", code="action")
     except services.CodeTropTot as exc:
-        return _attendre(render(request, "candidatures/convention/contresigner.html",
+        return _attendre(render(request, "conventions/contresigner.html",
                                 _contexte_contresignature(request, filtres, attente=exc.message), status=429), exc)
     except WorkflowError as exc:
         contexte = _contexte_contresignature(request, filtres, erreur=exc.message, code_envoye=exc.code == "code")
-        return render(request, "candidatures/convention/contresigner.html", contexte, status=400)
+        return render(request, "conventions/contresigner.html", contexte, status=400)
 
 
 def _attendre(reponse: HttpResponse, exc: services.CodeTropTot) -> HttpResponse:
@@ -351,10 +380,10 @@ def _message_lot_termine(request: HttpRequest, etat) -> None:
 def contresigner_lot(request: HttpRequest, pk: int) -> HttpResponse:
     """The progress of one of the DG's lots: done / remaining / failed with the reasons; the page
     reloads itself (meta refresh, no script) while conventions remain to seal."""
-    from . import selectors_contresignature as lecture
+    from . import selectors as lecture
 
     etat = lecture.avancement(lecture.lot_de(request.user, pk))
-    return render(request, "candidatures/convention/contresigner_lot.html",
+    return render(request, "conventions/contresigner_lot.html",
                   {"title": f"Contresignature — lot n° {etat.lot.pk}", "etat": etat,
                    "rafraichir": 0 if etat.termine else 3})
 
@@ -379,4 +408,4 @@ def rappel_yousign(request: HttpRequest) -> HttpResponse:
 
 
 def lien_convention(cv: Convention) -> str:
-    return reverse("candidatures:convention", args=[cv.candidature_id])
+    return reverse("conventions:detail", args=[cv.candidature_id])

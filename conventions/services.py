@@ -1,5 +1,5 @@
 """Every write on conventions (STYLE.md): creation when a candidature becomes complete (its amount
-from the ceiling grid, candidatures.plafonds), the ANS's lowering of the amount and sending, the
+from the ceiling grid, conventions.plafonds), the ANS's lowering of the amount and sending, the
 signing by the establishment's signatory and the countersigning by the DG ANS (native one-time-code signature sealed with the platform certificate, or Yousign), expiry, and
 sending again. Each service: atomic → lock → check the actor → transition → log → on-commit effects.
 Refusals raise WorkflowError with a French message."""
@@ -23,6 +23,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from candidatures import selectors
+from candidatures.models import Candidature
 from care_portal.comptes.roles import Role
 from care_portal.comptes.services import a_role_confirme
 from care_portal.core import etapes, format_fr, travaux
@@ -35,9 +37,8 @@ from care_portal.signature import pades
 from care_portal.signature.natif import ETAPE_DEMANDE, PadesNatif
 from care_portal.workflow.services import WorkflowError, journaliser, run_transition
 
-from . import plafonds, selectors
+from . import plafonds
 from .models import (
-    Candidature,
     CodeSignature,
     Convention,
     ElementContresignature,
@@ -52,6 +53,7 @@ CATEGORIE_CONVENTION = "convention"  # the generated PDF, with its empty signatu
 CATEGORIE_SIGNEE_ES = "convention_signee_es"  # signed by the establishment (native)
 CATEGORIE_SIGNEE = "convention_signee"  # signed and countersigned: the final document
 CATEGORIES = (CATEGORIE_CONVENTION, CATEGORIE_SIGNEE_ES, CATEGORIE_SIGNEE)
+# The signing links already e-mailed carry this salt: it keeps its name from before the move (issue 15).
 SEL_JETON = "candidatures.convention.signature"
 ROLES_PREPARATION = (Role.ADMIN_ANS, Role.SECRETARIAT_ANS)  # lower the amount, send
 ROLES_RENVOI_ANS = (Role.ADMIN_ANS, Role.SECRETARIAT_ANS, Role.DG_ANS)
@@ -91,7 +93,7 @@ def jeton_signature(convention: Convention) -> str:
 
 
 def lien_signature(convention: Convention) -> str:
-    return settings.SITE_URL + reverse("candidatures:convention_signer", args=[jeton_signature(convention)])
+    return settings.SITE_URL + reverse("conventions:signer", args=[jeton_signature(convention)])
 
 
 def lien_dossier(convention: Convention) -> str:
@@ -243,7 +245,7 @@ def convention_creer(*, candidature: Candidature) -> Convention:
         resultat = _appliquer_plafond(convention)
         if resultat.trouve:
             convention.save(update_fields=CHAMPS_PLAFOND)
-        journaliser(convention, "candidatures.convention.creee", acteur=None,
+        journaliser(convention, "conventions.convention.creee", acteur=None,
                     donnees={"candidature": candidature.pk, "numero": convention.numero,
                              "plafond": None if convention.plafond is None else str(convention.plafond),
                              "grille_version": convention.grille_version, "grille_ligne": convention.grille_ligne,
@@ -279,7 +281,7 @@ def _exiger_plafond(cv: Convention) -> None:
         raise WorkflowError(f"{resultat.erreur} La convention ne peut pas être envoyée sans montant.",
                             code="plafond")
     cv.save(update_fields=CHAMPS_PLAFOND)
-    journaliser(cv, "candidatures.convention.plafond_calcule", acteur=None,
+    journaliser(cv, "conventions.convention.plafond_calcule", acteur=None,
                 donnees={"plafond": str(cv.plafond), "grille_version": cv.grille_version,
                          "grille_ligne": cv.grille_ligne})
 
@@ -304,7 +306,7 @@ def _fixer_montant(cv: Convention, *, acteur, montant, motif: str) -> bool:
     avant = cv.montant
     cv.montant, cv.motif_montant = valeur, motif
     cv.save(update_fields=["montant", "motif_montant"])
-    journaliser(cv, "candidatures.convention.montant_modifie", acteur=acteur, motif=motif,
+    journaliser(cv, "conventions.convention.montant_modifie", acteur=acteur, motif=motif,
                 donnees={"avant": None if avant is None else str(avant), "montant": str(valeur),
                          "plafond": str(cv.plafond), "grille_version": cv.grille_version})
     return True
@@ -333,7 +335,7 @@ def convention_fixer_montant(*, convention: Convention, acteur, montant, motif: 
 
 def convention_envoyer(*, convention: Convention, acteur, montant=None, motif: str = "") -> Convention:
     """The ANS checks the amount (the grid's ceiling, or lower with a motive) and asks for the sending:
-    on commit the PDF is generated and sent to the signatory (task ``candidatures.envoyer_convention``).
+    on commit the PDF is generated and sent to the signatory (task ``conventions.envoyer``).
     Refused while no grid row gives the structure a ceiling."""
     with transaction.atomic():
         cv = _verrouiller(convention)
@@ -346,7 +348,7 @@ def convention_envoyer(*, convention: Convention, acteur, montant=None, motif: s
             _fixer_montant(cv, acteur=acteur, montant=montant, motif=motif)
         cv.envoi_demande_le = timezone.now()
         cv.save(update_fields=["envoi_demande_le"])
-        journaliser(cv, "candidatures.convention.envoi_demande", acteur=acteur,
+        journaliser(cv, "conventions.convention.envoi_demande", acteur=acteur,
                     donnees={"montant": str(cv.montant), "plafond": str(cv.plafond),
                              "grille_version": cv.grille_version})
         _planifier_envoi(cv)
@@ -364,7 +366,7 @@ def convention_renvoyer(*, convention: Convention, acteur) -> Convention:
                                 code="etat")
         cv.envoi_demande_le = timezone.now()
         cv.save(update_fields=["envoi_demande_le"])
-        journaliser(cv, "candidatures.convention.renvoi_demande", acteur=acteur)
+        journaliser(cv, "conventions.convention.renvoi_demande", acteur=acteur)
         _planifier_envoi(cv)
     return cv
 
@@ -380,7 +382,7 @@ def convention_relancer_envoi(*, convention: Convention, acteur) -> Convention:
         en_attente = travaux.en_attente(cv)
         if not cv.erreur_envoi and not en_attente:
             raise WorkflowError("Aucun envoi en échec à relancer.", code="etat")
-        journaliser(cv, "candidatures.convention.envoi_relance", acteur=acteur,
+        journaliser(cv, "conventions.convention.envoi_relance", acteur=acteur,
                     donnees={"en_attente_de_traitement": len(en_attente)})
         if en_attente and not cv.erreur_envoi:
             # the sending waits in the outbox (broker down, worker lost): the same work, published now
@@ -398,13 +400,13 @@ def _planifier_envoi(cv: Convention) -> None:
 
 def _generer_pdf(convention_id: int) -> Document:
     """The convention's PDF (generated once; a sending again reuses it)."""
-    from . import convention_pdf
+    from . import pdf as convention_pdf
 
     cv = Convention.objects.select_related("candidature__appel", "candidature__entite_juridique",
                                            "candidature__region_instructrice", "candidature__ght").get(pk=convention_id)
 
     def lier(verrou: Convention, document: Document) -> None:
-        journaliser(verrou, "candidatures.convention.generee", acteur=None,
+        journaliser(verrou, "conventions.convention.generee", acteur=None,
                     donnees={"document": str(document.pk), "sha256": document.sha256, "taille": document.taille})
 
     return fabrique.fabriquer(cv, CATEGORIE_CONVENTION, lambda: convention_pdf.rendre_pdf(cv),
@@ -453,7 +455,7 @@ def envoyer(convention_id: int) -> str:
                       {"convention": cv, "candidature": c, "echeance": timezone.localtime(echeance, PARIS),
                        "lien": lien_signature(cv) if code_fournisseur == "native" else "",
                        "fournisseur": code_fournisseur, "lien_dossier": lien_dossier(cv)},
-                      copies=copies, si_refus=("candidatures.adresse_signataire_refusee", {"convention_id": cv.pk}))
+                      copies=copies, si_refus=("conventions.adresse_signataire_refusee", {"convention_id": cv.pk}))
     return "envoyee"
 
 
@@ -479,7 +481,7 @@ def _echec_envoi(convention_id: int, erreur: str) -> None:
         cv = Convention.objects.select_for_update().get(pk=convention_id)
         cv.erreur_envoi, cv.erreur_envoi_le = erreur[:1000], timezone.now()
         cv.save(update_fields=["erreur_envoi", "erreur_envoi_le"])
-        journaliser(cv, "candidatures.convention.envoi_echoue", acteur=None, donnees={"erreur": erreur[:500]})
+        journaliser(cv, "conventions.convention.envoi_echoue", acteur=None, donnees={"erreur": erreur[:500]})
 
 
 def convention_signaler_adresse_refusee(*, convention_id: int, adresse: str) -> None:
@@ -495,7 +497,7 @@ def convention_signaler_adresse_refusee(*, convention_id: int, adresse: str) -> 
         if cv.etat == Convention.Etat.ENVOYEE and cv.signature_bloquee_le is None:
             cv.signature_bloquee_le = cv.erreur_envoi_le  # so that the ARS or the ANS may send it again
         cv.save(update_fields=["erreur_envoi", "erreur_envoi_le", "signature_bloquee_le"])
-        journaliser(cv, "candidatures.convention.adresse_refusee", acteur=None, donnees={"adresse": adresse})
+        journaliser(cv, "conventions.convention.adresse_refusee", acteur=None, donnees={"adresse": adresse})
         envoyer_email(selectors.emails_ars(cv.candidature), f"Convention {cv.numero} : adresse du signataire refusée",
                       "convention_adresse_refusee", {"convention": cv, "adresse": adresse, "lien": lien_dossier(cv)})
 
@@ -577,7 +579,7 @@ def convention_consulter(*, convention: Convention, ip: str) -> Document:
         document = document_courant(cv, CATEGORIE_CONVENTION)
         if document is None:
             raise WorkflowError("La convention n'est pas encore générée.", code="document")
-        journaliser(cv, "candidatures.convention.consultee", acteur=None,
+        journaliser(cv, "conventions.convention.consultee", acteur=None,
                     donnees={"ip": ip, "document": str(document.pk)})
     return document
 
@@ -611,7 +613,7 @@ def _creer_code(*, role, email, conventions, envoi, utilisateur, filtre, code: s
         expire_le=maintenant + datetime.timedelta(minutes=settings.SIGNATURE_CODE_VALIDITE_MINUTES),
     )
     obj.conventions.set(conventions)
-    journaliser(conventions[0], "candidatures.convention.code_envoye", acteur=utilisateur,
+    journaliser(conventions[0], "conventions.convention.code_envoye", acteur=utilisateur,
                 donnees={"role": role, "conventions": [c.pk for c in conventions], "code": obj.pk})
     envoyer_email([email], "Votre code de signature", "convention_code",
                   {"code": code, "minutes": settings.SIGNATURE_CODE_VALIDITE_MINUTES,
@@ -694,7 +696,7 @@ def _sceller_es(cv: Convention, code_obj: CodeSignature, ip: str | None) -> Docu
                             "code": code_obj.pk},
                    update_fields=["signee_es_le", "signataire_es"])
     envoyer_email(_emails_dg(), f"Convention {cv.numero} à contresigner", "convention_a_contresigner",
-                  {"convention": cv, "lien": settings.SITE_URL + reverse("candidatures:contresigner")})
+                  {"convention": cv, "lien": settings.SITE_URL + reverse("conventions:contresigner")})
     return document
 
 
@@ -714,13 +716,13 @@ def _sceller(cv: Convention, *, role: str, **kwargs) -> Document:
 def _bloquer(cv: Convention) -> None:
     cv.signature_bloquee_le = timezone.now()
     cv.save(update_fields=["signature_bloquee_le"])
-    journaliser(cv, "candidatures.convention.signature_bloquee", acteur=None)
+    journaliser(cv, "conventions.convention.signature_bloquee", acteur=None)
     envoyer_email(selectors.emails_ars(cv.candidature), f"Convention {cv.numero} : signature bloquée",
                   "convention_signature_bloquee", {"convention": cv, "lien": lien_dossier(cv)})
 
 
 def _deposer_version(cv: Convention, pdf: bytes, categorie: str, suffixe: str) -> Document:
-    from . import convention_pdf
+    from . import pdf as convention_pdf
 
     return fabrique.deposer(cv, categorie, pdf, nom=convention_pdf.nom_du_fichier(cv, suffixe))
 
@@ -766,7 +768,7 @@ def conventions_contresigner(*, acteur, code: str, ip: str | None) -> LotContres
             conventions = list(code_obj.conventions.order_by("pk"))
             elements = ElementContresignature.objects.bulk_create(
                 ElementContresignature(lot=lot, convention=cv) for cv in conventions)
-            journaliser(conventions[0], "candidatures.convention.contresignature_lancee", acteur=acteur,
+            journaliser(conventions[0], "conventions.convention.contresignature_lancee", acteur=acteur,
                         donnees={"lot": lot.pk, "conventions": [cv.pk for cv in conventions], "code": code_obj.pk,
                                  "ip": _ip(ip)})
             from .tasks import contresigner_convention_task
@@ -884,7 +886,7 @@ def _appliquer_retour(cv: Convention, retour: signature.RetourFournisseur) -> st
         from .tasks import recuperer_convention_signee_task
 
         pk = cv.pk
-        confier(recuperer_convention_signee_task, pk, objet=f"candidatures.convention:{pk}")
+        confier(recuperer_convention_signee_task, pk, objet=f"conventions.convention:{pk}")
         return "terminee"
     if retour.type == "signature_request.expired":
         if cv.etat != Convention.Etat.ENVOYEE:

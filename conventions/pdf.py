@@ -15,7 +15,7 @@ from care_portal.core.pdf import document_html
 from .models import Convention
 
 PARIS = ZoneInfo("Europe/Paris")
-GABARIT = "candidatures/convention/convention.html"
+GABARIT = "conventions/convention.html"
 
 
 def objectifs_de(convention: Convention) -> list[tuple[str, str, str]]:

@@ -17,15 +17,16 @@ import pytest
 from django.core import mail, signing
 from django.utils import timezone
 
-from candidatures import services_convention as conventions
-from candidatures.models import CodeSignature, Convention
 from care_portal.documents.models import Document
 from care_portal.signature import pades
 from care_portal.workflow.models import TransitionLog
 from care_portal.workflow.services import WorkflowError
+from conventions import services as conventions
+from conventions.models import CodeSignature, Convention
 from paiement.models import LignePlafond
+from tests.candidatures import donnees
+from tests.candidatures.donnees import codes_du_journal
 
-from . import donnees
 from .conventions import (
     admin_ans,
     certificat,  # noqa: F401 (fixture)
@@ -38,7 +39,6 @@ from .conventions import (
     lire,
     signee_es,
 )
-from .donnees import codes_du_journal
 
 pytestmark = pytest.mark.django_db
 PARIS = ZoneInfo("Europe/Paris")
@@ -73,7 +73,7 @@ def test_la_candidature_complete_cree_sa_convention(dossier):
     cv = c.convention
     assert cv.etat == Convention.Etat.A_GENERER
     assert cv.numero == f"D1-{c.appel.candidature_debut.year}-{c.pk:05d}"
-    assert "candidatures.convention.creee" in codes_du_journal(cv)
+    assert "conventions.convention.creee" in codes_du_journal(cv)
     # its amount comes from the grid row in force for a public EJ outside a GHT (180 000 €)
     assert (cv.plafond, cv.montant, cv.motif_montant) == (D("180000.00"), D("180000.00"), "")
     ligne = LignePlafond.objects.get(grille__appel=c.appel, type_structure="public_hors_ght")
@@ -94,7 +94,7 @@ def test_envoyer_sans_matrice_refuse_puis_possible_quand_la_matrice_existe(certi
     grille_plafonds(c.appel)  # the ANS imports the grid: the sending reads it
     cv = envoyee(c)
     assert cv.etat == Convention.Etat.ENVOYEE and cv.montant == D("180000.00") and cv.grille_version == 1
-    assert "candidatures.convention.plafond_calcule" in codes_du_journal(cv)
+    assert "conventions.convention.plafond_calcule" in codes_du_journal(cv)
 
 
 def test_sans_ligne_pour_le_type_de_structure_refuse(certificat):  # noqa: F811
@@ -119,7 +119,7 @@ def test_montant_au_dessus_du_plafond_refuse(certificat):  # noqa: F811
     assert refus.value.code == "montant"
     cv = Convention.objects.get(pk=c.convention.pk)
     assert cv.montant == D("40000.00") and cv.envoi_demande_le is None
-    assert "candidatures.convention.montant_modifie" not in codes_du_journal(cv)
+    assert "conventions.convention.montant_modifie" not in codes_du_journal(cv)
 
 
 def test_montant_abaisse_avec_motif_journalise(dossier):
@@ -133,7 +133,7 @@ def test_montant_abaisse_avec_motif_journalise(dossier):
     cv = Convention.objects.get(pk=c.convention.pk)
     assert (cv.montant, cv.plafond, cv.motif_montant) == (D("100000.00"), D("180000.00"), "Périmètre réduit d'un site.")
     assert cv.montant_abaisse
-    log = TransitionLog.objects.get(object_id=str(cv.pk), code="candidatures.convention.montant_modifie")
+    log = TransitionLog.objects.get(object_id=str(cv.pk), code="conventions.convention.montant_modifie")
     assert log.acteur == admin and log.motif == "Périmètre réduit d'un site."
     assert log.donnees == {"avant": "180000.00", "montant": "100000.00", "plafond": "180000.00", "grille_version": 1}
     # once sent, the amount no longer changes
@@ -163,13 +163,13 @@ def test_envoyer_genere_le_pdf_et_previent_le_signataire_en_copie(dossier):
     # the token carries a timestamp (signing.dumps): read it back rather than rebuild it a second later
     jeton = re.search(r"/candidatures/convention/signer/([^/\s]+)/", message.body).group(1)
     assert signing.loads(jeton, salt=conventions.SEL_JETON) == {"c": cv.pk, "e": cv.envoi}
-    assert [code for code in codes_du_journal(cv) if code.startswith("candidatures.")] == [
-        "candidatures.convention.creee", "candidatures.convention.montant_modifie",
-        "candidatures.convention.envoi_demande", "candidatures.convention.generee", "candidatures.convention.envoyer"]
+    assert [code for code in codes_du_journal(cv) if code.startswith("conventions.")] == [
+        "conventions.convention.creee", "conventions.convention.montant_modifie",
+        "conventions.convention.envoi_demande", "conventions.convention.generee", "conventions.convention.envoyer"]
 
 
 def test_le_pdf_porte_les_mentions_de_la_convention(dossier):
-    from candidatures import convention_pdf
+    from conventions import pdf as convention_pdf
 
     c, _, _ = dossier
     cv = c.convention
@@ -246,13 +246,13 @@ def test_l_expiration_lancee_deux_fois_n_a_qu_un_effet(dossier):
     assert conventions.conventions_expirer() == 0
     cv.refresh_from_db()
     assert cv.etat == Convention.Etat.EXPIREE and cv.expiree_le is not None
-    assert codes_du_journal(cv).count("candidatures.convention.expirer") == 1
+    assert codes_du_journal(cv).count("conventions.convention.expirer") == 1
     assert len([m for m in mail.outbox if "expirée" in m.subject]) == 1
     assert Convention.objects.get(pk=autre.pk).etat == Convention.Etat.ENVOYEE
 
 
 def test_la_tache_beat_expire(dossier):
-    from candidatures.tasks import expirer_conventions_task
+    from conventions.tasks import expirer_conventions_task
 
     c, _, _ = dossier
     _echue(envoyee(c))
@@ -329,7 +329,7 @@ def test_signature_native_de_bout_en_bout(dossier):
     [envoi] = [m for m in mail.outbox if "signée" in m.subject and m.to == [c.signataire_email]]
     [(nom, piece, type_mime)] = envoi.attachments
     assert piece == octets and type_mime == "application/pdf" and nom == final.nom_original
-    assert codes_du_journal(cv)[-1] == "candidatures.convention.contresigner"
+    assert codes_du_journal(cv)[-1] == "conventions.convention.contresigner"
 
 
 def test_code_faux_puis_bon(dossier):
@@ -407,7 +407,7 @@ def test_cinq_codes_faux_bloquent_et_previennent_l_ars(dossier):
         conventions.convention_signer_es(convention=cv, code=faux, consentement=True, ip=None)
     assert refus.value.code == "bloque"
     cv.refresh_from_db()
-    assert cv.signature_bloquee and "candidatures.convention.signature_bloquee" in codes_du_journal(cv)
+    assert cv.signature_bloquee and "conventions.convention.signature_bloquee" in codes_du_journal(cv)
     assert any(ars.email in m.to and "bloquée" in m.subject for m in mail.outbox)
     # even the right code no longer signs; a new code is refused too
     with pytest.raises(WorkflowError):
@@ -494,7 +494,7 @@ def test_adresse_du_signataire_refusee(certificat, settings):  # noqa: F811
     cv = envoyee(c)
     assert cv.etat == Convention.Etat.ENVOYEE
     assert "inconnu@rebond.invalid" in cv.erreur_envoi and cv.signature_bloquee
-    assert "candidatures.convention.adresse_refusee" in codes_du_journal(cv)
+    assert "conventions.convention.adresse_refusee" in codes_du_journal(cv)
     assert any(ars.email in m.to for m in mail.outbox)
     with commit():
         conventions.convention_renvoyer(convention=cv, acteur=ars)  # once the address is corrected

@@ -10,10 +10,11 @@ from __future__ import annotations
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from candidatures import services_convention as conventions
-from candidatures.models import Candidature, Convention
+from candidatures.models import Candidature
 from care_portal.documents.services import document_deposer
 from care_portal.referentiel.models import StatutJuridique
+from conventions import services as conventions
+from conventions.models import Convention
 from tests.factories import CandidatureFactory, EntiteJuridiqueFactory, departement
 
 from .conventions import dossier_complet, envoyee, lire, signee_es
