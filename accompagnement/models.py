@@ -135,20 +135,20 @@ class DemandeAide(FSMModelMixin, models.Model):
         return self.objet
 
     # --- pure transitions: fields only ---------------------------------------------------------
-    @transition(field=etat, source=[Etat.OUVERTE, Etat.EN_COURS], target=Etat.EN_COURS)
+    @transition(field=etat, source=[Etat.OUVERTE, Etat.EN_COURS], target=Etat.EN_COURS, custom={"journal": "prise_en_charge"})
     def prendre_en_charge(self, *, le):
         if self.premiere_reponse_le is None:
             self.premiere_reponse_le = le
         self.attente_depuis = None
         self.modifiee_le = le
 
-    @transition(field=etat, source=[Etat.OUVERTE, Etat.EN_COURS], target=Etat.RESOLUE)
+    @transition(field=etat, source=[Etat.OUVERTE, Etat.EN_COURS], target=Etat.RESOLUE, custom={"journal": "marquee_resolue"})
     def resoudre(self, *, le):
         self.resolue_le = le
         self.attente_depuis = None
         self.modifiee_le = le
 
-    @transition(field=etat, source=Etat.RESOLUE, target=Etat.OUVERTE)
+    @transition(field=etat, source=Etat.RESOLUE, target=Etat.OUVERTE, custom={"journal": "rouverte"})
     def rouvrir(self, *, le):
         self.resolue_le = None
         self.attente_depuis = le

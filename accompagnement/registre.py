@@ -9,8 +9,8 @@ from .selectors import ROLES_SUPPORT_ANS
 
 LIBELLES: dict[str, tuple[str, str]] = {
     "accompagnement.demande.creee": ("Demande d'aide adressée à {destinataire} : « {objet} »", "message"),
-    "accompagnement.demande.reponse": ("Réponse de {cote} à la demande d'aide « {objet} » : {extrait}", "message"),
-    "accompagnement.demande.message": ("Nouveau message sur la demande d'aide « {objet} » : {extrait}", "message"),
+    "accompagnement.demande.reponse_envoyee": ("Réponse de {cote} à la demande d'aide « {objet} » : {extrait}", "message"),
+    "accompagnement.demande.message_envoye": ("Nouveau message sur la demande d'aide « {objet} » : {extrait}", "message"),
     "accompagnement.demande.resolue": ("Demande d'aide « {objet} » marquée résolue", "message"),
 }
 

@@ -117,7 +117,7 @@ def demande_repondre(*, demande: DemandeAide, acteur, corps: str, resoudre: bool
         if resoudre:
             run_transition(d, "resoudre", acteur=acteur, verifier_droit=False, le=maintenant,
                            update_fields=["resolue_le", "attente_depuis", "modifiee_le"])
-        journaliser(d.candidature, "accompagnement.demande.reponse", acteur=acteur, donnees={
+        journaliser(d.candidature, "accompagnement.demande.reponse_envoyee", acteur=acteur, donnees={
             "demande": d.pk, "objet": d.objet, "cote": dict(MessageAide.Cote.choices)[cote],
             "extrait": _extrait(corps), "resolue": resoudre})
         _notifier_es(d, resolue=resoudre)
@@ -151,7 +151,7 @@ def demande_ecrire(*, demande: DemandeAide, acteur, corps: str = "", resoudre: b
                 d.attente_depuis = maintenant
                 champs.append("attente_depuis")
             d.save(update_fields=champs)
-        journaliser(d.candidature, "accompagnement.demande.message", acteur=acteur,
+        journaliser(d.candidature, "accompagnement.demande.message_envoye", acteur=acteur,
                     donnees={"demande": d.pk, "objet": d.objet, "extrait": _extrait(corps)})
         _notifier_agents(d, nouvelle=False)
     return d

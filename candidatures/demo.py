@@ -179,7 +179,7 @@ def referent_de(structure: GHT | EntiteJuridique, rng: random.Random) -> User:
     prenom, nom = _personne(rng)
     user = _compte(f"referent.{_cle(structure)}@{DOMAINE}", prenom, nom, "Référent CaRE")
     comptes.rattachement_creer_confirme(utilisateur=user, role=Role.REFERENT_ES, acteur=None, structure=structure,
-                                        code="comptes.rattachement.demo")
+                                        code="comptes.rattachement.cree_pour_la_demo")
     return User.objects.get(pk=user.pk)
 
 
@@ -194,7 +194,7 @@ def ars_de(region: Region, rng: random.Random) -> User:
     prenom, nom = _personne(rng)
     user = _compte(f"ars.{region.code}@{DOMAINE}", prenom, nom, f"Référent CaRE de l'{region.ars}")
     comptes.rattachement_creer_confirme(utilisateur=user, role=Role.REFERENT_ARS, acteur=None, region=region,
-                                        code="comptes.rattachement.demo")
+                                        code="comptes.rattachement.cree_pour_la_demo")
     return User.objects.get(pk=user.pk)
 
 

@@ -146,25 +146,25 @@ class Candidature(FSMModelMixin, models.Model):
         return self.etat in (self.Etat.BROUILLON, self.Etat.COMPLEMENT_DEMANDE)
 
     # --- pure transitions: fields only ---------------------------------------------------------
-    @transition(field=etat, source=[Etat.BROUILLON, Etat.COMPLEMENT_DEMANDE], target=Etat.DEPOSEE)
+    @transition(field=etat, source=[Etat.BROUILLON, Etat.COMPLEMENT_DEMANDE], target=Etat.DEPOSEE, custom={"journal": "deposee"})
     def deposer(self, *, le):
         self.deposee_le = le
         if self.premiere_depose_le is None:
             self.premiere_depose_le = le
 
-    @transition(field=etat, source=Etat.DEPOSEE, target=Etat.COMPLEMENT_DEMANDE)
+    @transition(field=etat, source=Etat.DEPOSEE, target=Etat.COMPLEMENT_DEMANDE, custom={"journal": "complement_demande"})
     def demander_complement(self, *, motif: str):
         self.motif = motif
 
-    @transition(field=etat, source=Etat.DEPOSEE, target=Etat.COMPLETE)
+    @transition(field=etat, source=Etat.DEPOSEE, target=Etat.COMPLETE, custom={"journal": "declaree_complete"})
     def declarer_complete(self, *, le):
         self.decidee_le, self.motif = le, ""
 
-    @transition(field=etat, source=Etat.DEPOSEE, target=Etat.REJETEE)
+    @transition(field=etat, source=Etat.DEPOSEE, target=Etat.REJETEE, custom={"journal": "rejetee"})
     def rejeter(self, *, le, motif: str):
         self.decidee_le, self.motif = le, motif
 
-    @transition(field=etat, source=[Etat.BROUILLON, Etat.DEPOSEE, Etat.COMPLEMENT_DEMANDE], target=Etat.RETIREE)
+    @transition(field=etat, source=[Etat.BROUILLON, Etat.DEPOSEE, Etat.COMPLEMENT_DEMANDE], target=Etat.RETIREE, custom={"journal": "retiree"})
     def retirer(self, *, le, motif: str):
         self.decidee_le, self.motif = le, motif
 

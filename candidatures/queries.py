@@ -332,7 +332,7 @@ def chronologie(c: Candidature, messages: list | None = None,
     messages_par_id = {m.pk: m for m in messages or []}
 
     def ajuster(row: TransitionLog, e: Evenement) -> None:
-        if row.code == "candidatures.candidature.deposer" and row.etat_source == Candidature.Etat.COMPLEMENT_DEMANDE:
+        if row.code == "candidatures.candidature.deposee" and row.etat_source == Candidature.Etat.COMPLEMENT_DEMANDE:
             e.titre = journal.TITRE_COMPLEMENT_DEPOSE
         elif row.code == "candidatures.message.envoye":
             message = messages_par_id.get(e.donnees.get("message"))

@@ -147,7 +147,7 @@ def generer_recepisse(*, candidature_id: int, depot_iso: str) -> str | None:
 
     def lier(verrou: Candidature, document) -> None:
         Recepisse.objects.create(candidature=verrou, depot=depot, document=document)
-        journaliser(verrou, "candidatures.candidature.recepisse", acteur=None, donnees={
+        journaliser(verrou, "candidatures.candidature.recepisse_genere", acteur=None, donnees={
             "document": str(document.pk), "categorie": CATEGORIE, "nom": document.nom_original,
             "sha256": document.sha256, "depot": depot.isoformat(),
         })

@@ -202,7 +202,7 @@ def perimetre_dater_audit(*, ligne: PerimetreLigne, acteur, date_audit: date | N
             return ligne
         ligne.date_audit_exposition = date_audit
         ligne.save(update_fields=["date_audit_exposition"])
-        journaliser(c, "candidatures.candidature.audit_date", acteur=acteur,
+        journaliser(c, "candidatures.candidature.audit_date_indiquee", acteur=acteur,
                     donnees={"ligne": ligne.pk, "finess": ligne.finess,
                              "date": date_audit.isoformat() if date_audit else None})
     return ligne

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 LIBELLES: dict[str, tuple[str, str]] = {
     "controle.controle.cree": ("Contrôle à planifier", "etat"),
-    "controle.controle.planifier": ("Contrôle planifié", "etat"),
-    "controle.controle.replanifier": ("Contrôle replanifié", "etat"),
-    "controle.controle.commencer": ("Contrôle commencé", "etat"),
+    "controle.controle.planifie": ("Contrôle planifié", "etat"),
+    "controle.controle.replanifie": ("Contrôle replanifié", "etat"),
+    "controle.controle.commence": ("Contrôle commencé", "etat"),
     "controle.controle.grille_enregistree": ("Grille de contrôle enregistrée", "edition"),
-    "controle.controle.demander_informations": ("Informations demandées à l'établissement", "etat"),
-    "controle.controle.repondre": ("Réponse de l'établissement", "etat"),
-    "controle.controle.valider_atteinte": ("Objectifs atteints", "etat"),
-    "controle.controle.constater_non_atteinte": ("Objectifs non atteints", "etat"),
-    "controle.controle.attestation": ("Attestation d'atteinte des objectifs générée et scellée", "document"),
-    "controle.controle.rapport": ("Rapport de contrôle généré", "document"),
+    "controle.controle.informations_demandees": ("Informations demandées à l'établissement", "etat"),
+    "controle.controle.reponse_recue": ("Réponse de l'établissement", "etat"),
+    "controle.controle.atteinte_validee": ("Objectifs atteints", "etat"),
+    "controle.controle.non_atteinte_constatee": ("Objectifs non atteints", "etat"),
+    "controle.controle.attestation_generee": ("Attestation d'atteinte des objectifs générée et scellée", "document"),
+    "controle.controle.rapport_genere": ("Rapport de contrôle généré", "document"),
 }
 
 

@@ -103,32 +103,32 @@ class Controle(FSMModelMixin, models.Model):
         self.modalite, self.date_prevue, self.lieu, self.duree_minutes = modalite, date_prevue, lieu, duree_minutes
         self.planifie_le = le
 
-    @transition(field=etat, source=Etat.A_PLANIFIER, target=Etat.PLANIFIE)
+    @transition(field=etat, source=Etat.A_PLANIFIER, target=Etat.PLANIFIE, custom={"journal": "planifie"})
     def planifier(self, *, modalite: str, date_prevue, lieu: str, duree_minutes: int, le):
         self._fixer(modalite=modalite, date_prevue=date_prevue, lieu=lieu, duree_minutes=duree_minutes, le=le)
 
-    @transition(field=etat, source=Etat.PLANIFIE, target=Etat.PLANIFIE)
+    @transition(field=etat, source=Etat.PLANIFIE, target=Etat.PLANIFIE, custom={"journal": "replanifie"})
     def replanifier(self, *, modalite: str, date_prevue, lieu: str, duree_minutes: int, le):
         self.sequence += 1  # the same UID with a higher SEQUENCE: calendars update the event
         self._fixer(modalite=modalite, date_prevue=date_prevue, lieu=lieu, duree_minutes=duree_minutes, le=le)
 
-    @transition(field=etat, source=Etat.PLANIFIE, target=Etat.EN_COURS)
+    @transition(field=etat, source=Etat.PLANIFIE, target=Etat.EN_COURS, custom={"journal": "commence"})
     def commencer(self, *, le):
         self.commence_le = le
 
-    @transition(field=etat, source=Etat.EN_COURS, target=Etat.INFORMATIONS_DEMANDEES)
+    @transition(field=etat, source=Etat.EN_COURS, target=Etat.INFORMATIONS_DEMANDEES, custom={"journal": "informations_demandees"})
     def demander_informations(self, *, message: str):
         self.demande = message
 
-    @transition(field=etat, source=Etat.INFORMATIONS_DEMANDEES, target=Etat.EN_COURS)
+    @transition(field=etat, source=Etat.INFORMATIONS_DEMANDEES, target=Etat.EN_COURS, custom={"journal": "reponse_recue"})
     def repondre(self, *, message: str):
         self.reponse = message
 
-    @transition(field=etat, source=Etat.EN_COURS, target=Etat.OBJECTIFS_ATTEINTS)
+    @transition(field=etat, source=Etat.EN_COURS, target=Etat.OBJECTIFS_ATTEINTS, custom={"journal": "atteinte_validee"})
     def valider_atteinte(self, *, le, par):
         self.decide_le, self.decide_par, self.motif = le, par, ""
 
-    @transition(field=etat, source=Etat.EN_COURS, target=Etat.OBJECTIFS_NON_ATTEINTS)
+    @transition(field=etat, source=Etat.EN_COURS, target=Etat.OBJECTIFS_NON_ATTEINTS, custom={"journal": "non_atteinte_constatee"})
     def constater_non_atteinte(self, *, le, par, motif: str):
         self.decide_le, self.decide_par, self.motif = le, par, motif
 

@@ -41,6 +41,9 @@ STATUTS_MOTEUR = {"atteint": "Atteint", "non_atteint": "Non atteint", "incomplet
                   "non_applicable": "Non applicable"}
 
 
+# the log code of each piece, in the past participle like every log code
+JOURNAL = {PieceControle.Genre.ATTESTATION: "attestation_generee", PieceControle.Genre.RAPPORT: "rapport_genere"}
+
 def numero(c: Controle) -> str:
     return f"C{c.pk}-{timezone.localtime(c.decide_le or timezone.now(), PARIS):%Y%m%d}"
 
@@ -134,7 +137,7 @@ def generer_pieces(*, controle_id: int) -> list[str]:
 
     def lier(verrou: Controle, document, genre: str) -> None:
         PieceControle.objects.create(controle=verrou, genre=genre, document=document)
-        journaliser(verrou, f"controle.controle.{genre}", acteur=None, donnees={
+        journaliser(verrou, f"controle.controle.{JOURNAL[genre]}", acteur=None, donnees={
             "document": str(document.pk), "nom": document.nom_original, "sha256": document.sha256})
         pieces = dict(PieceControle.objects.filter(controle=verrou).values_list("genre", "document_id"))
         if all(g in pieces for g in genres):  # the last one made: the e-mail, with all of them, once

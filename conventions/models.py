@@ -97,11 +97,11 @@ class Convention(FSMModelMixin, models.Model):
         return self.etat == self.Etat.EXPIREE or self.signature_bloquee
 
     # --- pure transitions: fields only ---------------------------------------------------------
-    @transition(field=etat, source=Etat.A_GENERER, target=Etat.ENVOYEE)
+    @transition(field=etat, source=Etat.A_GENERER, target=Etat.ENVOYEE, custom={"journal": "envoyee"})
     def envoyer(self, *, le, echeance, fournisseur: str, reference: str, signataires: dict):
         self._marquer_envoi(le, echeance, fournisseur, reference, signataires)
 
-    @transition(field=etat, source=[Etat.EXPIREE, Etat.ENVOYEE], target=Etat.ENVOYEE, conditions=[peut_etre_renvoyee])
+    @transition(field=etat, source=[Etat.EXPIREE, Etat.ENVOYEE], target=Etat.ENVOYEE, conditions=[peut_etre_renvoyee], custom={"journal": "renvoyee"})
     def renvoyer(self, *, le, echeance, fournisseur: str, reference: str, signataires: dict):
         self._marquer_envoi(le, echeance, fournisseur, reference, signataires)
         self.expiree_le = None
@@ -113,15 +113,15 @@ class Convention(FSMModelMixin, models.Model):
         self.signature_bloquee_le = self.envoi_demande_le = None
         self.erreur_envoi, self.erreur_envoi_le = "", None
 
-    @transition(field=etat, source=Etat.ENVOYEE, target=Etat.SIGNEE_ES)
+    @transition(field=etat, source=Etat.ENVOYEE, target=Etat.SIGNEE_ES, custom={"journal": "signee_es"})
     def signer_es(self, *, le, signataire: str):
         self.signee_es_le, self.signataire_es = le, signataire
 
-    @transition(field=etat, source=Etat.SIGNEE_ES, target=Etat.SIGNEE)
+    @transition(field=etat, source=Etat.SIGNEE_ES, target=Etat.SIGNEE, custom={"journal": "contresignee"})
     def contresigner(self, *, le, contresignataire):
         self.signee_le, self.contresignataire = le, contresignataire
 
-    @transition(field=etat, source=Etat.ENVOYEE, target=Etat.EXPIREE)
+    @transition(field=etat, source=Etat.ENVOYEE, target=Etat.EXPIREE, custom={"journal": "expiree"})
     def expirer(self, *, le):
         self.expiree_le = le
 

@@ -30,12 +30,17 @@ def conventions_a_contresigner(*, region: Region | None = None, recherche: str =
           .order_by("signee_es_le", "pk"))
     if region is not None:
         qs = qs.filter(candidature__region_instructrice=region)
+    return rechercher(qs, recherche)
+
+
+def rechercher(qs: QuerySet[Convention], recherche: str) -> QuerySet[Convention]:
+    """Part of the number, the structure's name, its FINESS number or its GHT code (or name)."""
     recherche = (recherche or "").strip()
-    if recherche:
-        qs = qs.filter(Q(numero__icontains=recherche) | Q(candidature__entite_juridique__raison_sociale__icontains=recherche)
-                       | Q(candidature__entite_juridique__finess=recherche) | Q(candidature__ght__code__iexact=recherche)
-                       | Q(candidature__ght__nom__icontains=recherche))
-    return qs
+    if not recherche:
+        return qs
+    return qs.filter(Q(numero__icontains=recherche) | Q(candidature__entite_juridique__raison_sociale__icontains=recherche)
+                     | Q(candidature__entite_juridique__finess=recherche) | Q(candidature__ght__code__iexact=recherche)
+                     | Q(candidature__ght__nom__icontains=recherche))
 
 
 def nombre_en_cours() -> int:
@@ -111,11 +116,7 @@ def liste(user, *, etat: str = "", region: Region | None = None, recherche: str 
     qs = conventions_pour(user)
     if region is not None:
         qs = qs.filter(candidature__region_instructrice=region)
-    recherche = (recherche or "").strip()
-    if recherche:
-        qs = qs.filter(Q(numero__icontains=recherche) | Q(candidature__entite_juridique__raison_sociale__icontains=recherche)
-                       | Q(candidature__entite_juridique__finess=recherche) | Q(candidature__ght__code__iexact=recherche)
-                       | Q(candidature__ght__nom__icontains=recherche))
+    qs = rechercher(qs, recherche)
     par_etat = dict(qs.order_by().values_list("etat").annotate(n=Count("pk")))
     comptes = [CompteEtat(e.value, e.label, par_etat.get(e.value, 0)) for e in Convention.Etat]
     if etat:

@@ -8,11 +8,11 @@ LIBELLES: dict[str, tuple[str, str]] = {
     "declarations.declaration.ligne_ajoutee": ("Dépense ajoutée au bilan", "edition"),
     "declarations.declaration.ligne_supprimee": ("Dépense retirée du bilan", "edition"),
     "declarations.declaration.bilan_importe": ("Bilan importé depuis un fichier", "edition"),
-    "declarations.declaration.deposer": ("Déclaration déposée", "etat"),
-    "declarations.declaration.demander_complement": ("Complément demandé par l'ARS", "etat"),
-    "declarations.declaration.declarer_complete": ("Déclaration déclarée complète par l'ARS", "etat"),
-    "declarations.declaration.declarer_non_recevable": ("Déclaration déclarée non recevable par l'ARS", "etat"),
-    "declarations.declaration.recepisse": ("Récépissé de dépôt généré", "document"),
+    "declarations.declaration.deposee": ("Déclaration déposée", "etat"),
+    "declarations.declaration.complement_demande": ("Complément demandé par l'ARS", "etat"),
+    "declarations.declaration.declaree_complete": ("Déclaration déclarée complète par l'ARS", "etat"),
+    "declarations.declaration.declaree_non_recevable": ("Déclaration déclarée non recevable par l'ARS", "etat"),
+    "declarations.declaration.recepisse_genere": ("Récépissé de dépôt généré", "document"),
 }
 
 

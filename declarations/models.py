@@ -98,21 +98,21 @@ class Declaration(FSMModelMixin, models.Model):
         return self.etat in (self.Etat.BROUILLON, self.Etat.COMPLEMENT_DEMANDE)
 
     # --- pure transitions: fields only ---------------------------------------------------------
-    @transition(field=etat, source=[Etat.BROUILLON, Etat.COMPLEMENT_DEMANDE], target=Etat.DEPOSEE)
+    @transition(field=etat, source=[Etat.BROUILLON, Etat.COMPLEMENT_DEMANDE], target=Etat.DEPOSEE, custom={"journal": "deposee"})
     def deposer(self, *, le, avertissements: list[str]):
         self.deposee_le, self.avertissements = le, avertissements
         if self.premiere_depose_le is None:
             self.premiere_depose_le = le
 
-    @transition(field=etat, source=Etat.DEPOSEE, target=Etat.COMPLEMENT_DEMANDE)
+    @transition(field=etat, source=Etat.DEPOSEE, target=Etat.COMPLEMENT_DEMANDE, custom={"journal": "complement_demande"})
     def demander_complement(self, *, motif: str):
         self.motif = motif
 
-    @transition(field=etat, source=Etat.DEPOSEE, target=Etat.COMPLETE)
+    @transition(field=etat, source=Etat.DEPOSEE, target=Etat.COMPLETE, custom={"journal": "declaree_complete"})
     def declarer_complete(self, *, le):
         self.decidee_le, self.motif = le, ""
 
-    @transition(field=etat, source=Etat.DEPOSEE, target=Etat.NON_RECEVABLE)
+    @transition(field=etat, source=Etat.DEPOSEE, target=Etat.NON_RECEVABLE, custom={"journal": "declaree_non_recevable"})
     def declarer_non_recevable(self, *, le, motif: str):
         self.decidee_le, self.motif = le, motif
 

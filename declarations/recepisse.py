@@ -106,7 +106,7 @@ def generer_recepisse(*, declaration_id: int, depot_iso: str) -> str | None:
 
     def lier(verrou: Declaration, document) -> None:
         Recepisse.objects.create(declaration=verrou, depot=depot, document=document)
-        journaliser(verrou, "declarations.declaration.recepisse", acteur=None, donnees={
+        journaliser(verrou, "declarations.declaration.recepisse_genere", acteur=None, donnees={
             "document": str(document.pk), "nom": document.nom_original, "sha256": document.sha256,
             "depot": depot.isoformat(),
         })

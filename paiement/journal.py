@@ -5,10 +5,10 @@ from __future__ import annotations
 
 LIBELLES: dict[str, tuple[str, str]] = {
     "paiement.paiement.cree": ("Paiement créé (montant calculé)", "etat"),
-    "paiement.paiement.valider": ("Paiement validé", "etat"),
-    "paiement.paiement.ordonnancer": ("Paiement ordonnancé", "etat"),
-    "paiement.paiement.payer": ("Paiement versé", "etat"),
-    "paiement.paiement.rejeter": ("Paiement rejeté", "etat"),
+    "paiement.paiement.valide": ("Paiement validé", "etat"),
+    "paiement.paiement.ordonnance": ("Paiement ordonnancé", "etat"),
+    "paiement.paiement.paye": ("Paiement versé", "etat"),
+    "paiement.paiement.rejete": ("Paiement rejeté", "etat"),
     "paiement.paiement.iban_reverifie": ("Coordonnées bancaires revérifiées par l'ARS", "edition"),
     "paiement.paiement.mis_en_lot": ("Ajouté à un lot de virements SEPA", "edition"),
 }

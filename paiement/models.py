@@ -209,18 +209,18 @@ class Paiement(FSMModelMixin, models.Model):
         return f"Paiement {self.reference}"
 
     # --- pure transitions: fields only ---------------------------------------------------------
-    @transition(field=etat, source=Etat.A_VALIDER, target=Etat.VALIDE, permission=peut_valider)
+    @transition(field=etat, source=Etat.A_VALIDER, target=Etat.VALIDE, permission=peut_valider, custom={"journal": "valide"})
     def valider(self, *, le, par):
         self.valide_le, self.valide_par = le, par
 
-    @transition(field=etat, source=Etat.VALIDE, target=Etat.ORDONNANCE, permission=peut_ordonnancer)
+    @transition(field=etat, source=Etat.VALIDE, target=Etat.ORDONNANCE, permission=peut_ordonnancer, custom={"journal": "ordonnance"})
     def ordonnancer(self, *, le, par):
         self.ordonnance_le, self.ordonnance_par = le, par
 
-    @transition(field=etat, source=Etat.ORDONNANCE, target=Etat.PAYE, permission=peut_gerer)
+    @transition(field=etat, source=Etat.ORDONNANCE, target=Etat.PAYE, permission=peut_gerer, custom={"journal": "paye"})
     def payer(self, *, le, reference_bancaire: str):
         self.paye_le, self.reference_bancaire = le, reference_bancaire
 
-    @transition(field=etat, source=[Etat.A_VALIDER, Etat.VALIDE], target=Etat.REJETE, permission=peut_gerer)
+    @transition(field=etat, source=[Etat.A_VALIDER, Etat.VALIDE], target=Etat.REJETE, permission=peut_gerer, custom={"journal": "rejete"})
     def rejeter(self, *, le, motif: str):
         self.rejete_le, self.motif = le, motif

@@ -134,7 +134,7 @@ def creer_comptes_demo() -> list[CompteDemo]:
                 user.is_staff = user.is_superuser = True
                 user.save(update_fields=["is_staff", "is_superuser"])
             r = services.rattachement_creer_confirme(utilisateur=user, role=m.role, acteur=None,
-                                                     code="comptes.rattachement.demo", **_portee(m, structures))
+                                                     code="comptes.rattachement.cree_pour_la_demo", **_portee(m, structures))
             secret = ""
             if m.role in ROLES_AGENTS and settings.CARE_DEMO_TOTP:
                 secret = secret_base32(_appareil_demo(user))
@@ -190,7 +190,7 @@ def creer_comptes_par_etape() -> list[CompteDemo]:
                                          email_verifie=True)
         existant = user.rattachements.filter(role=Role.REFERENT_ES).first()
         r = existant or services.rattachement_creer_confirme(utilisateur=user, role=Role.REFERENT_ES, acteur=None,
-                                                             code="comptes.rattachement.demo", structure=structure)
+                                                             code="comptes.rattachement.cree_pour_la_demo", structure=structure)
         comptes.append(CompteDemo(role=f"Référent CaRE — étape {i + 1} : {e.libelle.split()[0]}",
                                   portee=r.portee_libelle, email=email, mot_de_passe=MOT_DE_PASSE_DEMO,
                                   secret_totp="", cree=cree))

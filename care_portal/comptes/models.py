@@ -193,15 +193,15 @@ class Rattachement(FSMModelMixin, models.Model):
         return self.region
 
     # Pure transitions: fields only (STYLE.md rule 2). Who may decide: services.peut_decider_rattachement.
-    @transition(field=etat, source=Etat.EN_ATTENTE, target=Etat.CONFIRME)
+    @transition(field=etat, source=Etat.EN_ATTENTE, target=Etat.CONFIRME, custom={"journal": "confirme"})
     def confirmer(self, *, par, le):
         self.decide_par, self.decide_le, self.motif = par, le, ""
 
-    @transition(field=etat, source=Etat.EN_ATTENTE, target=Etat.REFUSE)
+    @transition(field=etat, source=Etat.EN_ATTENTE, target=Etat.REFUSE, custom={"journal": "refuse"})
     def refuser(self, *, par, le, motif: str):
         self.decide_par, self.decide_le, self.motif = par, le, motif
 
-    @transition(field=etat, source=Etat.CONFIRME, target=Etat.REVOQUE)
+    @transition(field=etat, source=Etat.CONFIRME, target=Etat.REVOQUE, custom={"journal": "revoque"})
     def revoquer(self, *, par, le, motif: str):
         self.decide_par, self.decide_le, self.motif = par, le, motif
 

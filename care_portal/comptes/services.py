@@ -319,5 +319,5 @@ def invitation_accepter(*, jeton: str, utilisateur: User) -> Rattachement:
         journaliser(inv, "comptes.invitation.acceptee", acteur=utilisateur)
         return rattachement_creer_confirme(
             utilisateur=utilisateur, role=inv.role, acteur=inv.invite_par, structure=inv.structure,
-            code="comptes.rattachement.invitation",
+            code="comptes.rattachement.cree_par_invitation",
         )

@@ -8,7 +8,7 @@ from care_portal.workflow import chronologie
 # {nom}: the file's name; {nombre}/{s}: how many documents a « verrouillé » row locks (care_portal.workflow.chronologie)
 LIBELLES: dict[str, tuple[str, str]] = {
     "documents.document.depose": ("Document déposé : {nom}", "document"),
-    "documents.document.nouvelle_version": ("Nouvelle version déposée : {nom}", "document"),
+    "documents.document.nouvelle_version_deposee": ("Nouvelle version déposée : {nom}", "document"),
     "documents.document.remplace": ("Fichier remplacé : {nom}", "document"),
     "documents.document.supprime": ("Document supprimé : {nom}", "document"),
     "documents.document.verrouille": ("{nombre} document{s} verrouillé{s} au dépôt", "document"),

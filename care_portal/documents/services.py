@@ -277,7 +277,7 @@ def document_deposer(
             if remplace is None:
                 _journaliser(document, "documents.document.depose", acteur=acteur, proprietaire=proprietaire)
             else:
-                _journaliser(document, "documents.document.nouvelle_version", acteur=acteur,
+                _journaliser(document, "documents.document.nouvelle_version_deposee", acteur=acteur,
                              proprietaire=proprietaire, remplace=str(remplace.pk))
             _planifier_analyse(document)
     except BaseException:

@@ -12,5 +12,5 @@ class FederationConfig(AppConfig):
         etapes.enregistrer_libelles({
             "federation.identite.liee": ("Identité {fournisseur} liée au compte", "edition"),
             "federation.identite.deliee": ("Identité {fournisseur} retirée du compte", "edition"),
-            "federation.connexion": ("Connexion avec {fournisseur}", "edition"),
+            "federation.utilisateur.connecte": ("Connexion avec {fournisseur}", "edition"),
         })

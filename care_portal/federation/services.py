@@ -3,7 +3,7 @@ account (``care_portal.workflow.services.journaliser``) in the same transaction:
 
 - ``federation.identite.liee``   (actor: the account's owner, after their password)
 - ``federation.identite.deliee`` (actor: the ANS admin)
-- ``federation.connexion``       (actor: the account's owner; payload: provider, acr, amr, mfa)
+- ``federation.utilisateur.connecte``       (actor: the account's owner; payload: provider, acr, amr, mfa)
 """
 
 from __future__ import annotations
@@ -62,6 +62,6 @@ def connexion_federee_enregistrer(*, lien: IdentiteFederee, identite: IdentiteOI
     """A login through a linked identity: its time on the link, and a log row on the account."""
     with transaction.atomic():
         IdentiteFederee.objects.filter(pk=lien.pk).update(derniere_connexion_le=timezone.now())
-        journaliser(lien.utilisateur, "federation.connexion", acteur=lien.utilisateur, donnees={
+        journaliser(lien.utilisateur, "federation.utilisateur.connecte", acteur=lien.utilisateur, donnees={
             "fournisseur": LIBELLES.get(identite.fournisseur, identite.fournisseur), "sub": identite.sub,
             "acr": identite.acr, "amr": identite.amr, "mfa": identite.mfa})

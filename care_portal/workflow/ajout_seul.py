@@ -59,3 +59,27 @@ DROP FUNCTION IF EXISTS {fonction}();
             schema_editor.execute(supprimer_sql)
 
     return migrations.RunPython(creer, supprimer)
+
+
+def operation_renommer_codes(renommages: dict[str, str]) -> migrations.RunPython:
+    """Migration operation: rename log codes (``TransitionLog.code``, exact values; reversible), e.g. when
+    the codes of an app settle on one tense. The log is append-only: on PostgreSQL its trigger is set aside
+    for these statements only, inside the migration's transaction; only the code changes, never who did
+    what or when."""
+
+    def renommer(schema_editor, paires) -> None:
+        postgres = schema_editor.connection.vendor == "postgresql"
+        if postgres:
+            schema_editor.execute("ALTER TABLE workflow_transitionlog DISABLE TRIGGER workflow_transitionlog_immuable")
+        for ancien, nouveau in paires:
+            schema_editor.execute("UPDATE workflow_transitionlog SET code = %s WHERE code = %s", [nouveau, ancien])
+        if postgres:
+            schema_editor.execute("ALTER TABLE workflow_transitionlog ENABLE TRIGGER workflow_transitionlog_immuable")
+
+    def avancer(apps, schema_editor):
+        renommer(schema_editor, renommages.items())
+
+    def reculer(apps, schema_editor):
+        renommer(schema_editor, [(nouveau, ancien) for ancien, nouveau in renommages.items()])
+
+    return migrations.RunPython(avancer, reculer)

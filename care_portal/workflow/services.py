@@ -11,6 +11,7 @@ import inspect
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models, transaction
 from django_fsm import can_proceed, has_transition_perm
 
@@ -51,6 +52,20 @@ def journaliser(
     )
 
 
+def code_de_transition(obj: models.Model, transition: str, source) -> str:
+    """The log code of a transition: ``app.model.<participle>``, the participle declared on the transition
+    (``@transition(..., custom={"journal": "deposee"})``). Every log code tells what happened, in the past
+    participle (« deposee », « envoi_demande »), never the verb of the action (« deposer »)."""
+    meta = getattr(getattr(type(obj), transition), "_django_fsm", None)
+    regle = meta.get_transition(source) if meta is not None else None
+    participe = regle.custom.get("journal") if regle is not None else None
+    if regle is not None and not participe:
+        raise ImproperlyConfigured(f"La transition {type(obj).__name__}.{transition} ne déclare pas son code de "
+                                   'journal (custom={"journal": "<participe passé>"}).')
+    model = obj.__class__._meta
+    return f"{model.app_label}.{model.model_name}.{participe or transition}"
+
+
 def run_transition(
     obj: models.Model,
     transition: str,
@@ -70,6 +85,7 @@ def run_transition(
     """
     method = getattr(obj, transition)
     source = getattr(obj, champ_etat)
+    code = code_de_transition(obj, transition, source)
     if not can_proceed(method):
         raise WorkflowError(
             message_refus or f"Cette action n'est pas possible dans l'état actuel du dossier ({obj.get_etat_display() if hasattr(obj, 'get_etat_display') else source}).",
@@ -81,10 +97,9 @@ def run_transition(
         kwargs.setdefault("motif", motif)
     method(**kwargs)
     obj.save(update_fields=[champ_etat, *(update_fields or [])])
-    model = obj.__class__._meta
     return journaliser(
         obj,
-        f"{model.app_label}.{model.model_name}.{transition}",
+        code,
         acteur=acteur,
         motif=motif,
         donnees=donnees,

@@ -64,8 +64,8 @@ def test_etape_candidatures(django_capture_on_commit_callbacks):
     for c in candidatures.exclude(etat=Candidature.Etat.BROUILLON):
         codes = list(TransitionLog.objects.filter(content_type__model="candidature", object_id=str(c.pk))
                      .values_list("code", flat=True))
-        assert "candidatures.candidature.creee" in codes and "candidatures.candidature.deposer" in codes, c
-        assert Recepisse.objects.filter(candidature=c).count() == codes.count("candidatures.candidature.deposer")
+        assert "candidatures.candidature.creee" in codes and "candidatures.candidature.deposee" in codes, c
+        assert Recepisse.objects.filter(candidature=c).count() == codes.count("candidatures.candidature.deposee")
         if c.etat in (Candidature.Etat.DEPOSEE, Candidature.Etat.COMPLETE):
             assert not [m for s in selectors.completude(c) for m in s.manquants], c
             assert all(d.verrouille for d in selectors.documents_de(c))

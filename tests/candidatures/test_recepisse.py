@@ -119,7 +119,7 @@ def test_genere_au_depot_une_seule_fois_meme_si_la_tache_tourne_deux_fois(depose
     assert recepisse.generer_recepisse(candidature_id=deposee.pk, depot_iso=heure_paris) == str(premier.document_id)
     assert Recepisse.objects.filter(candidature=deposee).count() == 1
     assert Document.objects.filter(categorie="recepisse").count() == 1
-    assert codes_du_journal(deposee).count("candidatures.candidature.recepisse") == 1
+    assert codes_du_journal(deposee).count("candidatures.candidature.recepisse_genere") == 1
     assert fichiers_stockes(stockage) == fichiers  # nothing stored by the second runs
 
 

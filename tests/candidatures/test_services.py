@@ -185,7 +185,7 @@ def test_deposer_transition_journal_documents_verrouilles_emails_et_recepisse(
     c = rafraichir(brouillon)
     assert c.etat == Candidature.Etat.DEPOSEE
     assert c.deposee_le is not None and c.premiere_depose_le == c.deposee_le
-    log = dernier(c, "candidatures.candidature.deposer")
+    log = dernier(c, "candidatures.candidature.deposee")
     assert (log.acteur, log.etat_source, log.etat_cible) == (referent, "brouillon", "deposee")
     assert all(d.verrouille for d in selectors.documents_de(c))
     assert dernier(c, "documents.document.verrouille") is not None
@@ -202,7 +202,7 @@ def test_deposer_transition_journal_documents_verrouilles_emails_et_recepisse(
 def test_deposer_deux_fois_refuse(deposee, referent):
     e = refus(services.candidature_deposer, candidature=deposee, acteur=referent)
     assert e.code == "etat"
-    assert codes_du_journal(deposee).count("candidatures.candidature.deposer") == 1
+    assert codes_du_journal(deposee).count("candidatures.candidature.deposee") == 1
 
 
 @pytest.mark.parametrize("role", [Role.DSI, Role.RSSI, Role.SIGNATAIRE_ES])
@@ -224,7 +224,7 @@ def test_deposer_refuse_hors_de_l_etablissement(brouillon, referent, ars, qui):
 def _rien_de_depose(c: Candidature) -> None:
     c = rafraichir(c)
     assert c.etat == Candidature.Etat.BROUILLON and c.deposee_le is None
-    assert "candidatures.candidature.deposer" not in codes_du_journal(c)
+    assert "candidatures.candidature.deposee" not in codes_du_journal(c)
     assert not any(d.verrouille for d in selectors.documents_de(c))
     assert not Recepisse.objects.filter(candidature=c).exists()
     assert not mail.outbox
@@ -346,7 +346,7 @@ def test_demander_complement(deposee, ars, referent, django_capture_on_commit_ca
                                                  message="  Le RIB est illisible : déposez-en un autre.  ")
     c = rafraichir(deposee)
     assert c.etat == Candidature.Etat.COMPLEMENT_DEMANDE and c.motif == "Le RIB est illisible : déposez-en un autre."
-    log = dernier(c, "candidatures.candidature.demander_complement")
+    log = dernier(c, "candidatures.candidature.complement_demande")
     assert (log.acteur, log.motif, log.etat_source, log.etat_cible) == (
         ars, "Le RIB est illisible : déposez-en un autre.", "deposee", "complement_demande")
     assert len(mail.outbox) == 1
@@ -368,7 +368,7 @@ def test_l_etablissement_repond_au_complement(deposee, ars, referent, django_cap
         services.candidature_deposer(candidature=deposee, acteur=referent)
     c = rafraichir(deposee)
     assert c.etat == Candidature.Etat.DEPOSEE and c.premiere_depose_le == premier and c.deposee_le > premier
-    log = dernier(c, "candidatures.candidature.deposer")
+    log = dernier(c, "candidatures.candidature.deposee")
     assert (log.etat_source, log.etat_cible) == ("complement_demande", "deposee")
     assert Recepisse.objects.filter(candidature=c).count() == 2  # one per submission
     assert any(m.to == [ars.email] for m in mail.outbox)
@@ -381,7 +381,7 @@ def test_declarer_complete(deposee, ars, referent, django_capture_on_commit_call
         services.candidature_declarer_complete(candidature=deposee, acteur=ars)
     c = rafraichir(deposee)
     assert c.etat == Candidature.Etat.COMPLETE and c.decidee_le is not None
-    log = dernier(c, "candidatures.candidature.declarer_complete")
+    log = dernier(c, "candidatures.candidature.declaree_complete")
     assert (log.acteur, log.etat_source, log.etat_cible) == (ars, "deposee", "complete")
     destinataires = {m.subject: set(m.to) for m in mail.outbox}
     assert referent.email in destinataires["[eCaRE] Votre candidature est complète"]
@@ -393,7 +393,7 @@ def test_rejeter_avec_motif(deposee, ars, referent, django_capture_on_commit_cal
         services.candidature_rejeter(candidature=deposee, acteur=ars, motif="Structure hors périmètre D1.")
     c = rafraichir(deposee)
     assert c.etat == Candidature.Etat.REJETEE and c.motif == "Structure hors périmètre D1."
-    log = dernier(c, "candidatures.candidature.rejeter")
+    log = dernier(c, "candidatures.candidature.rejetee")
     assert (log.acteur, log.motif, log.etat_cible) == (ars, "Structure hors périmètre D1.", "rejetee")
     assert len(mail.outbox) == 1 and "Structure hors périmètre D1." in mail.outbox[0].body
 
@@ -445,7 +445,7 @@ def test_retirer_un_brouillon_sans_prevenir_l_ars(brouillon, referent, ars, djan
         services.candidature_retirer(candidature=brouillon, acteur=referent, motif="Doublon interne.")
     c = rafraichir(brouillon)
     assert c.etat == Candidature.Etat.RETIREE and c.motif == "Doublon interne."
-    assert dernier(c, "candidatures.candidature.retirer").etat_source == "brouillon"
+    assert dernier(c, "candidatures.candidature.retiree").etat_source == "brouillon"
     assert not mail.outbox
 
 
@@ -589,7 +589,7 @@ def test_prerequis_sunes_et_preuves_deposees(appel):
     services.perimetre_dater_audit(ligne=ligne, acteur=ref,
                                    date_audit=aujourd_hui.replace(year=aujourd_hui.year - 2) + datetime.timedelta(days=1))
     assert selectors.prerequis(c).ok
-    assert "candidatures.candidature.audit_date" in codes_du_journal(c)
+    assert "candidatures.candidature.audit_date_indiquee" in codes_du_journal(c)
     e = refus(services.perimetre_dater_audit, ligne=ligne, acteur=ref,
               date_audit=aujourd_hui + datetime.timedelta(days=1))
     assert e.code == "date" and "futur" in e.message

@@ -125,7 +125,7 @@ def test_confirmer_accorde_les_droits_journalise_et_previent(monde, decideur, dj
         services.rattachement_confirmer(rattachement=r, acteur=acteur)
     r.refresh_from_db()
     assert r.etat == Rattachement.Etat.CONFIRME and r.decide_par == acteur and r.decide_le
-    log = journal_de(r).filter(code="comptes.rattachement.confirmer").get()
+    log = journal_de(r).filter(code="comptes.rattachement.confirme").get()
     assert (log.acteur, log.etat_source, log.etat_cible) == (acteur, "en_attente", "confirme")
     demandeur = frais(monde["demandeur"])
     assert demandeur.has_perm("referentiel.acceder_structure", monde["ej_a"])
@@ -187,7 +187,7 @@ def test_refuser_journalise_le_motif_et_previent_sans_droits(monde, django_captu
         services.rattachement_refuser(rattachement=r, acteur=monde["ars_na"], motif="  Personne inconnue du service. ")
     r.refresh_from_db()
     assert r.etat == Rattachement.Etat.REFUSE and r.motif == "Personne inconnue du service."
-    log = journal_de(r).filter(code="comptes.rattachement.refuser").get()
+    log = journal_de(r).filter(code="comptes.rattachement.refuse").get()
     assert (log.acteur, log.etat_source, log.etat_cible, log.motif) == (
         monde["ars_na"], "en_attente", "refuse", "Personne inconnue du service.")
     assert structures_accessibles(monde["demandeur"]) == set()
@@ -234,7 +234,7 @@ def test_revoquer_retire_les_droits_et_journalise(monde):
     services.rattachement_revoquer(rattachement=r, acteur=monde["ars_na"], motif="A quitté l'établissement")
     r.refresh_from_db()
     assert r.etat == Rattachement.Etat.REVOQUE
-    log = journal_de(r).filter(code="comptes.rattachement.revoquer").get()
+    log = journal_de(r).filter(code="comptes.rattachement.revoque").get()
     assert (log.acteur, log.etat_source, log.etat_cible, log.motif) == (
         monde["ars_na"], "confirme", "revoque", "A quitté l'établissement")
     assert structures_accessibles(monde["demandeur"]) == set()

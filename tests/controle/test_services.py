@@ -73,7 +73,7 @@ def test_planifier_envoie_l_invitation_avec_son_ics(controle):
     c, ctl, _ = controle
     c = planifier(c, ctl)
     assert c.etat == Controle.Etat.PLANIFIE and list(c.controleurs.all()) == [ctl] and c.sequence == 0
-    assert cdonnees.dernier(c, "controle.controle.planifier").donnees["lieu"] == LIEN_VISIO
+    assert cdonnees.dernier(c, "controle.controle.planifie").donnees["lieu"] == LIEN_VISIO
     message, = [m for m in mail.outbox if "planifié" in m.subject]
     cand = c.declaration.candidature
     assert set(message.to) == {cand.referent_email, cand.dsi_email, cand.rssi_email}
@@ -94,7 +94,7 @@ def test_replanifier_garde_l_uid_et_incremente_la_sequence(controle):
     texte = ics_du_mail(mail.outbox[0])
     assert "replanifié" in mail.outbox[0].subject
     assert f"UID:controle-{c.uid}@" in texte and "SEQUENCE:1" in texte
-    assert cdonnees.codes_du_journal(c)[-1] == "controle.controle.replanifier"
+    assert cdonnees.codes_du_journal(c)[-1] == "controle.controle.replanifie"
 
 
 def test_replanifier_reserve_aux_controleurs_assignes(controle):
@@ -195,7 +195,7 @@ def test_demande_et_reponse_avec_documents(controle):
     assert c.etat == Controle.Etat.EN_COURS and c.reponse == "Voici le rapport."
     doc = Document.objects.du_proprietaire(c, "reponse").get()
     assert doc.nom_original == "oradad.pdf" and doc.depose_par == referent
-    assert cdonnees.codes_du_journal(c)[-2:] == ["documents.document.depose", "controle.controle.repondre"]
+    assert cdonnees.codes_du_journal(c)[-2:] == ["documents.document.depose", "controle.controle.reponse_recue"]
     assert mail.outbox[0].to == [ctl.email]
 
 
@@ -245,7 +245,7 @@ def test_valider_genere_l_attestation_scellee_et_le_rapport(controle):
         services.controle_valider_atteinte(controle=c, acteur=ctl)
     c = rafraichir(c)
     assert c.etat == Controle.Etat.OBJECTIFS_ATTEINTS and c.decide_par == ctl
-    assert cdonnees.dernier(c, "controle.controle.valider_atteinte").etat_cible == "objectifs_atteints"
+    assert cdonnees.dernier(c, "controle.controle.atteinte_validee").etat_cible == "objectifs_atteints"
     pieces = {p.genre: p.document for p in c.pieces.all()}
     assert set(pieces) == {"attestation", "rapport"}
     from django.core.files.storage import default_storage
@@ -381,7 +381,7 @@ def test_attestation_et_rapport_donnent_le_jour_ou_le_controle_a_eu_lieu(control
     c = rafraichir(c)
     jour = timezone.localdate()
     assert c.date_tenue == jour and timezone.localdate(c.decide_le) >= c.date_tenue
-    assert cdonnees.dernier(c, "controle.controle.valider_atteinte").donnees["date_tenue"] == jour.isoformat()
+    assert cdonnees.dernier(c, "controle.controle.atteinte_validee").donnees["date_tenue"] == jour.isoformat()
     ctx = contexte(c)
     attendu = "tenu le " + formats.date_format(jour, "j F Y")
     for gabarit in ("controle/attestation.html", "controle/rapport.html"):

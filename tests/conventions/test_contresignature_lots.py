@@ -88,7 +88,7 @@ def test_un_lot_par_la_vue_scelle_chaque_convention(modele, client):
         assert cv.contresignataire == dg and _signees(cv) == 1
         *_, ans = pades.valider(lire(conventions.document_courant(cv, conventions.CATEGORIE_SIGNEE)))
         assert ans.conforme and ans.champ == "signature_ans" and ans.couvre_tout_le_document
-        assert donnees.codes_du_journal(cv)[-1] == "conventions.convention.contresigner"
+        assert donnees.codes_du_journal(cv)[-1] == "conventions.convention.contresignee"
     # each establishment got its signed convention
     assert {m.to[0] for m in mail.outbox if "signée" in m.subject} == {
         Convention.objects.get(pk=pk).candidature.signataire_email for pk in choisies}
@@ -150,7 +150,7 @@ def test_une_tache_lancee_deux_fois_n_a_qu_un_effet(modele):
         assert conventions.contresignature_sceller(element.pk) == "rien"
     cv = Convention.objects.get(pk=modele.pk)
     assert cv.etat == Convention.Etat.SIGNEE and _signees(cv) == 1
-    assert donnees.codes_du_journal(cv).count("conventions.convention.contresigner") == 1
+    assert donnees.codes_du_journal(cv).count("conventions.convention.contresignee") == 1
     assert len([m for m in mail.outbox if "signée" in m.subject]) == 1
 
 

@@ -165,7 +165,7 @@ def test_envoyer_genere_le_pdf_et_previent_le_signataire_en_copie(dossier):
     assert signing.loads(jeton, salt=conventions.SEL_JETON) == {"c": cv.pk, "e": cv.envoi}
     assert [code for code in codes_du_journal(cv) if code.startswith("conventions.")] == [
         "conventions.convention.creee", "conventions.convention.montant_modifie",
-        "conventions.convention.envoi_demande", "conventions.convention.generee", "conventions.convention.envoyer"]
+        "conventions.convention.envoi_demande", "conventions.convention.generee", "conventions.convention.envoyee"]
 
 
 def test_le_pdf_porte_les_mentions_de_la_convention(dossier):
@@ -246,7 +246,7 @@ def test_l_expiration_lancee_deux_fois_n_a_qu_un_effet(dossier):
     assert conventions.conventions_expirer() == 0
     cv.refresh_from_db()
     assert cv.etat == Convention.Etat.EXPIREE and cv.expiree_le is not None
-    assert codes_du_journal(cv).count("conventions.convention.expirer") == 1
+    assert codes_du_journal(cv).count("conventions.convention.expiree") == 1
     assert len([m for m in mail.outbox if "expirée" in m.subject]) == 1
     assert Convention.objects.get(pk=autre.pk).etat == Convention.Etat.ENVOYEE
 
@@ -329,7 +329,7 @@ def test_signature_native_de_bout_en_bout(dossier):
     [envoi] = [m for m in mail.outbox if "signée" in m.subject and m.to == [c.signataire_email]]
     [(nom, piece, type_mime)] = envoi.attachments
     assert piece == octets and type_mime == "application/pdf" and nom == final.nom_original
-    assert codes_du_journal(cv)[-1] == "conventions.convention.contresigner"
+    assert codes_du_journal(cv)[-1] == "conventions.convention.contresignee"
 
 
 def test_code_faux_puis_bon(dossier):

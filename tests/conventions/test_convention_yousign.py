@@ -62,7 +62,7 @@ def test_webhooks_jusqu_a_la_convention_signee(faux, client):
     assert Convention.objects.get(pk=cv.pk).etat == Convention.Etat.SIGNEE_ES
     # the same event delivered again has no second effect
     assert _poster(client, signe_es).content == b"doublon"
-    assert codes_du_journal(cv).count("conventions.convention.signer_es") == 1
+    assert codes_du_journal(cv).count("conventions.convention.signee_es") == 1
 
     signe_ans, termine = faux.signer(ref, ids["ans"])
     assert _poster(client, signe_ans).status_code == 200

@@ -125,7 +125,7 @@ def test_un_dossier_de_brouillon_a_paye(client, certificat):  # noqa: F811
     # 2. instruction by the ARS
     c = donnees.deposer(c, referent)
     verifier(a, c, etape="instruction", numero=2, fragment="l'ARS vérifie qu'elle est complète")
-    assert "candidatures.candidature.deposer" in _codes(c)
+    assert "candidatures.candidature.deposee" in _codes(c)
     # 3. convention: opened by the hand-off when the ARS declares the candidature complete
     with commit():
         candidatures.candidature_declarer_complete(candidature=c, acteur=ars)
@@ -189,7 +189,7 @@ def test_un_dossier_de_brouillon_a_paye(client, certificat):  # noqa: F811
     verifier(a, c, etape="paiement", numero=6, fragment="Financement versé le", fini=True)
     html = a.es.get(reverse("comptes:espace_es")).content.decode()
     assert "Financement versé" in html and "Étape suivante" not in html
-    assert {"paiement.paiement.valider", "paiement.paiement.ordonnancer", "paiement.paiement.payer"} <= _codes(p)
+    assert {"paiement.paiement.valide", "paiement.paiement.ordonnance", "paiement.paiement.paye"} <= _codes(p)
 
 
 def test_conventions_a_envoyer_depuis_le_menu_de_l_ans(client, certificat):  # noqa: F811

@@ -152,7 +152,7 @@ def test_depot_fige_l_instantane_previent_et_genere_le_recepisse(declaration):
                                                "Audit ORADAD par un prestataire"]
     [j] = i.documents["justificatifs"]
     assert j["nom"] == "facture-audit.pdf" and j["sha256"] == justifie.justificatif.sha256
-    log = cdonnees.dernier(d, "declarations.declaration.deposer")
+    log = cdonnees.dernier(d, "declarations.declaration.deposee")
     assert log.etat_source == "brouillon" and log.etat_cible == "deposee" and log.acteur == referent
     assert log.donnees["avertissements"] == d.avertissements and log.donnees["certifie"] is True
     assert Document.objects.get(pk=justifie.justificatif_id).verrouille
@@ -284,7 +284,7 @@ def test_complement_puis_nouveau_depot_puis_complete(declaration):
     assert d.etat == Declaration.Etat.COMPLETE and d.decidee_le
     assert any(controleur.email in m.to and "contrôle à planifier" in m.subject for m in mail.outbox)
     assert any(referent.email in m.to and "complète" in m.subject for m in mail.outbox)
-    assert cdonnees.codes_du_journal(d)[-1] == "declarations.declaration.declarer_complete"
+    assert cdonnees.codes_du_journal(d)[-1] == "declarations.declaration.declaree_complete"
     with pytest.raises(WorkflowError) as refus:
         services.declaration_declarer_non_recevable(declaration=d, acteur=ars, motif="Trop tard")
     assert refus.value.code == "etat"
@@ -301,7 +301,7 @@ def test_non_recevable_avec_motif(declaration):
         services.declaration_declarer_non_recevable(declaration=d, acteur=ars, motif="Dépenses hors programme.")
     d = rafraichir(d)
     assert d.etat == Declaration.Etat.NON_RECEVABLE and d.motif == "Dépenses hors programme."
-    assert cdonnees.dernier(d, "declarations.declaration.declarer_non_recevable").motif == "Dépenses hors programme."
+    assert cdonnees.dernier(d, "declarations.declaration.declaree_non_recevable").motif == "Dépenses hors programme."
     assert any(referent.email in m.to and "Dépenses hors programme." in m.body for m in mail.outbox)
 
 

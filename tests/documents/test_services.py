@@ -166,7 +166,7 @@ def test_nouvelle_version_garde_l_ancienne(structure, membre, stockage):
     assert list(documents_du_proprietaire(structure)) == [v2]
     assert list(documents_du_proprietaire(structure, courants=False)) == [v1, v2]
     assert versions_de(v1) == [v1, v2] == versions_de(v2)
-    assert [ligne.code for ligne in journal(structure)] == ["documents.document.depose", "documents.document.nouvelle_version"]
+    assert [ligne.code for ligne in journal(structure)] == ["documents.document.depose", "documents.document.nouvelle_version_deposee"]
     assert journal(structure)[1].donnees["remplace"] == str(v1.pk)
 
 

@@ -114,7 +114,7 @@ def test_premiere_connexion_liaison_apres_mot_de_passe(client, fournisseur, comp
     assert connecte(client) == str(compte.pk)
     lien = IdentiteFederee.objects.get()
     assert (lien.utilisateur, lien.fournisseur, lien.sub, lien.email) == (compte, "proconnect", "sub-0001", EMAIL)
-    assert codes_journal(compte) == ["federation.identite.liee", "federation.connexion"]
+    assert codes_journal(compte) == ["federation.identite.liee", "federation.utilisateur.connecte"]
     # the identity gave no role: the account keeps exactly its own membership
     assert list(compte.rattachements.values_list("role", flat=True)) == [Role.REFERENT_ES]
 
@@ -125,9 +125,9 @@ def test_connexions_suivantes_sans_mot_de_passe(client, fournisseur, compte):
     assert reponse.status_code == 302 and reponse["Location"] == "/comptes/etablissement/"
     assert connecte(client) == str(compte.pk)
     assert IdentiteFederee.objects.get().derniere_connexion_le is not None
-    assert codes_journal(compte) == ["federation.identite.liee", "federation.connexion"]
+    assert codes_journal(compte) == ["federation.identite.liee", "federation.utilisateur.connecte"]
     aller_retour(client, fournisseur)
-    assert codes_journal(compte).count("federation.connexion") == 2
+    assert codes_journal(compte).count("federation.utilisateur.connecte") == 2
 
 
 def test_adresse_non_verifiee_ou_inconnue_vers_inscription_preremplie(client, fournisseur):
@@ -263,7 +263,7 @@ def test_agent_mfa_chez_le_fournisseur_dispense_du_totp(client, fournisseur, age
     assert reponse["Location"] == reverse("comptes:accueil_role")
     page = client.get(reverse("comptes:file_ars"))
     assert page.status_code == 200  # not sent to the TOTP verification
-    donnees = TransitionLog.objects.filter(code="federation.connexion").get().donnees
+    donnees = TransitionLog.objects.filter(code="federation.utilisateur.connecte").get().donnees
     assert donnees["mfa"] is True and donnees["amr"] == ["pwd", "mfa"]
 
 

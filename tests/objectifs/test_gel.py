@@ -102,7 +102,7 @@ def test_preuves_rouvertes_par_la_demande_de_complement(preuves):
     assert Declaration.objects.get(pk=d.pk).etat == "complement_demande"
     from care_portal.workflow.models import TransitionLog
 
-    journal = TransitionLog.objects.filter(code="declarations.declaration.demander_complement").get()
+    journal = TransitionLog.objects.filter(code="declarations.declaration.complement_demande").get()
     assert journal.donnees["preuves_rouvertes"] is True
     for acteur in _roles(c, ref):
         assert services.peut_saisir(acteur, c)

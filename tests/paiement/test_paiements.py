@@ -168,8 +168,8 @@ def test_circuit_complet_quatre_yeux_et_avis_de_paiement(valide):
         services.paiement_marquer_paye(paiement=p, acteur=s1, le=jours(0), reference_bancaire="VIR-001")
     p = rafraichir(p)
     assert (p.etat, p.paye_le, p.reference_bancaire) == (Paiement.Etat.PAYE, jours(0), "VIR-001")
-    assert _codes(p) == ["paiement.paiement.cree", "paiement.paiement.valider", "paiement.paiement.ordonnancer",
-                         "paiement.paiement.payer"]
+    assert _codes(p) == ["paiement.paiement.cree", "paiement.paiement.valide", "paiement.paiement.ordonnance",
+                         "paiement.paiement.paye"]
     assert len(mail.outbox) == 1
     m = mail.outbox[0]
     assert referent.email in m.to and "1 000,00 €" in m.body and "VIR-001" in m.body
@@ -225,7 +225,7 @@ def test_rejet_avec_motif_definitif(valide):
     services.paiement_rejeter(paiement=p, acteur=s, motif="Bilan à revoir")
     p = rafraichir(p)
     assert (p.etat, p.motif) == (Paiement.Etat.REJETE, "Bilan à revoir")
-    log = TransitionLog.objects.get(object_id=str(p.pk), code="paiement.paiement.rejeter")
+    log = TransitionLog.objects.get(object_id=str(p.pk), code="paiement.paiement.rejete")
     assert log.motif == "Bilan à revoir"
     with pytest.raises(WorkflowError, match="ne peut plus être rejeté"):
         services.paiement_rejeter(paiement=p, acteur=s, motif="encore")

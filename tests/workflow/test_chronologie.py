@@ -158,10 +158,10 @@ def test_une_requete_pour_le_journal_une_de_plus_pour_les_notifications(django_a
 
 def test_les_applications_enregistrent_leurs_phrases():
     """Each stage app and the documents app register their sentences from ready()."""
-    assert etapes.libelle_journal("candidatures.candidature.deposer") == ("Candidature déposée", "etat")
-    assert etapes.libelle_journal("declarations.declaration.deposer")[0] == "Déclaration déposée"
-    assert etapes.libelle_journal("controle.controle.planifier")[0] == "Contrôle planifié"
-    assert etapes.libelle_journal("paiement.paiement.payer")[0] == "Paiement versé"
+    assert etapes.libelle_journal("candidatures.candidature.deposee") == ("Candidature déposée", "etat")
+    assert etapes.libelle_journal("declarations.declaration.deposee")[0] == "Déclaration déposée"
+    assert etapes.libelle_journal("controle.controle.planifie")[0] == "Contrôle planifié"
+    assert etapes.libelle_journal("paiement.paiement.paye")[0] == "Paiement versé"
     assert timeline.libelle("documents.document.depose", {"nom": "rib.pdf"}) == ("Document déposé : rib.pdf",
                                                                                   "document")
     assert timeline.libelle("documents.document.depose") == ("Document déposé", "document")

@@ -27,7 +27,7 @@ def test_run_transition_change_l_etat_et_journalise(rattachement):
     rattachement.refresh_from_db()
     assert rattachement.etat == Rattachement.Etat.REFUSE
     assert rattachement.decide_par == acteur
-    assert (log.code, log.etat_source, log.etat_cible) == ("comptes.rattachement.refuser", "en_attente", "refuse")
+    assert (log.code, log.etat_source, log.etat_cible) == ("comptes.rattachement.refuse", "en_attente", "refuse")
     assert log.acteur == acteur and log.motif == "Inconnu du service"
     assert list(journal_de(rattachement)) == [log]
 

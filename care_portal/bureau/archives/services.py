@@ -324,7 +324,7 @@ def _echouer(archive: Archive, message: str) -> str:
             return a.etat
         a.etat, a.erreur, a.termine_le = Archive.Etat.ECHEC, message, timezone.now()
         a.save(update_fields=["etat", "erreur", "termine_le"])
-        journaliser(a, "bureau.archive.echec", acteur=None, motif=message)
+        journaliser(a, "bureau.archive.echouee", acteur=None, motif=message)
     return Archive.Etat.ECHEC
 
 
