@@ -46,6 +46,19 @@ def pytest_report_header(config):
     ]
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed test that ran a real Celery worker (``celery_worker_process``) shows the end of its log."""
+    rapport = yield
+    journal = getattr(item, "journal_worker_celery", None)
+    if journal is not None and rapport.when == "call" and rapport.failed:
+        try:
+            rapport.sections.append(("journal du worker Celery", journal()))
+        except OSError:
+            pass
+    return rapport
+
+
 @pytest.fixture(autouse=True)
 def cache_vide():
     """Rate-limit counters and lockout notices live in the cache (locmem, or Redis under REDIS_URL):
@@ -72,13 +85,23 @@ def vider_cache() -> None:
 
 
 @pytest.fixture
-def celery_worker_process(transactional_db):
-    """A real Celery worker (separate process, solo pool) consuming from REDIS_URL and using the test database."""
+def celery_worker_process(transactional_db, monkeypatch, tmp_path_factory, request):
+    """A real Celery worker (separate process, solo pool) consuming from REDIS_URL and using the test database.
+
+    The worker consumes a queue of this test's own (``CARE_TEST_FILE_CELERY``, read by care_portal/settings/test.py
+    in the worker and in any beat the test starts, since both inherit the environment; set here on the app for the
+    test process's own publications): a message left in the broker by an earlier test or an earlier run (a task
+    sent after its test's assertions, a message restored when a worker stopped) can never reach this test's worker
+    and hold it up, and under pytest-xdist another test process's worker never takes this test's tasks (it would
+    run them against its own test database). The worker's output goes to a file, never to a pipe that nobody reads
+    (once the pipe is full, the worker blocks on its next log line); its end is shown when the worker fails, and
+    in the report of a test that fails (``pytest_runtest_makereport`` below)."""
     import signal
     import subprocess
     import sys
     import time
     import urllib.parse
+    import uuid
     from pathlib import Path
 
     from django.db import connection
@@ -93,32 +116,62 @@ def celery_worker_process(transactional_db):
     )
     if db.get("PASSWORD"):
         url = url.replace("@", ":" + urllib.parse.quote(db["PASSWORD"]) + "@", 1)
+    file = f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'principal')}-{uuid.uuid4().hex[:12]}"
+    monkeypatch.setenv("CARE_TEST_FILE_CELERY", file)
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "care_portal.settings.test"}
     root = Path(__file__).resolve().parents[1]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "care_portal", "worker", "--pool=solo", "--loglevel=INFO",
-         "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"test-{os.getpid()}@%h"],
-        cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
+    chemin_journal = tmp_path_factory.mktemp("celery-worker") / "worker.log"
+
+    def journal() -> str:
+        return chemin_journal.read_text(errors="replace")[-4000:]
+
+    request.node.journal_worker_celery = journal
+
+    with open(chemin_journal, "w") as sortie:  # the child keeps its own descriptor
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "care_portal", "worker", "--pool=solo", "--loglevel=INFO",
+             "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"test-{os.getpid()}@%h"],
+            cwd=root, env=env, stdout=sortie, stderr=subprocess.STDOUT, text=True,
+        )
+
+    def arreter() -> None:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=15)
+
     # wait until the worker is ready
     from care_portal.celery import app
 
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            pytest.fail("le worker Celery s'est arrêté : " + (proc.stdout.read() if proc.stdout else ""))
+            pytest.fail("le worker Celery s'est arrêté : " + journal())
         replies = app.control.ping(timeout=0.5)
         if any(f"test-{os.getpid()}@" in name for reply in replies for name in reply):
             break
     else:
-        proc.kill()
-        pytest.fail("le worker Celery n'a pas démarré en 30 s")
-    before = app.conf.task_always_eager
+        arreter()
+        pytest.fail("le worker Celery n'a pas démarré en 30 s : " + journal())
+    before = app.conf.task_always_eager, app.conf.task_default_queue
     app.conf.task_always_eager = False  # this test's tasks go through Redis to the worker
-    yield proc
-    app.conf.task_always_eager = before
-    proc.send_signal(signal.SIGTERM)
+    app.conf.task_default_queue = file  # ... on the queue it consumes
     try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+        yield proc
+    finally:
+        app.conf.task_always_eager, app.conf.task_default_queue = before
+        arreter()
+        # the test's queue and its binding (keys named after the queue, unique to this test) leave the broker
+        import redis
+
+        client = redis.Redis.from_url(settings.REDIS_URL)
+        try:
+            for cle in client.scan_iter(match=f"*{file}*"):
+                client.delete(cle)
+        except redis.RedisError:  # broker gone (the test failed on it): nothing left to tidy
+            pass
+        finally:
+            client.close()

@@ -1,4 +1,4 @@
-"""Rate limits on the signing codes (candidatures/views_convention.py): the signatory's one-time
+"""Rate limits on the signing codes (conventions/views.py): the signatory's one-time
 code and the DG's countersigning code. The N+1th request gets the French 429 page and no code is
 created or sent. The service's own one-minute spacing between two codes also answers 429, on the
 signing page itself, with an information alert saying how long to wait (issue 23)."""
