@@ -17,7 +17,7 @@ from tests.bureau.donnees import deposee
 from tests.comptes.helpers import code_totp, creer_utilisateur_avec_role
 from tests.e2e.conftest import Navigateur
 from tests.e2e.test_candidature import se_connecter, second_navigateur  # noqa: F401 (fixture)
-from tests.factories import AppelFactory, EntiteJuridiqueFactory
+from tests.factories import AppelFactory, EntiteJuridiqueFactory, finess_pour
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -40,8 +40,11 @@ def test_rechercher_affecter_noter_etiqueter_filtrer(navigateur: Navigateur,
                                                      second_navigateur: Navigateur):  # noqa: F811
     nav, page = navigateur, navigateur.page
     appel = AppelFactory()
-    dossiers = [deposee(EntiteJuridiqueFactory(dep="33", raison_sociale=f"Clinique des Pins {i}"), appel)
-                for i in range(3)]
+    # FINESS numbers set here, not by the factory's sequence (which depends on the tests run before in the
+    # same process): the three pieces typed for the target must not all appear in another's number by chance
+    dossiers = [deposee(EntiteJuridiqueFactory(dep="33", raison_sociale=f"Clinique des Pins {i}",
+                                               finess=finess_pour("33", n)), appel)
+                for i, n in enumerate((111111, 765432, 222222))]
     cible = dossiers[1]
     finess = cible.entite_juridique.finess
     agent = creer_utilisateur_avec_role(Role.REFERENT_ARS, email="agathe.arsene@ars.sante.fr", prenom="Agathe",
