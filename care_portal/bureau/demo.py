@@ -13,6 +13,7 @@ from care_portal.comptes.demo import DOMAINE
 from care_portal.comptes.models import Rattachement
 from care_portal.comptes.roles import Role
 from care_portal.core import etapes
+from care_portal.core.format_fr import s
 
 from . import services
 from .agences import ANS, agence_de_region
@@ -23,6 +24,11 @@ ETIQUETTES_ARS = (("Pièces à relancer", "orange-terre-battue"), ("Prioritaire"
 ETIQUETTES_ANS = (("Contrôle sur site", "purple-glycine"), ("Montant à vérifier", "yellow-moutarde"))
 DOSSIERS_PAR_AGENT = 4
 
+
+
+def _bilan(agence: str, etiquettes: list, dossiers: list, agent) -> str:
+    e, d = len(etiquettes), len(dossiers)
+    return f"Bureau de {agence} : {e} étiquette{s(e)}, {d} dossier{s(d)} affecté{s(d)} à {agent}."
 
 def _agents_demo(role: str) -> list[Rattachement]:
     return list(Rattachement.objects.filter(role=role, etat=Rattachement.Etat.CONFIRME,
@@ -49,8 +55,7 @@ def garnir_demo() -> list[str]:
                 services.note_ajouter(dossier=d, acteur=agent, texte=(
                     "Appel au DSI le 12 : l'attestation d'audit de cybersurveillance arrive cette semaine. "
                     "Relancer si rien lundi."))
-        lignes.append(f"Bureau de {agence.libelle} : {len(etiquettes)} étiquettes, {len(dossiers)} dossiers "
-                      f"affectés à {agent}.")
+        lignes.append(_bilan(agence.libelle, etiquettes, dossiers, agent))
     for r in _agents_demo(Role.CONTROLEUR_ANS)[:1]:
         agent = r.utilisateur
         if Etiquette.objects.filter(ANS.filtre()).exists():
@@ -61,7 +66,7 @@ def garnir_demo() -> list[str]:
         for d in dossiers:
             services.affectation_prendre(dossier=d, acteur=agent)
             services.etiquette_poser(dossier=d, etiquette=etiquettes[0], acteur=agent)
-        lignes.append(f"Bureau de l'ANS : {len(etiquettes)} étiquettes, {len(dossiers)} dossiers affectés à {agent}.")
+        lignes.append(_bilan("l'ANS", etiquettes, dossiers, agent))
     return lignes or ["Bureau des agents : déjà garni (ou aucun compte d'agent de démonstration)."]
 
 

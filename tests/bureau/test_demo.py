@@ -28,6 +28,8 @@ def test_garnir_la_demo_puis_rien_la_seconde_fois():
     creer_utilisateur_avec_role(Role.CONTROLEUR_ANS, email=f"controleur@{DOMAINE}")
     lignes = garnir_demo()
     assert len(lignes) == 2
+    # no planned control in this set: the ANS's line agrees with zero (French: « 0 dossier affecté »)
+    assert f"{len(ETIQUETTES_ANS)} étiquettes, 0 dossier affecté à " in lignes[1], lignes
     assert Etiquette.objects.count() == len(ETIQUETTES_ARS) + len(ETIQUETTES_ANS)
     assert Affectation.objects.filter(agent=ars).count() == DOSSIERS_PAR_AGENT
     assert EtiquetteDossier.objects.count() == DOSSIERS_PAR_AGENT
