@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from care_portal.core import etapes
+from care_portal.core.format_fr import date_courte
 
 
 def _classer_candidature(v: dict) -> tuple[str, str] | None:
@@ -49,10 +50,6 @@ def _situer_candidature(c) -> etapes.Situation | None:
     return None
 
 
-def _jour(d) -> str:
-    return f"{timezone.localtime(d):%d/%m/%Y}" if d else ""
-
-
 def _attente_ars(dossiers, *, maintenant, limite: int) -> dict:
     """Candidatures submitted and waiting for the ARS's decision longer than the reminder delay."""
     import datetime
@@ -68,7 +65,7 @@ def _attente_ars(dossiers, *, maintenant, limite: int) -> dict:
         qs.select_related("ght", "entite_juridique"), limite=limite,
         url=reverse("candidatures:file") + "?etat=deposee",
         ligne=lambda c: (reverse("candidatures:detail", args=[c.pk]),
-                         f"{c.structure_libelle} — déposée le {_jour(c.deposee_le)} "
+                         f"{c.structure_libelle} — déposée le {date_courte(c.deposee_le, '')} "
                          f"(il y a {(maintenant - c.deposee_le).days} jours)"))
 
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from care_portal.comptes.roles import Role
 from care_portal.core import etapes
+from care_portal.core.format_fr import date_courte
 
 
 def _classer_convention(v: dict) -> tuple[str, str] | None:
@@ -63,10 +64,6 @@ def _situer_convention(c) -> etapes.Situation | None:
                             f"au {a.declaration_fin:%d/%m/%Y}.", lien)
 
 
-def _jour(d) -> str:
-    return f"{timezone.localtime(d):%d/%m/%Y}" if d else ""
-
-
 def _conventions(etat: str, champ_date: str, verbe: str):
     def compter(dossiers, *, maintenant, limite: int) -> dict:
         from .models import Convention
@@ -75,7 +72,7 @@ def _conventions(etat: str, champ_date: str, verbe: str):
               .select_related("candidature__ght", "candidature__entite_juridique").order_by(champ_date, "pk"))
         return etapes.compte(qs, limite=limite, ligne=lambda cv: (
             reverse("conventions:detail", args=[cv.candidature_id]),
-            f"{cv.numero} — {cv.candidature.structure_libelle}, {verbe} le {_jour(getattr(cv, champ_date))}"))
+            f"{cv.numero} — {cv.candidature.structure_libelle}, {verbe} le {date_courte(getattr(cv, champ_date), '')}"))
     return compter
 
 

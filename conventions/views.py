@@ -66,7 +66,7 @@ def liste(request: HttpRequest) -> HttpResponse:
     etats = {e.value for e in Convention.Etat}
     etat = request.GET.get("etat", "")
     etat = etat if etat in etats else ""
-    filtres = _filtres_contresignature(request.GET)
+    filtres = _filtres(request.GET)
     conventions, comptes = lecture.liste(request.user, etat=etat, **filtres)
     pagination = paginer(request, conventions, PAR_PAGE_LISTE)
     autres = request.GET.copy()
@@ -275,8 +275,9 @@ PAR_PAGE_CONTRESIGNATURE = 25
 LOT_PAR_DEFAUT = 50
 
 
-def _filtres_contresignature(donnees) -> dict:
-    """The queue's filters read from GET (or from the hidden fields of a POST): region code, search."""
+def _filtres(donnees) -> dict:
+    """The filters of both lists (all conventions, the countersigning queue) read from GET (or from the hidden
+    fields of a POST): region code, search."""
     code = (donnees.get("region") or "").strip()
     region = Region.objects.filter(code=code).first() if code else None
     return {"region": region, "recherche": (donnees.get("q") or "").strip()[:100]}
@@ -325,7 +326,7 @@ def contresigner(request: HttpRequest) -> HttpResponse:
     N of the filtered queue; POST ``contresigner``: check the code, open the lot (sealed by tasks)."""
     from . import selectors as lecture
 
-    filtres = _filtres_contresignature(request.POST if request.method == "POST" else request.GET)
+    filtres = _filtres(request.POST if request.method == "POST" else request.GET)
     if request.method == "GET":
         return render(request, "conventions/contresigner.html",
                       _contexte_contresignature(request, filtres))

@@ -22,10 +22,10 @@ from operator import or_
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.http import QueryDict
-from django.utils import timezone
 
 from care_portal.comptes.selectors import habilitations, regions_pour
 from care_portal.core import etapes
+from care_portal.core.format_fr import date_courte
 
 from . import recherche, selectors
 from .agences import agences_de, collegues
@@ -294,10 +294,6 @@ def enrichir(user, dossiers_page) -> list:
     return rangs
 
 
-def _jour(d) -> str:
-    return timezone.localtime(d).strftime("%d/%m/%Y") if d else ""
-
-
 def valeur(d, colonne: str):
     """A cell of the export (text or number) for an enriched dossier."""
     if colonne == "finess":
@@ -317,7 +313,7 @@ def valeur(d, colonne: str):
     if colonne == "suivi":
         return "oui" if d.bureau_suivi else ""
     if colonne == "depot":
-        return _jour(d.deposee_le)
+        return date_courte(d.deposee_le, "")
     if colonne == "convention":
         return d.bureau_convention
     if colonne == "notes":

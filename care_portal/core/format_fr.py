@@ -67,6 +67,13 @@ def pluriel(n: int, singulier: str, pluriel_: str | None = None) -> str:
     return f"{nombre(n)}{ESPACE_INSECABLE}{mot}"
 
 
+def date_courte(instant: dt.datetime | None, vide: str = VIDE) -> str:
+    """« 06/12/2026 »: the day of ``instant`` on the Paris wall clock (the project's time zone)."""
+    from django.utils import timezone
+
+    return timezone.localtime(instant).strftime("%d/%m/%Y") if instant else vide
+
+
 def date_longue(valeur: dt.date | None) -> str:
     """« 1er mars 2026 », « 14 juillet 2026 »."""
     if valeur is None:

@@ -10,6 +10,8 @@ Two guards, so that neither the ORM nor raw SQL can rewrite history:
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from django.db import migrations, models
 
 
@@ -31,10 +33,27 @@ class AjoutSeul(models.Model):
         raise self.exception_ajout_seul(self.message_suppression)
 
 
+def nom_declencheur(table: str) -> str:
+    return f"{table}_immuable"
+
+
+@contextmanager
+def declencheur_suspendu(schema_editor, table: str):
+    """Inside a migration: on PostgreSQL, ``table``'s append-only trigger (``operation_declencheur``) is set
+    aside for the statements of the block only, inside the migration's transaction. No ``finally``: a failed
+    statement aborts the transaction, which rolls the DISABLE back with it."""
+    postgres = schema_editor.connection.vendor == "postgresql"
+    if postgres:
+        schema_editor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {nom_declencheur(table)}")
+    yield
+    if postgres:
+        schema_editor.execute(f"ALTER TABLE {table} ENABLE TRIGGER {nom_declencheur(table)}")
+
+
 def operation_declencheur(table: str, libelle: str) -> migrations.RunPython:
     """Migration operation: on PostgreSQL, a trigger on ``table`` refusing UPDATE and DELETE with
     the message « <libelle> est en ajout seul : <opération> refusé »."""
-    fonction = f"{table}_immuable"
+    fonction = nom_declencheur(table)
     creer_sql = f"""
 CREATE OR REPLACE FUNCTION {fonction}() RETURNS trigger AS $$
 BEGIN
@@ -68,13 +87,9 @@ def operation_renommer_codes(renommages: dict[str, str]) -> migrations.RunPython
     what or when."""
 
     def renommer(schema_editor, paires) -> None:
-        postgres = schema_editor.connection.vendor == "postgresql"
-        if postgres:
-            schema_editor.execute("ALTER TABLE workflow_transitionlog DISABLE TRIGGER workflow_transitionlog_immuable")
-        for ancien, nouveau in paires:
-            schema_editor.execute("UPDATE workflow_transitionlog SET code = %s WHERE code = %s", [nouveau, ancien])
-        if postgres:
-            schema_editor.execute("ALTER TABLE workflow_transitionlog ENABLE TRIGGER workflow_transitionlog_immuable")
+        with declencheur_suspendu(schema_editor, "workflow_transitionlog"):
+            for ancien, nouveau in paires:
+                schema_editor.execute("UPDATE workflow_transitionlog SET code = %s WHERE code = %s", [nouveau, ancien])
 
     def avancer(apps, schema_editor):
         renommer(schema_editor, renommages.items())

@@ -56,14 +56,13 @@ def code_de_transition(obj: models.Model, transition: str, source) -> str:
     """The log code of a transition: ``app.model.<participle>``, the participle declared on the transition
     (``@transition(..., custom={"journal": "deposee"})``). Every log code tells what happened, in the past
     participle (« deposee », « envoi_demande »), never the verb of the action (« deposer »)."""
-    meta = getattr(getattr(type(obj), transition), "_django_fsm", None)
-    regle = meta.get_transition(source) if meta is not None else None
+    regle = getattr(type(obj), transition)._django_fsm.get_transition(source)
     participe = regle.custom.get("journal") if regle is not None else None
-    if regle is not None and not participe:
+    if not participe:
         raise ImproperlyConfigured(f"La transition {type(obj).__name__}.{transition} ne déclare pas son code de "
                                    'journal (custom={"journal": "<participe passé>"}).')
     model = obj.__class__._meta
-    return f"{model.app_label}.{model.model_name}.{participe or transition}"
+    return f"{model.app_label}.{model.model_name}.{participe}"
 
 
 def run_transition(
@@ -85,7 +84,6 @@ def run_transition(
     """
     method = getattr(obj, transition)
     source = getattr(obj, champ_etat)
-    code = code_de_transition(obj, transition, source)
     if not can_proceed(method):
         raise WorkflowError(
             message_refus or f"Cette action n'est pas possible dans l'état actuel du dossier ({obj.get_etat_display() if hasattr(obj, 'get_etat_display') else source}).",
@@ -95,6 +93,7 @@ def run_transition(
         raise WorkflowError("Vous n'avez pas le droit de faire cette action.", code="droit")
     if "motif" in inspect.signature(method).parameters:
         kwargs.setdefault("motif", motif)
+    code = code_de_transition(obj, transition, source)  # the transition allowed from here: its participle
     method(**kwargs)
     obj.save(update_fields=[champ_etat, *(update_fields or [])])
     return journaliser(

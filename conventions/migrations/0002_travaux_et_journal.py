@@ -11,6 +11,8 @@
 
 from django.db import migrations
 
+from care_portal.workflow.ajout_seul import declencheur_suspendu
+
 TACHES = {
     "candidatures.envoyer_convention": "conventions.envoyer",
     "candidatures.expirer_conventions": "conventions.expirer",
@@ -18,7 +20,6 @@ TACHES = {
     "candidatures.adresse_signataire_refusee": "conventions.adresse_signataire_refusee",
     "candidatures.contresigner_convention": "conventions.contresigner",
 }
-DECLENCHEUR = "workflow_transitionlog_immuable"
 
 
 def _renommer(apps, taches: dict[str, str], ancien: str, nouveau: str) -> None:
@@ -40,14 +41,10 @@ def _renommer(apps, taches: dict[str, str], ancien: str, nouveau: str) -> None:
 
 
 def _codes(schema_editor, ancien: str, nouveau: str) -> None:
-    postgres = schema_editor.connection.vendor == "postgresql"
-    if postgres:
-        schema_editor.execute(f"ALTER TABLE workflow_transitionlog DISABLE TRIGGER {DECLENCHEUR}")
-    schema_editor.execute(
-        "UPDATE workflow_transitionlog SET code = %s || substr(code, %s) WHERE code LIKE %s",
-        [nouveau, len(ancien) + 1, ancien + "%"])
-    if postgres:
-        schema_editor.execute(f"ALTER TABLE workflow_transitionlog ENABLE TRIGGER {DECLENCHEUR}")
+    with declencheur_suspendu(schema_editor, "workflow_transitionlog"):
+        schema_editor.execute(
+            "UPDATE workflow_transitionlog SET code = %s || substr(code, %s) WHERE code LIKE %s",
+            [nouveau, len(ancien) + 1, ancien + "%"])
 
 
 def avancer(apps, schema_editor):

@@ -1,16 +1,2 @@
-import pytest
-
-from tests.candidatures.donnees import stockage_prive
-from tests.factories import AppelFactory
-
-
-@pytest.fixture(autouse=True)
-def stockage(settings, tmp_path):
-    """Documents in a private directory of the test; no antivirus."""
-    return stockage_prive(settings, tmp_path)
-
-
-@pytest.fixture
-def appel():
-    """A call whose windows are open today."""
-    return AppelFactory()
+# The same fixtures as the candidatures' tests: documents in a private directory (autouse), an open call.
+from tests.candidatures.conftest import appel, stockage  # noqa: F401
